@@ -1,0 +1,66 @@
+// From per-camp counts to population figures with intervals, and the comparison with reported figures.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "inputs.h"
+
+namespace campscope {
+
+// Persons per tent: the point estimate and the plausible range around it. A camp's own persons_per_tent replaces
+// the point and scales the range with it.
+struct OccupancyModel {
+  double persons_per_tent = 5.0;
+  double low = 4.5;
+  double high = 6.0;
+};
+
+// The detector's precision and recall as measured against truth (bench/accuracy), with the spread seen across
+// scenes. Counts are corrected by precision / recall; the spread widens the interval.
+struct DetectorAccuracy {
+  double precision = 0.99;
+  double recall = 0.98;
+  double margin = 0.03;
+};
+
+struct PopulationEstimate {
+  double population = 0.0;
+  double low = 0.0;
+  double high = 0.0;
+};
+
+PopulationEstimate estimate_population(long long detected_tents, double persons_per_tent,
+                                       const OccupancyModel& occupancy, const DetectorAccuracy& accuracy);
+
+struct CampDateEstimate {
+  std::string camp;
+  std::string date;
+  double coverage = 0.0;  // imaged fraction of the camp's area; 0 means not imaged: counts are unknown, not zero
+  long long tents = 0;
+  long long vehicles = 0;
+  PopulationEstimate population;
+  bool imaged() const { return coverage > 0.0; }
+};
+
+// estimates.csv with the header `camp,date,tents,vehicles,population,population_low,population_high,coverage`.
+std::string estimates_csv(const std::vector<CampDateEstimate>& rows);
+
+struct ComparisonRow {
+  ReportedFigure reported;
+  std::optional<PopulationEstimate> estimated;  // empty when the imagery cannot answer; `note` says why
+  std::string note;
+};
+
+// A camp counts as fully imaged on a date at or above this coverage.
+constexpr double kFullCoverage = 0.995;
+
+// Every figure's region must be "all" or one of camp_names (the caller validates the file).
+std::vector<ComparisonRow> compare_with_reported(const std::vector<ReportedFigure>& reported,
+                                                 const std::vector<CampDateEstimate>& estimates,
+                                                 const std::vector<std::string>& camp_names);
+
+// comparison.csv: `date,region,kind,reported,estimated,estimated_low,estimated_high,difference_pct,note`.
+std::string comparison_csv(const std::vector<ComparisonRow>& rows);
+
+}  // namespace campscope

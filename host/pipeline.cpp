@@ -1,0 +1,367 @@
+#include "pipeline.h"
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <set>
+#include <sstream>
+
+#include "campscope/density.h"
+#include "campscope/reduce.h"
+#include "geotiff.h"
+#include "inputs.h"
+#include "outputs.h"
+
+namespace campscope {
+namespace {
+
+constexpr double kMetresPerDegreeLat = 110574.0;
+constexpr double kMetresPerDegreeLonAtEquator = 111320.0;
+// Coverage is measured on a grid of sample points inside each camp: fine enough for a tent-sized gap, capped so
+// that very large camps stay cheap.
+constexpr double kCoverageSpacingM = 2.0;
+constexpr double kMaxCoverageSamplesPerCamp = 200000.0;
+
+class Progress {
+ public:
+  Progress(bool bar, std::size_t total) : bar_(bar), total_(total) {}
+  ~Progress() {
+    if (bar_ && drawn_) std::fputc('\n', stderr);
+  }
+  void report(std::size_t done, const std::string& message) {
+    if (bar_) {
+      constexpr int width = 30;
+      const int filled = total_ ? static_cast<int>(width * done / total_) : width;
+      std::fprintf(stderr, "\r[%s%s] %zu/%zu %-60.60s", std::string(filled, '#').c_str(),
+                   std::string(width - filled, ' ').c_str(), done, total_, message.c_str());
+      drawn_ = true;
+    } else {
+      std::fprintf(stderr, "campscope: [%zu/%zu] %s\n", done, total_, message.c_str());
+    }
+    std::fflush(stderr);
+  }
+
+ private:
+  bool bar_;
+  std::size_t total_;
+  bool drawn_ = false;
+};
+
+// Points on a regular lon/lat grid inside each camp, for measuring the imaged fraction of its area.
+struct CoverageSamples {
+  std::vector<double> lon, lat;
+  std::vector<std::int32_t> camp;
+  std::vector<long long> per_camp;
+};
+
+CoverageSamples sample_camp_areas(const std::vector<Camp>& camps, const CampPolygons& lonlat, Backend backend) {
+  CoverageSamples samples;
+  samples.per_camp.assign(camps.size(), 0);
+  for (std::size_t c = 0; c < camps.size(); ++c) {
+    double min_lon = 1e9, max_lon = -1e9, min_lat = 1e9, max_lat = -1e9;
+    for (const auto& polygon : camps[c].polygons)
+      for (const auto& ring : polygon)
+        for (const auto& v : ring) {
+          min_lon = std::min(min_lon, v[0]);
+          max_lon = std::max(max_lon, v[0]);
+          min_lat = std::min(min_lat, v[1]);
+          max_lat = std::max(max_lat, v[1]);
+        }
+    const double lon_metres = kMetresPerDegreeLonAtEquator * std::cos((min_lat + max_lat) / 2.0 * M_PI / 180.0);
+    const double width_m = (max_lon - min_lon) * lon_metres;
+    const double height_m = (max_lat - min_lat) * kMetresPerDegreeLat;
+    const double spacing = std::max(kCoverageSpacingM, std::sqrt(width_m * height_m / kMaxCoverageSamplesPerCamp));
+    const long long nx = std::max(1LL, static_cast<long long>(width_m / spacing));
+    const long long ny = std::max(1LL, static_cast<long long>(height_m / spacing));
+    std::vector<ReducePoint> grid;
+    grid.reserve(nx * ny);
+    for (long long j = 0; j < ny; ++j)
+      for (long long i = 0; i < nx; ++i)
+        grid.push_back({min_lon + (i + 0.5) * (max_lon - min_lon) / nx, min_lat + (j + 0.5) * (max_lat - min_lat) / ny,
+                        ObjectClass::Tent});
+    const std::vector<std::int32_t> inside = assign_camps(lonlat, grid, backend);
+    for (std::size_t k = 0; k < grid.size(); ++k) {
+      if (inside[k] != static_cast<std::int32_t>(c)) continue;
+      samples.lon.push_back(grid[k].x);
+      samples.lat.push_back(grid[k].y);
+      samples.camp.push_back(static_cast<std::int32_t>(c));
+      ++samples.per_camp[c];
+    }
+  }
+  return samples;
+}
+
+struct TileOutcome {
+  std::vector<Detection> detections;
+  std::vector<double> footprint_lon, footprint_lat;  // the tile's four corners
+};
+
+// Streams one tile block by block: detections whose centre lies in a block's core, and which coverage samples
+// fall on imaged pixels.
+TileOutcome process_tile(const TileEntry& entry, const RunOptions& options, const CoverageSamples& samples,
+                         std::vector<std::uint8_t>& sample_covered) {
+  TileReader reader(entry.resolved_path);
+  const TileInfo& info = reader.info();
+  const int halo = detector_halo_px(options.detector, info.gsd_m);
+  const std::vector<BlockWindow> blocks = plan_blocks(info.width, info.height, options.block_size, halo);
+  const int blocks_x = (info.width + options.block_size - 1) / options.block_size;
+
+  std::vector<std::vector<std::pair<std::size_t, std::array<int, 2>>>> samples_by_block(blocks.size());
+  for (std::size_t s = 0; s < samples.lon.size(); ++s) {
+    double px = 0, py = 0;
+    reader.lonlat_to_pixel(samples.lon[s], samples.lat[s], px, py);
+    if (!(px >= 0 && py >= 0 && px < info.width && py < info.height)) continue;
+    const int ix = static_cast<int>(px);
+    const int iy = static_cast<int>(py);
+    samples_by_block[(iy / options.block_size) * blocks_x + ix / options.block_size].push_back({s, {ix, iy}});
+  }
+
+  TileOutcome outcome;
+  RgbBlock block;
+  for (std::size_t b = 0; b < blocks.size(); ++b) {
+    const BlockWindow& window = blocks[b];
+    reader.read(window, block);
+    for (const auto& [s, pixel] : samples_by_block[b])
+      if (block.valid[static_cast<std::size_t>(pixel[1] - block.y0) * block.width + (pixel[0] - block.x0)])
+        sample_covered[s] = 1;
+    for (const DetectedObject& o : detect_objects(block, info.gsd_m, options.detector, options.backend)) {
+      if (o.x < window.core_x0 || o.y < window.core_y0 || o.x >= window.core_x0 + window.core_width ||
+          o.y >= window.core_y0 + window.core_height)
+        continue;
+      Detection d;
+      d.cls = o.cls;
+      d.score = o.score;
+      d.date = entry.date;
+      d.tile = entry.path;
+      reader.pixel_to_lonlat(o.x, o.y, d.lon, d.lat);
+      outcome.detections.push_back(d);
+    }
+  }
+  const double corners[4][2] = {{0, 0}, {double(info.width), 0}, {0, double(info.height)},
+                                {double(info.width), double(info.height)}};
+  for (const auto& corner : corners) {
+    double lon = 0, lat = 0;
+    reader.pixel_to_lonlat(corner[0], corner[1], lon, lat);
+    outcome.footprint_lon.push_back(lon);
+    outcome.footprint_lat.push_back(lat);
+  }
+  return outcome;
+}
+
+// Overlapping tiles of one date see the same objects: keep one per object.
+std::vector<Detection> merge_overlaps(std::vector<Detection> detections, double radius_m) {
+  if (detections.empty()) return detections;
+  const double lat0 = detections.front().lat;
+  const double lon0 = detections.front().lon;
+  const double lon_metres = kMetresPerDegreeLonAtEquator * std::cos(lat0 * M_PI / 180.0);
+  std::vector<ScoredPoint> points;
+  points.reserve(detections.size());
+  for (const auto& d : detections)
+    points.push_back({(d.lon - lon0) * lon_metres, (d.lat - lat0) * kMetresPerDegreeLat, d.score});
+  std::vector<Detection> kept;
+  for (std::size_t i : suppress_duplicates(points, radius_m)) kept.push_back(detections[i]);
+  return kept;
+}
+
+std::string format_number(double value) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.0f", value);
+  return buffer;
+}
+
+void validate_inputs(const Manifest& manifest, const std::vector<Camp>& camps,
+                     const std::vector<ReportedFigure>& reported) {
+  for (const auto& tile : manifest.tiles) TileReader probe(tile.resolved_path);
+  for (const auto& figure : reported) {
+    if (figure.region == "all") continue;
+    const bool known = std::any_of(camps.begin(), camps.end(), [&](const Camp& c) { return c.name == figure.region; });
+    if (!known)
+      throw InputError(manifest.reported_path + ": line " + std::to_string(figure.line) + ": region '" +
+                       figure.region + "' is not a camp in " +
+                       (manifest.camps_path.empty() ? std::string("the manifest (no camps file)") : manifest.camps_path));
+  }
+}
+
+}  // namespace
+
+RunResult run_pipeline(const RunOptions& options) {
+  const auto started = std::chrono::steady_clock::now();
+  const Manifest manifest = load_manifest(options.manifest_path);
+  const std::vector<Camp> camps = manifest.camps_path.empty() ? std::vector<Camp>{} : load_camps(manifest.camps_path);
+  const std::vector<ReportedFigure> reported =
+      manifest.reported_path.empty() ? std::vector<ReportedFigure>{} : load_reported(manifest.reported_path);
+  validate_inputs(manifest, camps, reported);
+
+  std::map<std::string, std::vector<const TileEntry*>> tiles_by_date;
+  for (const auto& tile : manifest.tiles) tiles_by_date[tile.date].push_back(&tile);
+
+  const CampPolygons camps_lonlat = camps_in_lonlat(camps);
+  const CoverageSamples samples = sample_camp_areas(camps, camps_lonlat, options.backend);
+  std::vector<std::string> camp_names;
+  for (const auto& camp : camps) camp_names.push_back(camp.name);
+
+  RunResult result;
+  std::vector<Detection> all_detections;
+  struct DensityOutput {
+    std::string date;
+    GridSpec grid;
+    std::vector<float> values;
+  };
+  std::vector<DensityOutput> densities;
+  Progress progress(options.progress_bar, manifest.tiles.size());
+  std::size_t tiles_done = 0;
+
+  for (const auto& [date, tiles] : tiles_by_date) {
+    std::vector<std::uint8_t> covered(samples.lon.size(), 0);
+    std::vector<Detection> date_detections;
+    std::vector<double> footprint_lon, footprint_lat;
+    for (const TileEntry* tile : tiles) {
+      const auto tile_started = std::chrono::steady_clock::now();
+      TileOutcome outcome = process_tile(*tile, options, samples, covered);
+      long long tents = 0;
+      for (const auto& d : outcome.detections) tents += d.cls == ObjectClass::Tent;
+      date_detections.insert(date_detections.end(), outcome.detections.begin(), outcome.detections.end());
+      footprint_lon.insert(footprint_lon.end(), outcome.footprint_lon.begin(), outcome.footprint_lon.end());
+      footprint_lat.insert(footprint_lat.end(), outcome.footprint_lat.begin(), outcome.footprint_lat.end());
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - tile_started).count();
+      std::ostringstream message;
+      message.precision(2);
+      message << std::fixed << tile->path << " (" << date << "): " << tents << " tents, "
+              << outcome.detections.size() - tents << " vehicles, " << seconds << " s";
+      progress.report(++tiles_done, message.str());
+    }
+    date_detections = merge_overlaps(std::move(date_detections), options.detector.duplicate_radius_m);
+
+    std::vector<ReducePoint> points;
+    points.reserve(date_detections.size());
+    for (const auto& d : date_detections) points.push_back({d.lon, d.lat, d.cls});
+    const std::vector<std::int32_t> camp_of = assign_camps(camps_lonlat, points, options.backend);
+    const std::vector<CampTotals> totals =
+        reduce_by_camp(points, camp_of, static_cast<int>(camps.size()), options.backend);
+
+    std::vector<long long> covered_per_camp(camps.size(), 0);
+    for (std::size_t s = 0; s < covered.size(); ++s) covered_per_camp[samples.camp[s]] += covered[s];
+
+    for (std::size_t c = 0; c < camps.size(); ++c) {
+      CampDateEstimate e;
+      e.camp = camps[c].name;
+      e.date = date;
+      e.coverage = samples.per_camp[c] ? static_cast<double>(covered_per_camp[c]) / samples.per_camp[c] : 0.0;
+      if (e.imaged()) {
+        const double ppt = camps[c].persons_per_tent > 0 ? camps[c].persons_per_tent : options.occupancy.persons_per_tent;
+        e.tents = totals[c].tents;
+        e.vehicles = totals[c].vehicles;
+        e.population = estimate_population(e.tents, ppt, options.occupancy, options.accuracy);
+      }
+      result.estimates.push_back(e);
+    }
+
+    // Density in the CRS of the date's first tile, over the union of the date's footprints.
+    TileReader reference(tiles.front()->resolved_path);
+    const auto to_grid_crs = [&](double lon, double lat, double& x, double& y) {
+      double px = 0, py = 0;
+      reference.lonlat_to_pixel(lon, lat, px, py);
+      reference.info().transform.pixel_to_world(px, py, x, y);
+    };
+    double min_x = 1e300, min_y = 1e300, max_x = -1e300, max_y = -1e300;
+    for (std::size_t k = 0; k < footprint_lon.size(); ++k) {
+      double x = 0, y = 0;
+      to_grid_crs(footprint_lon[k], footprint_lat[k], x, y);
+      min_x = std::min(min_x, x);
+      max_x = std::max(max_x, x);
+      min_y = std::min(min_y, y);
+      max_y = std::max(max_y, y);
+    }
+    std::vector<WeightedPoint> persons;
+    for (std::size_t k = 0; k < date_detections.size(); ++k) {
+      if (date_detections[k].cls != ObjectClass::Tent) continue;
+      const int c = camp_of[k];
+      const double ppt = c >= 0 && camps[c].persons_per_tent > 0 ? camps[c].persons_per_tent
+                                                                  : options.occupancy.persons_per_tent;
+      WeightedPoint p;
+      to_grid_crs(date_detections[k].lon, date_detections[k].lat, p.x, p.y);
+      p.persons = ppt;
+      persons.push_back(p);
+    }
+    DensityOutput density;
+    density.date = date;
+    density.grid = make_density_grid(min_x, min_y, max_x, max_y, options.density_cell_m, options.bandwidth_m,
+                                     reference.info().crs_wkt);
+    density.values = density_map(density.grid, persons, options.bandwidth_m, options.backend);
+    densities.push_back(std::move(density));
+
+    all_detections.insert(all_detections.end(), date_detections.begin(), date_detections.end());
+  }
+  result.detections = static_cast<long long>(all_detections.size());
+  result.comparison = compare_with_reported(reported, result.estimates, camp_names);
+
+  // Everything is computed before the first file is written, and each file is replaced atomically, so a failure
+  // leaves earlier results intact.
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(options.out_dir, ec);
+  if (ec) throw InputError(options.out_dir + ": cannot create output directory (" + ec.message() + ")");
+  const auto out = [&](const std::string& name) { return (fs::path(options.out_dir) / name).string(); };
+  write_file_atomically(out("detections.geojson"), detections_geojson(all_detections));
+  result.written_files.push_back(out("detections.geojson"));
+  write_file_atomically(out("estimates.csv"), estimates_csv(result.estimates));
+  result.written_files.push_back(out("estimates.csv"));
+  for (const auto& density : densities) {
+    const std::string path = out("density_" + density.date + ".tif");
+    write_density_geotiff(path, density.grid, density.values);
+    result.written_files.push_back(path);
+  }
+  if (!manifest.reported_path.empty()) {
+    write_file_atomically(out("comparison.csv"), comparison_csv(result.comparison));
+    result.written_files.push_back(out("comparison.csv"));
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::fprintf(stderr, "campscope: %lld detections from %zu tiles in %.1f s (%s backend)\n", result.detections,
+               manifest.tiles.size(), seconds, backend_name(options.backend));
+  return result;
+}
+
+std::string summary_table(const RunResult& result) {
+  std::ostringstream out;
+  char line[256];
+  std::snprintf(line, sizeof line, "%-14s %-10s %8s %7s %8s %11s %21s\n", "camp", "date", "coverage", "tents",
+                "vehicles", "population", "interval");
+  out << line;
+  for (const auto& e : result.estimates) {
+    if (e.imaged()) {
+      const std::string interval = format_number(e.population.low) + " - " + format_number(e.population.high);
+      std::snprintf(line, sizeof line, "%-14s %-10s %7.0f%% %7lld %8lld %11.0f %21s\n", e.camp.c_str(),
+                    e.date.c_str(), 100.0 * e.coverage, e.tents, e.vehicles, e.population.population,
+                    interval.c_str());
+    } else {
+      std::snprintf(line, sizeof line, "%-14s %-10s %8s %7s %8s %11s %21s\n", e.camp.c_str(), e.date.c_str(),
+                    "0%", "-", "-", "-", "not imaged");
+    }
+    out << line;
+  }
+  if (!result.comparison.empty()) {
+    out << "\nreported figures:\n";
+    for (const auto& row : result.comparison) {
+      const auto& f = row.reported;
+      const std::string kind = f.since_date.empty() ? f.kind : f.kind + ":" + f.since_date;
+      if (row.estimated) {
+        const std::string interval =
+            format_number(row.estimated->low) + " - " + format_number(row.estimated->high);
+        std::snprintf(line, sizeof line, "  %s %-6s %-28s reported %9.0f  estimated %9.0f (%s)\n", f.date.c_str(),
+                      f.region.c_str(), kind.c_str(), f.figure, row.estimated->population, interval.c_str());
+      } else {
+        std::snprintf(line, sizeof line, "  %s %-6s %-28s reported %9.0f  not estimable: %s\n", f.date.c_str(),
+                      f.region.c_str(), kind.c_str(), f.figure, row.note.c_str());
+      }
+      out << line;
+    }
+  }
+  return out.str();
+}
+
+}  // namespace campscope

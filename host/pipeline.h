@@ -1,0 +1,38 @@
+// `campscope run`: tiles -> detections -> density maps -> per-camp estimates -> comparison with reported figures.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "campscope/backend.h"
+#include "campscope/detect.h"
+#include "estimate.h"
+
+namespace campscope {
+
+struct RunOptions {
+  std::string manifest_path;
+  std::string out_dir;
+  Backend backend = Backend::Cpu;
+  OccupancyModel occupancy;
+  DetectorAccuracy accuracy;
+  DetectorParams detector;
+  int block_size = 1024;         // core pixels per block side; memory per block is bounded by this
+  double bandwidth_m = 25.0;     // Gaussian standard deviation of the density map
+  double density_cell_m = 10.0;  // density raster pixel size
+  bool progress_bar = false;     // redraw one line on stderr instead of printing log lines
+};
+
+struct RunResult {
+  std::vector<CampDateEstimate> estimates;
+  std::vector<ComparisonRow> comparison;
+  std::vector<std::string> written_files;
+  long long detections = 0;
+};
+
+// Validates every input before writing anything; throws InputError naming the file on bad input.
+RunResult run_pipeline(const RunOptions& options);
+
+// The one-screen per-camp, per-date table printed on stdout.
+std::string summary_table(const RunResult& result);
+
+}  // namespace campscope

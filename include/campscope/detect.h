@@ -1,0 +1,74 @@
+#pragma once
+#include <cstddef>
+#include <vector>
+
+#include "campscope/backend.h"
+#include "campscope/image.h"
+#include "campscope/types.h"
+
+namespace campscope {
+
+// Every size is physical (metres); pixel sizes follow from the tile's ground-sample distance, so the same
+// parameters work for 0.3 m and 1 m imagery.
+struct DetectorParams {
+  // Candidate generation: centre-surround colour contrast at a vehicle scale and a tent scale.
+  double vehicle_inner_m = 1.5;
+  double vehicle_outer_m = 5.0;
+  double tent_inner_m = 2.5;
+  double tent_outer_m = 8.0;
+  int min_contrast = 45;        // L1 distance over R,G,B (0..765) between inner and ring means
+  double nms_radius_m = 1.0;
+  double region_radius_m = 7.0;  // an object's region must fit in this radius, or it is something larger
+  double shadow_brightness = 0.55;  // shadowed ground relative to lit ground
+
+  // Tents: white, off-white, beige or blue tarpaulin; 3-6 m.
+  double tent_min_width_m = 2.2;
+  double tent_max_length_m = 7.5;
+  double tent_min_area_m2 = 5.0;
+  double tent_max_area_m2 = 45.0;
+  double tent_max_elongation = 1.75;
+  int tent_min_brightness_gain = 20;  // luma above the surrounding ground
+  int tent_max_chroma = 75;           // max-min over R,G,B for white/beige
+  int tarp_min_blue_excess = 45;      // B - R for blue tarpaulin
+
+  // Vehicles: any colour; cars 4.5 x 1.8 m up to trucks 10 x 2.5 m.
+  double vehicle_min_width_m = 1.5;
+  double vehicle_max_width_m = 3.8;
+  double vehicle_min_length_m = 3.7;
+  double vehicle_max_length_m = 12.0;
+  double vehicle_min_elongation = 1.75;
+  int vehicle_min_contrast = 60;
+
+  double min_fill = 0.72;// region area over its fitted rectangle: rejects ragged clutter
+  // Two results closer than this are one object seen twice (tents stand >= 1 m apart, so centres >= 4 m).
+  double duplicate_radius_m = 1.5;
+};
+
+// An object found in a block, in the block's tile pixel coordinates (pixel (i, j) covers [i, i+1) x [j, j+1)).
+struct DetectedObject {
+  double x = 0.0;
+  double y = 0.0;
+  ObjectClass cls = ObjectClass::Tent;
+  float score = 0.0f;
+  float length_m = 0.0f;
+  float width_m = 0.0f;
+};
+
+struct ScoredPoint {
+  double x = 0.0;  // metres, any planar frame
+  double y = 0.0;
+  float score = 0.0f;
+};
+
+// Indices (ascending) of the points kept when each point within `radius` of a higher-scoring kept point is dropped;
+// equal scores keep the lower index. Deterministic, O(n log n).
+std::vector<std::size_t> suppress_duplicates(const std::vector<ScoredPoint>& points, double radius);
+
+// Halo (pixels) a block needs around its core so that objects centred in the core are seen whole.
+int detector_halo_px(const DetectorParams& params, double gsd_m);
+
+// Tents and vehicles in `block`, deduplicated, sorted by (y, x). Identical on both backends.
+std::vector<DetectedObject> detect_objects(const RgbBlock& block, double gsd_m, const DetectorParams& params,
+                                           Backend backend);
+
+}  // namespace campscope

@@ -1,0 +1,120 @@
+#include "campscope/detect.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <map>
+#include <numeric>
+#include <stdexcept>
+#include <utility>
+
+#include "detect_backends.h"
+
+namespace campscope {
+namespace detect {
+
+PixelParams to_pixel_params(const DetectorParams& params, double gsd_m) {
+  if (!(gsd_m > 0.0) || !std::isfinite(gsd_m))
+    throw std::invalid_argument("detector: ground-sample distance must be positive");
+  const auto half = [gsd_m](double metres) { return std::max(1, static_cast<int>(std::lround(metres / gsd_m / 2.0))); };
+  PixelParams p;
+  p.physical = params;
+  p.gsd_m = gsd_m;
+  p.vehicle_inner_half = half(params.vehicle_inner_m);
+  p.vehicle_outer_half = std::max(p.vehicle_inner_half + 1, half(params.vehicle_outer_m));
+  p.tent_inner_half = half(params.tent_inner_m);
+  p.tent_outer_half = std::max(p.tent_inner_half + 1, half(params.tent_outer_m));
+  p.nms_radius = std::max(1, static_cast<int>(std::lround(params.nms_radius_m / gsd_m)));
+  p.shadow_percent = static_cast<int>(std::lround(100.0 * params.shadow_brightness));
+  p.region_radius =
+      std::clamp(static_cast<int>(std::lround(params.region_radius_m / gsd_m)), 2, kMaxRegionRadius);
+  return p;
+}
+
+}  // namespace detect
+
+int detector_halo_px(const DetectorParams& params, double gsd_m) {
+  const detect::PixelParams p = detect::to_pixel_params(params, gsd_m);
+  // A core candidate reads its region window; the window's pixels need their own valid neighbourhood only for
+  // candidates, so region radius plus the widest box plus one pixel of slack is enough.
+  return p.region_radius + std::max(p.tent_outer_half, p.vehicle_outer_half) + p.nms_radius + 1;
+}
+
+std::vector<std::size_t> suppress_duplicates(const std::vector<ScoredPoint>& points, double radius) {
+  std::vector<std::size_t> order(points.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return points[a].score > points[b].score; });
+  const double cell = radius > 0.0 ? radius : 1.0;
+  std::map<std::pair<std::int64_t, std::int64_t>, std::vector<std::size_t>> kept_by_cell;
+  std::vector<std::size_t> kept;
+  for (std::size_t i : order) {
+    const auto cx = static_cast<std::int64_t>(std::floor(points[i].x / cell));
+    const auto cy = static_cast<std::int64_t>(std::floor(points[i].y / cell));
+    bool duplicate = false;
+    for (std::int64_t dy = -1; dy <= 1 && !duplicate; ++dy) {
+      for (std::int64_t dx = -1; dx <= 1 && !duplicate; ++dx) {
+        const auto it = kept_by_cell.find({cx + dx, cy + dy});
+        if (it == kept_by_cell.end()) continue;
+        for (std::size_t k : it->second) {
+          const double ddx = points[k].x - points[i].x;
+          const double ddy = points[k].y - points[i].y;
+          if (ddx * ddx + ddy * ddy <= radius * radius) {
+            duplicate = true;
+            break;
+          }
+        }
+      }
+    }
+    if (duplicate) continue;
+    kept_by_cell[{cx, cy}].push_back(i);
+    kept.push_back(i);
+  }
+  std::sort(kept.begin(), kept.end());
+  return kept;
+}
+
+std::vector<DetectedObject> detect_objects(const RgbBlock& block, double gsd_m, const DetectorParams& params,
+                                           Backend backend) {
+  if (block.width <= 0 || block.height <= 0) return {};
+  if (block.rgb.size() != static_cast<std::size_t>(block.width) * block.height * 3 ||
+      block.valid.size() != static_cast<std::size_t>(block.width) * block.height)
+    throw std::invalid_argument("detector: block buffers do not match its size");
+  const detect::PixelParams pixel_params = detect::to_pixel_params(params, gsd_m);
+
+  std::vector<detect::CandidateResult> results;
+  if (backend == Backend::Cuda) {
+#ifdef CAMPSCOPE_WITH_CUDA
+    results = detect::analyse_block_cuda(block, pixel_params);
+#else
+    throw std::runtime_error("detector: this build has no CUDA backend");
+#endif
+  } else {
+    results = detect::analyse_block_cpu(block, pixel_params);
+  }
+
+  std::vector<DetectedObject> objects;
+  for (const auto& r : results) {
+    if (r.cls < 0) continue;
+    DetectedObject o;
+    o.x = r.x + block.x0;
+    o.y = r.y + block.y0;
+    o.cls = static_cast<ObjectClass>(r.cls);
+    o.score = r.score;
+    o.length_m = r.length_m;
+    o.width_m = r.width_m;
+    objects.push_back(o);
+  }
+  // Several candidates on one object grow the same region; keep one result per object, whatever its class.
+  std::vector<ScoredPoint> points;
+  points.reserve(objects.size());
+  for (const auto& o : objects) points.push_back({o.x * gsd_m, o.y * gsd_m, o.score});
+  std::vector<DetectedObject> unique;
+  for (std::size_t i : suppress_duplicates(points, params.duplicate_radius_m)) unique.push_back(objects[i]);
+  std::sort(unique.begin(), unique.end(), [](const DetectedObject& a, const DetectedObject& b) {
+    return a.y != b.y ? a.y < b.y : a.x < b.x;
+  });
+  return unique;
+}
+
+}  // namespace campscope

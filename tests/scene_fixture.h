@@ -1,0 +1,87 @@
+// Small hand-built scenes for detector tests: physical sizes in metres, drawn at any ground-sample distance.
+#pragma once
+#include <opencv2/imgproc.hpp>
+
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "campscope/image.h"
+#include "campscope/types.h"
+
+namespace campscope::testing {
+
+struct PlacedObject {
+  ObjectClass cls;
+  double x_m, y_m;  // centre, metres from the top-left corner
+};
+
+class SceneBuilder {
+ public:
+  SceneBuilder(double width_m, double height_m, double gsd_m, std::uint64_t seed)
+      : gsd_(gsd_m),
+        image_(static_cast<int>(std::lround(height_m / gsd_m)), static_cast<int>(std::lround(width_m / gsd_m)),
+               CV_8UC3, cv::Scalar(130, 155, 170)),  // arid soil, BGR
+        rng_(seed) {}
+
+  double gsd() const { return gsd_; }
+  const std::vector<PlacedObject>& objects() const { return objects_; }
+
+  void rectangle(double cx, double cy, double length, double width, double angle_deg, cv::Scalar bgr) {
+    cv::RotatedRect box(cv::Point2f(static_cast<float>(cx / gsd_), static_cast<float>(cy / gsd_)),
+                        cv::Size2f(static_cast<float>(length / gsd_), static_cast<float>(width / gsd_)),
+                        static_cast<float>(angle_deg));
+    cv::Point2f corners[4];
+    box.points(corners);
+    std::vector<cv::Point> poly;
+    for (const auto& c : corners) poly.emplace_back(cvRound(c.x * 16), cvRound(c.y * 16));
+    cv::fillConvexPoly(image_, poly, bgr, cv::LINE_AA, 4);
+  }
+  void disc(double cx, double cy, double diameter, cv::Scalar bgr) {
+    cv::circle(image_, cv::Point(cvRound(cx / gsd_ * 16), cvRound(cy / gsd_ * 16)),
+               cvRound(diameter / 2 / gsd_ * 16), bgr, cv::FILLED, cv::LINE_AA, 4);
+  }
+  void tent(double cx, double cy, double side, double angle, cv::Scalar bgr) {
+    rectangle(cx + 0.7, cy + 0.7, side, side, angle, cv::Scalar(70, 85, 95));  // shadow
+    rectangle(cx, cy, side, side, angle, bgr);
+    objects_.push_back({ObjectClass::Tent, cx, cy});
+  }
+  void car(double cx, double cy, double angle, cv::Scalar bgr, double length = 4.5, double width = 1.8) {
+    rectangle(cx, cy, length, width, angle, bgr);
+    objects_.push_back({ObjectClass::Vehicle, cx, cy});
+  }
+
+  // Blur and sensor noise, then the block the detector sees (all pixels valid).
+  RgbBlock finish(double noise_sigma = 3.0) {
+    cv::Mat blurred;
+    cv::GaussianBlur(image_, blurred, cv::Size(0, 0), 0.5);
+    cv::Mat noise(blurred.size(), CV_16SC3);
+    rng_.fill(noise, cv::RNG::NORMAL, 0, noise_sigma);
+    cv::Mat noisy;
+    blurred.convertTo(noisy, CV_16SC3);
+    noisy += noise;
+    noisy.convertTo(blurred, CV_8UC3);
+    RgbBlock block;
+    block.width = blurred.cols;
+    block.height = blurred.rows;
+    block.rgb.resize(static_cast<std::size_t>(block.width) * block.height * 3);
+    block.valid.assign(static_cast<std::size_t>(block.width) * block.height, 1);
+    for (int y = 0; y < block.height; ++y)
+      for (int x = 0; x < block.width; ++x) {
+        const cv::Vec3b bgr = blurred.at<cv::Vec3b>(y, x);
+        std::uint8_t* p = &block.rgb[(static_cast<std::size_t>(y) * block.width + x) * 3];
+        p[0] = bgr[2];
+        p[1] = bgr[1];
+        p[2] = bgr[0];
+      }
+    return block;
+  }
+
+ private:
+  double gsd_;
+  cv::Mat image_;
+  cv::RNG rng_;
+  std::vector<PlacedObject> objects_;
+};
+
+}  // namespace campscope::testing

@@ -1,0 +1,208 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <tuple>
+
+#include "campscope/backend.h"
+#include "campscope/detect.h"
+#include "scene_fixture.h"
+
+namespace campscope {
+namespace {
+
+using testing::SceneBuilder;
+
+// A camp corner beside a road: tent rows of every colour at several angles, a car queue, and the traps of this
+// terrain (olive grove, concrete roof with a water tank, rocks, dashed road markings).
+SceneBuilder border_scene(double gsd, std::uint64_t seed) {
+  SceneBuilder s(140.0, 100.0, gsd, seed);
+  const cv::Scalar asphalt(88, 85, 85);
+  s.rectangle(70, 85, 140, 7, 0, asphalt);
+  for (double x = 4; x < 136; x += 9) s.rectangle(x, 85, 3, 0.15, 0, cv::Scalar(240, 240, 240));
+  const cv::Scalar colours[] = {{245, 245, 245}, {222, 230, 234}, {170, 200, 215}, {185, 105, 55}};
+  int k = 0;
+  for (int row = 0; row < 4; ++row)
+    for (int col = 0; col < 6; ++col, ++k) {
+      const double side = 3.0 + (k % 4) * 0.9;
+      s.tent(8 + col * 7.5, 8 + row * 7.5, side, row * 25.0, colours[k % 4]);
+    }
+  s.tent(62, 12, 4.0, 10, colours[0]);  // scattered
+  s.tent(70, 30, 5.5, 60, colours[3]);
+  // Car queue nose to tail on the road, and a parked white van in the camp.
+  const cv::Scalar car_colours[] = {{20, 20, 22}, {240, 240, 240}, {40, 40, 180}, {190, 190, 190}, {150, 60, 30}};
+  for (int i = 0; i < 5; ++i) s.car(20 + i * 6.0, 83.2, 0, car_colours[i]);
+  s.car(110, 86.9, 0, cv::Scalar(60, 110, 60), 9.0, 2.5);  // truck
+  s.car(56, 45, 35, cv::Scalar(235, 235, 235), 5.3, 2.0);
+  // Traps.
+  for (int gx = 0; gx < 5; ++gx)
+    for (int gy = 0; gy < 4; ++gy) {
+      s.disc(95 + gx * 7 + 0.6, 10 + gy * 7 + 0.6, 4.5, cv::Scalar(60, 70, 80));
+      s.disc(95 + gx * 7, 10 + gy * 7, 4.2, cv::Scalar(45, 75, 60));
+    }
+  s.rectangle(105, 55, 14, 11, 20, cv::Scalar(185, 190, 195));  // flat concrete roof
+  s.disc(103, 53, 1.5, cv::Scalar(60, 60, 60));                 // water tank
+  s.disc(30, 60, 1.0, cv::Scalar(120, 125, 128));               // rocks
+  s.disc(45, 65, 1.4, cv::Scalar(110, 112, 115));
+  return s;
+}
+
+struct MatchStats {
+  int matched = 0, missed = 0, spurious = 0, wrong_class = 0;
+};
+
+MatchStats match(const std::vector<testing::PlacedObject>& truth, const std::vector<DetectedObject>& found,
+                 double gsd, double radius_m) {
+  MatchStats stats;
+  std::vector<bool> used(found.size(), false);
+  for (const auto& t : truth) {
+    int best = -1;
+    double best_d = radius_m;
+    for (std::size_t i = 0; i < found.size(); ++i) {
+      if (used[i]) continue;
+      const double d = std::hypot(found[i].x * gsd - t.x_m, found[i].y * gsd - t.y_m);
+      if (d <= best_d) {
+        best_d = d;
+        best = static_cast<int>(i);
+      }
+    }
+    if (best < 0) {
+      ++stats.missed;
+      continue;
+    }
+    used[best] = true;
+    if (found[best].cls == t.cls) ++stats.matched;
+    else ++stats.wrong_class;
+  }
+  stats.spurious = static_cast<int>(std::count(used.begin(), used.end(), false));
+  return stats;
+}
+
+class DetectAcrossGsd : public ::testing::TestWithParam<double> {};
+
+TEST_P(DetectAcrossGsd, FindsTentsAndVehiclesAndRejectsTraps) {
+  const double gsd = GetParam();
+  SceneBuilder scene = border_scene(gsd, 7);
+  const RgbBlock block = scene.finish();
+  const auto found = detect_objects(block, gsd, DetectorParams{}, Backend::Cpu);
+  const MatchStats stats = match(scene.objects(), found, gsd, 1.5);
+  const int total = static_cast<int>(scene.objects().size());
+  EXPECT_GE(stats.matched, total - 2) << "gsd " << gsd;  // >= 94% recall on every GSD
+  EXPECT_LE(stats.wrong_class, 1) << "gsd " << gsd;
+  EXPECT_LE(stats.spurious, 1) << "gsd " << gsd;
+}
+
+INSTANTIATE_TEST_SUITE_P(Gsd, DetectAcrossGsd, ::testing::Values(0.3, 0.5, 0.7));
+
+TEST(Detect, BlockSplitWithHaloGivesTheSameObjects) {
+  const double gsd = 0.5;
+  SceneBuilder scene = border_scene(gsd, 11);
+  const RgbBlock whole = scene.finish();
+  const DetectorParams params;
+  const auto reference = detect_objects(whole, gsd, params, Backend::Cpu);
+
+  std::vector<DetectedObject> stitched;
+  for (const BlockWindow& w : plan_blocks(whole.width, whole.height, 77, detector_halo_px(params, gsd))) {
+    RgbBlock block;
+    block.x0 = w.x0;
+    block.y0 = w.y0;
+    block.width = w.width;
+    block.height = w.height;
+    for (int y = 0; y < w.height; ++y) {
+      const std::size_t src = (static_cast<std::size_t>(w.y0 + y) * whole.width + w.x0);
+      block.rgb.insert(block.rgb.end(), whole.rgb.begin() + src * 3, whole.rgb.begin() + (src + w.width) * 3);
+      block.valid.insert(block.valid.end(), whole.valid.begin() + src, whole.valid.begin() + src + w.width);
+    }
+    for (const auto& o : detect_objects(block, gsd, params, Backend::Cpu))
+      if (o.x >= w.core_x0 && o.y >= w.core_y0 && o.x < w.core_x0 + w.core_width && o.y < w.core_y0 + w.core_height)
+        stitched.push_back(o);
+  }
+  std::sort(stitched.begin(), stitched.end(),
+            [](const DetectedObject& a, const DetectedObject& b) { return a.y != b.y ? a.y < b.y : a.x < b.x; });
+  ASSERT_EQ(stitched.size(), reference.size());
+  for (std::size_t i = 0; i < reference.size(); ++i) {
+    EXPECT_DOUBLE_EQ(stitched[i].x, reference[i].x);
+    EXPECT_DOUBLE_EQ(stitched[i].y, reference[i].y);
+    EXPECT_EQ(stitched[i].cls, reference[i].cls);
+  }
+}
+
+RgbBlock random_block(int w, int h, std::uint64_t seed, bool with_nodata) {
+  std::mt19937_64 rng(seed);
+  RgbBlock block;
+  block.width = w;
+  block.height = h;
+  block.rgb.resize(static_cast<std::size_t>(w) * h * 3);
+  block.valid.resize(static_cast<std::size_t>(w) * h);
+  for (auto& v : block.rgb) v = static_cast<std::uint8_t>(rng() & 0xff);
+  for (auto& v : block.valid) v = with_nodata ? static_cast<std::uint8_t>((rng() % 7) != 0) : 1;
+  return block;
+}
+
+TEST(Detect, AdversarialBlocksDoNotCrashOrInvent) {
+  const DetectorParams params;
+  // Uniform ground: nothing to find.
+  RgbBlock flat = random_block(97, 61, 1, false);
+  for (std::size_t i = 0; i < flat.rgb.size(); ++i) flat.rgb[i] = static_cast<std::uint8_t>(150 + i % 3);
+  EXPECT_TRUE(detect_objects(flat, 0.5, params, Backend::Cpu).empty());
+  // Everything nodata.
+  RgbBlock empty = random_block(64, 33, 2, false);
+  std::fill(empty.valid.begin(), empty.valid.end(), 0);
+  EXPECT_TRUE(detect_objects(empty, 0.5, params, Backend::Cpu).empty());
+  // Salt-and-pepper noise with holes: no object-sized regions exist.
+  EXPECT_LE(detect_objects(random_block(129, 131, 3, true), 0.5, params, Backend::Cpu).size(), 2u);
+  // Degenerate sizes.
+  EXPECT_TRUE(detect_objects(random_block(1, 1, 4, false), 0.5, params, Backend::Cpu).empty());
+  EXPECT_NO_THROW(detect_objects(random_block(3, 250, 5, true), 0.3, params, Backend::Cpu));
+  // Mismatched buffers and a bad GSD are refused, not read out of bounds.
+  RgbBlock broken = random_block(10, 10, 6, false);
+  broken.rgb.pop_back();
+  EXPECT_THROW(detect_objects(broken, 0.5, params, Backend::Cpu), std::invalid_argument);
+  EXPECT_THROW(detect_objects(flat, 0.0, params, Backend::Cpu), std::invalid_argument);
+}
+
+TEST(Detect, SameResultsOnEveryThreadCount) {
+  SceneBuilder scene = border_scene(0.5, 5);
+  const RgbBlock block = scene.finish();
+  const auto a = detect_objects(block, 0.5, DetectorParams{}, Backend::Cpu);
+  const auto b = detect_objects(block, 0.5, DetectorParams{}, Backend::Cpu);
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i].x, b[i].x);
+}
+
+class DetectCudaVsCpu : public ::testing::TestWithParam<std::tuple<double, std::uint64_t>> {};
+
+TEST_P(DetectCudaVsCpu, IdenticalObjects) {
+  if (!cuda_device_available()) GTEST_SKIP() << "no CUDA device";
+  const auto [gsd, seed] = GetParam();
+  SceneBuilder scene = border_scene(gsd, seed);
+  RgbBlock block = scene.finish();
+  // Holes of nodata, so the validity path is compared too.
+  for (std::size_t i = 0; i < block.valid.size(); i += 997) block.valid[i] = 0;
+  const auto cpu = detect_objects(block, gsd, DetectorParams{}, Backend::Cpu);
+  const auto gpu = detect_objects(block, gsd, DetectorParams{}, Backend::Cuda);
+  ASSERT_EQ(cpu.size(), gpu.size());
+  for (std::size_t i = 0; i < cpu.size(); ++i) {
+    EXPECT_EQ(cpu[i].x, gpu[i].x);
+    EXPECT_EQ(cpu[i].y, gpu[i].y);
+    EXPECT_EQ(cpu[i].cls, gpu[i].cls);
+    EXPECT_EQ(cpu[i].score, gpu[i].score);
+  }
+  const RgbBlock noise = random_block(301, 173, seed, true);
+  EXPECT_EQ(detect_objects(noise, gsd, DetectorParams{}, Backend::Cpu).size(),
+            detect_objects(noise, gsd, DetectorParams{}, Backend::Cuda).size());
+}
+
+INSTANTIATE_TEST_SUITE_P(Scenes, DetectCudaVsCpu,
+                         ::testing::Combine(::testing::Values(0.3, 0.5, 0.7), ::testing::Values(1u, 2u)));
+
+TEST(SuppressDuplicates, KeepsHighestScoreWithinRadius) {
+  const std::vector<ScoredPoint> points = {{0, 0, 0.5f}, {1, 0, 0.9f}, {5, 0, 0.1f}, {5.5, 0, 0.1f}, {20, 20, 1.0f}};
+  const auto kept = suppress_duplicates(points, 1.5);
+  EXPECT_EQ(kept, (std::vector<std::size_t>{1, 2, 4}));
+  EXPECT_TRUE(suppress_duplicates({}, 1.0).empty());
+}
+
+}  // namespace
+}  // namespace campscope
