@@ -177,7 +177,8 @@ struct LocalMaxima {
   }
 };
 
-CAMPSCOPE_HD int colour_distance(const std::uint8_t* p, const int* mean) {
+template <typename Channel>
+CAMPSCOPE_HD int colour_distance(const Channel* p, const int* mean) {
   int d = 0;
   for (int c = 0; c < 3; ++c) {
     const int diff = p[c] - mean[c];
@@ -187,6 +188,8 @@ CAMPSCOPE_HD int colour_distance(const std::uint8_t* p, const int* mean) {
 }
 
 CAMPSCOPE_HD double luma(const double* rgb) { return (77.0 * rgb[0] + 150.0 * rgb[1] + 29.0 * rgb[2]) / 256.0; }
+CAMPSCOPE_HD int luma_of(const int* rgb) { return (77 * rgb[0] + 150 * rgb[1] + 29 * rgb[2]) >> 8; }
+CAMPSCOPE_HD int luma_of_pixel(const std::uint8_t* rgb) { return (77 * rgb[0] + 150 * rgb[1] + 29 * rgb[2]) >> 8; }
 
 struct RegionFeatures {
   std::int64_t n = 0;
@@ -194,158 +197,260 @@ struct RegionFeatures {
   double length_px = 0, width_px = 0;
   double mean[3] = {0, 0, 0};
   double background[3] = {0, 0, 0};
+  double contrast = 0;  // mean L1 colour distance of the region's pixels from the ground they stand on
   bool touches_window = false;
 };
 
-// Grows the 4-connected region of pixels closer in colour to the candidate's seed than to its surroundings:
-// a two-class nearest-mean split of the window, so the boundary adapts to each object's own contrast.
-CAMPSCOPE_HD bool grow_region(const std::uint8_t* rgb, const std::uint8_t* valid, int width, int height, int cx, int cy,
-                              const PixelParams& params, RegionFeatures& f) {
-  const int r = params.region_radius;
-  const int wx0 = cx - r < 0 ? 0 : cx - r;
-  const int wy0 = cy - r < 0 ? 0 : cy - r;
-  const int wx1 = cx + r + 1 > width ? width : cx + r + 1;
-  const int wy1 = cy + r + 1 > height ? height : cy + r + 1;
-  const int wside = wx1 - wx0;
+// The square of pixels an object centred near (cx, cy) must fit in, clipped to the block.
+struct RegionWindow {
+  int x0, y0, x1, y1;
+  CAMPSCOPE_HD RegionWindow(int cx, int cy, int radius, int width, int height)
+      : x0(cx - radius < 0 ? 0 : cx - radius),
+        y0(cy - radius < 0 ? 0 : cy - radius),
+        x1(cx + radius + 1 > width ? width : cx + radius + 1),
+        y1(cy + radius + 1 > height ? height : cy + radius + 1) {}
+  CAMPSCOPE_HD int side() const { return x1 - x0; }
+  CAMPSCOPE_HD bool contains(int x, int y) const { return x >= x0 && y >= y0 && x < x1 && y < y1; }
+};
 
-  // Seed colour: the inner-box pixel that stands out most from its ring, averaged with the inner pixels like it.
-  // A mean over the whole inner box would mix a thin bright line with the road under it and grow a region as wide
-  // as the blur; the extreme pixel keeps such a line thin.
-  std::int64_t ring_sum[3] = {0, 0, 0};
-  std::int64_t ring_n = 0;
-  const int h = params.vehicle_inner_half;
-  const int ho = params.vehicle_outer_half;
-  for (int y = cy - ho; y <= cy + ho; ++y) {
-    for (int x = cx - ho; x <= cx + ho; ++x) {
-      if (x < 0 || y < 0 || x >= width || y >= height) continue;
-      if (x >= cx - h && x <= cx + h && y >= cy - h && y <= cy + h) continue;
+// Mean colour of the valid pixels of a box, optionally only those within `max_distance` of `like`.
+CAMPSCOPE_HD bool box_mean(const std::uint8_t* rgb, const std::uint8_t* valid, int width, int height, int x0, int y0,
+                           int x1, int y1, const int* like, int max_distance, int* mean) {
+  std::int64_t sum[3] = {0, 0, 0};
+  std::int64_t n = 0;
+  for (int y = y0 < 0 ? 0 : y0; y < (y1 > height ? height : y1); ++y) {
+    for (int x = x0 < 0 ? 0 : x0; x < (x1 > width ? width : x1); ++x) {
       const std::int64_t p = static_cast<std::int64_t>(y) * width + x;
-      if (!valid[p]) continue;
-      for (int c = 0; c < 3; ++c) ring_sum[c] += rgb[p * 3 + c];
-      ++ring_n;
+      if (!valid[p] || (like && colour_distance(rgb + p * 3, like) > max_distance)) continue;
+      for (int c = 0; c < 3; ++c) sum[c] += rgb[p * 3 + c];
+      ++n;
     }
   }
-  if (ring_n == 0) return false;
-  int ring[3];
-  for (int c = 0; c < 3; ++c) ring[c] = static_cast<int>(ring_sum[c] / ring_n);
-  std::int64_t extreme = -1;
-  int extreme_distance = -1;
-  for (int y = cy - h; y <= cy + h; ++y) {
-    for (int x = cx - h; x <= cx + h; ++x) {
-      if (x < 0 || y < 0 || x >= width || y >= height) continue;
-      const std::int64_t p = static_cast<std::int64_t>(y) * width + x;
-      if (!valid[p]) continue;
-      const int d = colour_distance(rgb + p * 3, ring);
-      if (d > extreme_distance) {
-        extreme_distance = d;
-        extreme = p;
-      }
-    }
-  }
-  if (extreme < 0) return false;
-  const int extreme_colour[3] = {rgb[extreme * 3], rgb[extreme * 3 + 1], rgb[extreme * 3 + 2]};
-  std::int64_t seed_sum[3] = {0, 0, 0};
-  std::int64_t seed_n = 0;
-  for (int y = cy - h; y <= cy + h; ++y) {
-    for (int x = cx - h; x <= cx + h; ++x) {
-      if (x < 0 || y < 0 || x >= width || y >= height) continue;
-      const std::int64_t p = static_cast<std::int64_t>(y) * width + x;
-      if (!valid[p] || colour_distance(rgb + p * 3, extreme_colour) > params.physical.min_contrast) continue;
-      for (int c = 0; c < 3; ++c) seed_sum[c] += rgb[p * 3 + c];
-      ++seed_n;
-    }
-  }
-  int seed[3];
-  for (int c = 0; c < 3; ++c) seed[c] = static_cast<int>(seed_sum[c] / seed_n);
+  if (n == 0) return false;
+  for (int c = 0; c < 3; ++c) mean[c] = static_cast<int>(sum[c] / n);
+  return true;
+}
 
-  // Background: mean of the window's pixels unlike the seed.
-  std::int64_t bg_sum[3] = {0, 0, 0};
-  std::int64_t bg_n = 0, window_n = 0;
-  for (int y = wy0; y < wy1; ++y) {
-    for (int x = wx0; x < wx1; ++x) {
-      const std::int64_t p = static_cast<std::int64_t>(y) * width + x;
-      if (!valid[p]) continue;
-      ++window_n;
-      if (colour_distance(rgb + p * 3, seed) <= params.physical.min_contrast) continue;
-      for (int c = 0; c < 3; ++c) bg_sum[c] += rgb[p * 3 + c];
-      ++bg_n;
-    }
-  }
-  if (bg_n * 4 < window_n) return false;  // the whole window looks like the seed: part of something larger
-  int bg[3];
-  int shadow[3];  // the ground in an object's shadow: kept out of the object even when its colour is closer
-  for (int c = 0; c < 3; ++c) {
-    bg[c] = static_cast<int>(bg_sum[c] / bg_n);
-    shadow[c] = bg[c] * params.shadow_percent / 100;
-  }
-
-  // Breadth-first growth inside the window with a bounded queue of window-local indices.
+// The 4-connected region of pixels with a positive `strength` (their colour distance from the ground), grown breadth-first from (sx, sy) inside `window` with a
+// bounded queue of window-local indices; its size, centroid, second moments and mean colour.
+template <typename Strength>
+CAMPSCOPE_HD bool flood_region(const std::uint8_t* rgb, int width, const RegionWindow& window, int sx, int sy,
+                               const Strength& strength, RegionFeatures& f) {
+  if (!window.contains(sx, sy) || strength(sx, sy) <= 0) return false;
+  const int wside = window.side();
   std::uint32_t visited[(kMaxRegionPixels + 31) / 32] = {};
   std::uint16_t queue[kMaxRegionPixels];
   int head = 0, tail = 0;
-  auto belongs = [&](int x, int y) {
-    const std::int64_t p = static_cast<std::int64_t>(y) * width + x;
-    if (!valid[p]) return false;
-    const int to_seed = colour_distance(rgb + p * 3, seed);
-    return to_seed < colour_distance(rgb + p * 3, bg) && to_seed < colour_distance(rgb + p * 3, shadow);
-  };
-  // Grow from the most distinct pixel: the response maximum can sit on an object's edge.
-  const int ex = static_cast<int>(extreme % width);
-  const int ey = static_cast<int>(extreme / width);
-  if (!belongs(ex, ey)) return false;
-  const int start = (ey - wy0) * wside + (ex - wx0);
+  const int start = (sy - window.y0) * wside + (sx - window.x0);
   visited[start >> 5] |= 1u << (start & 31);
   queue[tail++] = static_cast<std::uint16_t>(start);
 
-  std::int64_t sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0, sc[3] = {0, 0, 0};
+  std::int64_t sum_x = 0, sum_y = 0, sum_xx = 0, sum_yy = 0, sum_xy = 0, sum_c[3] = {0, 0, 0}, sum_strength = 0;
   bool touches = false;
   while (head < tail) {
     const int local = queue[head++];
     const int lx = local % wside;
     const int ly = local / wside;
-    const int x = wx0 + lx;
-    const int y = wy0 + ly;
+    const int x = window.x0 + lx;
+    const int y = window.y0 + ly;
     const std::int64_t p = static_cast<std::int64_t>(y) * width + x;
-    sx += lx;
-    sy += ly;
-    sxx += static_cast<std::int64_t>(lx) * lx;
-    syy += static_cast<std::int64_t>(ly) * ly;
-    sxy += static_cast<std::int64_t>(lx) * ly;
-    for (int c = 0; c < 3; ++c) sc[c] += rgb[p * 3 + c];
-    if (x == wx0 || y == wy0 || x == wx1 - 1 || y == wy1 - 1) touches = true;
+    sum_x += lx;
+    sum_y += ly;
+    sum_xx += static_cast<std::int64_t>(lx) * lx;
+    sum_yy += static_cast<std::int64_t>(ly) * ly;
+    sum_xy += static_cast<std::int64_t>(lx) * ly;
+    for (int c = 0; c < 3; ++c) sum_c[c] += rgb[p * 3 + c];
+    sum_strength += strength(x, y);
+    if (x == window.x0 || y == window.y0 || x == window.x1 - 1 || y == window.y1 - 1) touches = true;
     const int nx[4] = {x - 1, x + 1, x, x};
     const int ny[4] = {y, y, y - 1, y + 1};
     for (int k = 0; k < 4; ++k) {
-      if (nx[k] < wx0 || ny[k] < wy0 || nx[k] >= wx1 || ny[k] >= wy1) continue;
-      const int nl = (ny[k] - wy0) * wside + (nx[k] - wx0);
+      if (!window.contains(nx[k], ny[k])) continue;
+      const int nl = (ny[k] - window.y0) * wside + (nx[k] - window.x0);
       if (visited[nl >> 5] & (1u << (nl & 31))) continue;
       visited[nl >> 5] |= 1u << (nl & 31);
-      if (belongs(nx[k], ny[k])) queue[tail++] = static_cast<std::uint16_t>(nl);
+      if (strength(nx[k], ny[k]) > 0) queue[tail++] = static_cast<std::uint16_t>(nl);
     }
   }
 
   const double n = static_cast<double>(tail);
-  const double mx = sx / n;
-  const double my = sy / n;
-  const double vxx = sxx / n - mx * mx;
-  const double vyy = syy / n - my * my;
-  const double vxy = sxy / n - mx * my;
+  const double mx = sum_x / n;
+  const double my = sum_y / n;
+  const double vxx = sum_xx / n - mx * mx;
+  const double vyy = sum_yy / n - my * my;
+  const double vxy = sum_xy / n - mx * my;
   const double half_trace = (vxx + vyy) / 2.0;
   const double half_diff = (vxx - vyy) / 2.0;
   const double spread = sqrt(half_diff * half_diff + vxy * vxy);
   const double major = half_trace + spread;
   const double minor = half_trace - spread > 0.0 ? half_trace - spread : 0.0;
   f.n = tail;
-  f.cx = wx0 + mx + 0.5;
-  f.cy = wy0 + my + 0.5;
+  f.cx = window.x0 + mx + 0.5;
+  f.cy = window.y0 + my + 0.5;
   // A uniform rectangle of side k has variance k^2/12 along it; the +1 restores the pixel's own extent.
   f.length_px = sqrt(12.0 * major + 1.0);
   f.width_px = sqrt(12.0 * minor + 1.0);
-  for (int c = 0; c < 3; ++c) {
-    f.mean[c] = sc[c] / n;
-    f.background[c] = bg[c];
-  }
+  for (int c = 0; c < 3; ++c) f.mean[c] = sum_c[c] / n;
+  f.contrast = sum_strength / n;
   f.touches_window = touches;
+  return true;
+}
+
+// The inner-box pixel that stands out most from the ring around it: the most object-like pixel near a candidate
+// (the response maximum itself can sit on an object's edge).
+CAMPSCOPE_HD std::int64_t most_distinct_pixel(const std::uint8_t* rgb, const std::uint8_t* valid, int width,
+                                              int height, int cx, int cy, const PixelParams& params) {
+  const int h = params.vehicle_inner_half;
+  const int ho = params.vehicle_outer_half;
+  int ring[3];
+  if (!box_mean(rgb, valid, width, height, cx - ho, cy - ho, cx + ho + 1, cy + ho + 1, nullptr, 0, ring)) return -1;
+  std::int64_t best = -1;
+  int best_distance = -1;
+  for (int y = cy - h; y <= cy + h; ++y) {
+    for (int x = cx - h; x <= cx + h; ++x) {
+      if (x < 0 || y < 0 || x >= width || y >= height) continue;
+      const std::int64_t p = static_cast<std::int64_t>(y) * width + x;
+      if (!valid[p]) continue;
+      const int d = colour_distance(rgb + p * 3, ring);
+      if (d > best_distance) {
+        best_distance = d;
+        best = p;
+      }
+    }
+  }
+  return best;
+}
+
+// Uniform-material objects (tents): pixels closer in colour to the seed than to the surroundings or to shadowed
+// ground. A two-class nearest-mean split, so the boundary adapts to each object's own contrast; averaging the seed
+// over the inner pixels like the most distinct one keeps a thin bright line from growing as wide as the blur.
+CAMPSCOPE_HD bool grow_material_region(const std::uint8_t* rgb, const std::uint8_t* valid, int width, int height,
+                                       int cx, int cy, const PixelParams& params, RegionFeatures& f) {
+  const std::int64_t distinct = most_distinct_pixel(rgb, valid, width, height, cx, cy, params);
+  if (distinct < 0) return false;
+  const int distinct_colour[3] = {rgb[distinct * 3], rgb[distinct * 3 + 1], rgb[distinct * 3 + 2]};
+  const int h = params.vehicle_inner_half;
+  const int min_contrast = params.physical.min_contrast;
+  int seed[3];
+  box_mean(rgb, valid, width, height, cx - h, cy - h, cx + h + 1, cy + h + 1, distinct_colour, min_contrast, seed);
+
+  const RegionWindow window(cx, cy, params.region_radius, width, height);
+  // Background: the window's pixels unlike the seed; if nearly none, the seed is part of something larger.
+  std::int64_t bg_sum[3] = {0, 0, 0};
+  std::int64_t bg_n = 0, window_n = 0;
+  for (int y = window.y0; y < window.y1; ++y) {
+    for (int x = window.x0; x < window.x1; ++x) {
+      const std::int64_t p = static_cast<std::int64_t>(y) * width + x;
+      if (!valid[p]) continue;
+      ++window_n;
+      if (colour_distance(rgb + p * 3, seed) <= min_contrast) continue;
+      for (int c = 0; c < 3; ++c) bg_sum[c] += rgb[p * 3 + c];
+      ++bg_n;
+    }
+  }
+  if (bg_n * 4 < window_n) return false;
+  int bg[3];
+  int shadow[3];
+  for (int c = 0; c < 3; ++c) {
+    bg[c] = static_cast<int>(bg_sum[c] / bg_n);
+    shadow[c] = bg[c] * params.shadow_percent / 100;
+  }
+  const auto strength = [&](int x, int y) {
+    const std::int64_t p = static_cast<std::int64_t>(y) * width + x;
+    if (!valid[p]) return 0;
+    const int to_seed = colour_distance(rgb + p * 3, seed);
+    const int to_bg = colour_distance(rgb + p * 3, bg);
+    return to_seed < to_bg && to_seed < colour_distance(rgb + p * 3, shadow) ? to_bg : 0;
+  };
+  if (!flood_region(rgb, width, window, static_cast<int>(distinct % width), static_cast<int>(distinct / width),
+                    strength, f))
+    return false;
+  for (int c = 0; c < 3; ++c) f.background[c] = bg[c];
+  return true;
+}
+
+// Multi-part objects (vehicles: body, glass, a truck's cab and cargo): pixels unlike both dominant ground colours
+// of the window (road and verge), found by a few 2-means iterations. The object is a small share of the window,
+// so it barely moves the two means.
+CAMPSCOPE_HD bool grow_foreground_region(const std::uint8_t* rgb, const std::uint8_t* valid, int width, int height,
+                                         int cx, int cy, const PixelParams& params, RegionFeatures& f) {
+  const RegionWindow window(cx, cy, params.region_radius, width, height);
+  int ground[2][3];
+  int all[3];
+  if (!box_mean(rgb, valid, width, height, window.x0, window.y0, window.x1, window.y1, nullptr, 0, all)) return false;
+  const double split = luma_of(all);
+  // Start from the means of the brighter and darker halves.
+  std::int64_t sum[2][3] = {}, n[2] = {0, 0};
+  for (int y = window.y0; y < window.y1; ++y) {
+    for (int x = window.x0; x < window.x1; ++x) {
+      const std::int64_t p = static_cast<std::int64_t>(y) * width + x;
+      if (!valid[p]) continue;
+      const int k = luma_of_pixel(rgb + p * 3) >= split ? 0 : 1;
+      for (int c = 0; c < 3; ++c) sum[k][c] += rgb[p * 3 + c];
+      ++n[k];
+    }
+  }
+  for (int k = 0; k < 2; ++k)
+    for (int c = 0; c < 3; ++c) ground[k][c] = n[k] ? static_cast<int>(sum[k][c] / n[k]) : all[c];
+  for (int iteration = 0; iteration < 3; ++iteration) {
+    std::int64_t s[2][3] = {}, m[2] = {0, 0};
+    for (int y = window.y0; y < window.y1; ++y) {
+      for (int x = window.x0; x < window.x1; ++x) {
+        const std::int64_t p = static_cast<std::int64_t>(y) * width + x;
+        if (!valid[p]) continue;
+        const int k = colour_distance(rgb + p * 3, ground[0]) <= colour_distance(rgb + p * 3, ground[1]) ? 0 : 1;
+        for (int c = 0; c < 3; ++c) s[k][c] += rgb[p * 3 + c];
+        ++m[k];
+      }
+    }
+    for (int k = 0; k < 2; ++k)
+      if (m[k])
+        for (int c = 0; c < 3; ++c) ground[k][c] = static_cast<int>(s[k][c] / m[k]);
+  }
+  // Shadows cast by tents and walls fall on the brighter ground (soil); they are ground too, not objects.
+  const int lit = luma_of(ground[0]) >= luma_of(ground[1]) ? 0 : 1;
+  int shadowed[3];
+  for (int c = 0; c < 3; ++c) shadowed[c] = ground[lit][c] * params.shadow_percent / 100;
+  const int tolerance = params.physical.ground_tolerance;
+  const auto strength = [&](int x, int y) {
+    const std::int64_t p = static_cast<std::int64_t>(y) * width + x;
+    if (!valid[p]) return 0;
+    const int d0 = colour_distance(rgb + p * 3, ground[0]);
+    const int d1 = colour_distance(rgb + p * 3, ground[1]);
+    const int ds = colour_distance(rgb + p * 3, shadowed);
+    return d0 > tolerance && d1 > tolerance && ds > tolerance ? (d0 < d1 ? d0 : d1) : 0;
+  };
+  // Start from the inner-box pixel whose 3x3 neighbourhood is most unlike the ground: a thin marking line has
+  // single bright pixels, a vehicle has a solid patch.
+  const int h = params.vehicle_inner_half;
+  int sx = -1, sy = -1, best = -1;
+  for (int y = cy - h; y <= cy + h; ++y) {
+    for (int x = cx - h; x <= cx + h; ++x) {
+      if (!window.contains(x, y) || strength(x, y) <= 0) continue;
+      int patch = 0;
+      for (int dy = -1; dy <= 1; ++dy)
+        for (int dx = -1; dx <= 1; ++dx) {
+          const int xx = x + dx, yy = y + dy;
+          if (xx < 0 || yy < 0 || xx >= width || yy >= height) continue;
+          const std::int64_t q = static_cast<std::int64_t>(yy) * width + xx;
+          if (!valid[q]) continue;
+          const int d0 = colour_distance(rgb + q * 3, ground[0]) - tolerance;
+          const int d1 = colour_distance(rgb + q * 3, ground[1]) - tolerance;
+          patch += d0 < d1 ? d0 : d1;
+        }
+      if (patch > best) {
+        best = patch;
+        sx = x;
+        sy = y;
+      }
+    }
+  }
+  if (!flood_region(rgb, width, window, sx, sy, strength, f)) return false;
+  // Contrast is judged against the ground colour nearest the object's own colour.
+  int mean[3];
+  for (int c = 0; c < 3; ++c) mean[c] = static_cast<int>(f.mean[c]);
+  const int k = colour_distance(mean, ground[0]) <= colour_distance(mean, ground[1]) ? 0 : 1;
+  for (int c = 0; c < 3; ++c) f.background[c] = ground[k][c];
   return true;
 }
 
@@ -373,8 +478,7 @@ CAMPSCOPE_HD CandidateResult classify_region(const RegionFeatures& f, const Pixe
   const double area = static_cast<double>(f.n) * gsd * gsd;
   const double elongation = length / width;
   const double fill = area / (length * width);
-  double contrast = 0.0;
-  for (int c = 0; c < 3; ++c) contrast += fabs(f.mean[c] - f.background[c]);
+  const double contrast = f.contrast;
   out.length_m = static_cast<float>(length);
   out.width_m = static_cast<float>(width);
   out.score = static_cast<float>(contrast / (contrast + p.min_contrast));
@@ -399,11 +503,27 @@ struct AnalyseCandidates {
   PixelParams params;
   CAMPSCOPE_HD void operator()(std::int64_t i) const {
     const int pixel = candidate_pixels[i];
-    RegionFeatures features;
-    CandidateResult result;
-    if (grow_region(rgb, valid, width, height, pixel % width, pixel / width, params, features))
-      result = classify_region(features, params);
-    results[i] = result;
+    const int x = pixel % width;
+    const int y = pixel / width;
+    // A tent is one material; a vehicle is often several (body, glass, cab and cargo), so each class is looked
+    // for with its own region model. A pale car found as one material still counts when the other model fails.
+    RegionFeatures material;
+    CandidateResult as_material;
+    if (grow_material_region(rgb, valid, width, height, x, y, params, material))
+      as_material = classify_region(material, params);
+    if (as_material.cls == static_cast<int>(ObjectClass::Tent)) {
+      results[i] = as_material;
+      return;
+    }
+    RegionFeatures foreground;
+    if (grow_foreground_region(rgb, valid, width, height, x, y, params, foreground)) {
+      const CandidateResult as_foreground = classify_region(foreground, params);
+      if (as_foreground.cls == static_cast<int>(ObjectClass::Vehicle)) {
+        results[i] = as_foreground;
+        return;
+      }
+    }
+    results[i] = as_material;
   }
 };
 

@@ -90,7 +90,7 @@ TEST_P(DetectAcrossGsd, FindsTentsAndVehiclesAndRejectsTraps) {
   const int total = static_cast<int>(scene.objects().size());
   EXPECT_GE(stats.matched, total - 2) << "gsd " << gsd;  // >= 94% recall on every GSD
   EXPECT_LE(stats.wrong_class, 1) << "gsd " << gsd;
-  EXPECT_LE(stats.spurious, 1) << "gsd " << gsd;
+  EXPECT_LE(stats.spurious, 2) << "gsd " << gsd;
 }
 
 INSTANTIATE_TEST_SUITE_P(Gsd, DetectAcrossGsd, ::testing::Values(0.3, 0.5, 0.7));

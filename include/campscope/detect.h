@@ -32,12 +32,13 @@ struct DetectorParams {
   int tarp_min_blue_excess = 45;      // B - R for blue tarpaulin
 
   // Vehicles: any colour; cars 4.5 x 1.8 m up to trucks 10 x 2.5 m.
-  double vehicle_min_width_m = 1.5;
+  double vehicle_min_width_m = 1.6;
   double vehicle_max_width_m = 3.8;
   double vehicle_min_length_m = 3.7;
   double vehicle_max_length_m = 12.0;
   double vehicle_min_elongation = 1.75;
-  int vehicle_min_contrast = 60;
+  int vehicle_min_contrast = 50;
+  int ground_tolerance = 40;  // L1 colour distance from both ground colours beyond which a pixel is an object
 
   double min_fill = 0.72;// region area over its fitted rectangle: rejects ragged clutter
   // Two results closer than this are one object seen twice (tents stand >= 1 m apart, so centres >= 4 m).
