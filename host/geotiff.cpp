@@ -1,10 +1,14 @@
 #include "geotiff.h"
 
 #include <cpl_error.h>
+#include <cpl_string.h>
+#include <gdal_alg.h>
 #include <gdal_priv.h>
+#include <gdalwarper.h>
 #include <ogr_spatialref.h>
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <mutex>
 #include <sstream>
@@ -15,10 +19,17 @@ namespace campscope {
 namespace {
 
 constexpr double kPi = 3.14159265358979323846;
+constexpr double kWgs84SemiMajor = 6378137.0;
+constexpr double kWgs84InverseFlattening = 298.257223563;
+// The usual gdalwarp tolerance: the warp interpolates the reprojection along rows within an eighth of a pixel.
+constexpr double kWarpMaxErrorPx = 0.125;
+// Nodata for bands that declare none: outside the range of Byte and UInt16, so it never matches a sample.
+constexpr double kNeverASample = -1.0;
+constexpr int kValidityRun = 256;  // pixels of a grid row mapped to the file in one go
 
-std::string describe_window(const BlockWindow& window) {
-  return "window at (" + std::to_string(window.x0) + ", " + std::to_string(window.y0) + ") of " +
-         std::to_string(window.width) + " x " + std::to_string(window.height) + " pixels";
+std::string describe_window(int x0, int y0, int width, int height) {
+  return "window at (" + std::to_string(x0) + ", " + std::to_string(y0) + ") of " + std::to_string(width) + " x " +
+         std::to_string(height) + " pixels";
 }
 
 std::string with_reason(const std::string& message, const std::string& reason) {
@@ -64,17 +75,22 @@ void TileReader::DatasetCloser::operator()(GDALDataset* dataset) const {
   GDALClose(GDALDataset::ToHandle(dataset));
 }
 
+void TileReader::TransformerDestroyer::operator()(void* transformer) const { GDALDestroyTransformer(transformer); }
+
 TileReader::TileReader(const std::string& path) {
   ensure_gdal_registered();
   QuietGdalErrors quiet;
   info_.path = path;
-  dataset_.reset(GDALDataset::FromHandle(
+  file_.reset(GDALDataset::FromHandle(
       GDALOpenEx(path.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY | GDAL_OF_VERBOSE_ERROR, nullptr, nullptr, nullptr)));
-  if (!dataset_) throw InputError(with_reason(path + ": cannot open as a raster image", quiet.last_error()));
+  if (!file_) throw InputError(with_reason(path + ": cannot open as a raster image", quiet.last_error()));
+  pixels_ = file_.get();
 
-  info_.width = dataset_->GetRasterXSize();
-  info_.height = dataset_->GetRasterYSize();
-  info_.bands = dataset_->GetRasterCount();
+  info_.width = file_->GetRasterXSize();
+  info_.height = file_->GetRasterYSize();
+  info_.bands = file_->GetRasterCount();
+  file_width_ = info_.width;
+  file_height_ = info_.height;
   if (info_.width <= 0 || info_.height <= 0) {
     throw InputError(path + ": empty raster (" + std::to_string(info_.width) + " x " + std::to_string(info_.height) +
                      " pixels)");
@@ -83,9 +99,9 @@ TileReader::TileReader(const std::string& path) {
     throw InputError(path + ": has " + std::to_string(info_.bands) +
                      " bands; expected 1 (grey), 3 (RGB) or 4 (RGB + alpha or NIR)");
   }
-  const GDALDataType type = dataset_->GetRasterBand(1)->GetRasterDataType();
+  const GDALDataType type = file_->GetRasterBand(1)->GetRasterDataType();
   for (int b = 1; b <= info_.bands; ++b) {
-    const GDALDataType band_type = dataset_->GetRasterBand(b)->GetRasterDataType();
+    const GDALDataType band_type = file_->GetRasterBand(b)->GetRasterDataType();
     if (band_type != GDT_Byte && band_type != GDT_UInt16) {
       throw InputError(path + ": band " + std::to_string(b) + " has data type " + GDALGetDataTypeName(band_type) +
                        "; expected Byte or UInt16");
@@ -94,13 +110,13 @@ TileReader::TileReader(const std::string& path) {
   }
   uint16_ = type == GDT_UInt16;
   used_bands_ = info_.bands == 1 ? 1 : 3;
-  alpha_band_ = info_.bands == 4 && dataset_->GetRasterBand(4)->GetColorInterpretation() == GCI_AlphaBand;
-  if (info_.bands == 1 && dataset_->GetRasterBand(1)->GetColorInterpretation() == GCI_PaletteIndex) {
+  alpha_band_ = info_.bands == 4 && file_->GetRasterBand(4)->GetColorInterpretation() == GCI_AlphaBand;
+  if (info_.bands == 1 && file_->GetRasterBand(1)->GetColorInterpretation() == GCI_PaletteIndex) {
     throw InputError(path + ": is a paletted image; expected grey or RGB values");
   }
 
-  const OGRSpatialReference* file_crs = dataset_->GetSpatialRef();
-  if (dataset_->GetGeoTransform(info_.transform.gt) != CE_None || file_crs == nullptr || file_crs->IsEmpty()) {
+  const OGRSpatialReference* file_crs = file_->GetSpatialRef();
+  if (file_->GetGeoTransform(info_.transform.gt) != CE_None || file_crs == nullptr || file_crs->IsEmpty()) {
     throw InputError(path + ": no georeferencing (geotransform/CRS missing)");
   }
   const double* gt = info_.transform.gt;
@@ -116,44 +132,36 @@ TileReader::TileReader(const std::string& path) {
 
   OGRSpatialReference crs(*file_crs);
   crs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
-  double pixel_x_m = 0.0;
-  double pixel_y_m = 0.0;
-  if (crs.IsProjected()) {
-    const double metres_per_unit = crs.GetLinearUnits();
-    pixel_x_m = gt[1] * metres_per_unit;
-    pixel_y_m = -gt[5] * metres_per_unit;
-  } else if (crs.IsGeographic()) {
-    const double degrees_per_unit = crs.GetAngularUnits() * 180.0 / kPi;
-    const double centre_lat = (gt[3] + 0.5 * info_.height * gt[5]) * degrees_per_unit;
-    if (!(std::abs(centre_lat) <= 90.0)) {
-      throw InputError(path + ": tile centre latitude " + std::to_string(centre_lat) + " is outside [-90, 90]");
-    }
-    OGRErr err = OGRERR_NONE;
-    const double semi_major = crs.GetSemiMajor(&err);
-    const double inverse_flattening = crs.GetInvFlattening(&err);
-    double per_lat = 0.0;
-    double per_lon = 0.0;
-    metres_per_degree(semi_major, inverse_flattening, centre_lat, per_lat, per_lon);
-    pixel_x_m = gt[1] * degrees_per_unit * per_lon;
-    pixel_y_m = -gt[5] * degrees_per_unit * per_lat;
-  } else {
-    throw InputError(path + ": CRS is neither projected nor geographic");
-  }
-  // Objects must keep their shape for the detector, so pixels have to be square on the ground, not in CRS units.
-  if (!(std::abs(pixel_x_m - pixel_y_m) <= 0.01 * std::max(pixel_x_m, pixel_y_m)) || !(pixel_x_m > 0.0)) {
-    std::ostringstream message;
-    message.precision(4);
-    message << path << ": pixels are not square on the ground (" << pixel_x_m << " m x " << pixel_y_m
-            << " m); reproject the tile to a projected CRS such as UTM";
-    throw InputError(message.str());
-  }
-  info_.gsd_m = 0.5 * (pixel_x_m + pixel_y_m);
+  if (!crs.IsProjected() && !crs.IsGeographic()) throw InputError(path + ": CRS is neither projected nor geographic");
+  use_crs(crs);
 
+  double ground_x_m = 0.0;
+  double ground_y_m = 0.0;
+  measure_ground_pixel(ground_x_m, ground_y_m);
+  // The detector sizes objects in pixels from gsd_m, so pixels must be square on the ground and the CRS unit must
+  // be a ground metre there (not so for degrees, or for Web Mercator away from the equator).
+  const double metres_per_unit = crs.IsProjected() ? crs.GetLinearUnits() : 0.0;
+  const double unit_x_m = gt[1] * metres_per_unit;
+  const double unit_y_m = -gt[5] * metres_per_unit;
+  const auto within_1_percent = [](double a, double b) { return std::abs(a - b) <= 0.01 * std::max(a, b); };
+  if (crs.IsProjected() && within_1_percent(ground_x_m, ground_y_m) && within_1_percent(unit_x_m, ground_x_m) &&
+      within_1_percent(unit_y_m, ground_y_m)) {
+    info_.gsd_m = 0.5 * (unit_x_m + unit_y_m);
+  } else {
+    open_resampled(ground_x_m, ground_y_m);
+  }
+
+  if (uint16_) compute_uint16_scale();
+}
+
+TileReader::~TileReader() = default;
+
+void TileReader::use_crs(const OGRSpatialReference& crs) {
   char* wkt = nullptr;
   const char* const wkt_options[] = {"FORMAT=WKT2_2019", nullptr};
   if (crs.exportToWkt(&wkt, wkt_options) != OGRERR_NONE || wkt == nullptr) {
     CPLFree(wkt);
-    throw InputError(with_reason(path + ": CRS cannot be written as WKT", quiet.last_error()));
+    throw InputError(with_reason(info_.path + ": CRS cannot be written as WKT", CPLGetLastErrorMsg()));
   }
   info_.crs_wkt = wkt;
   CPLFree(wkt);
@@ -164,13 +172,171 @@ TileReader::TileReader(const std::string& path) {
   to_lonlat_.reset(OGRCreateCoordinateTransformation(&crs, &lonlat));
   from_lonlat_.reset(OGRCreateCoordinateTransformation(&lonlat, &crs));
   if (!to_lonlat_ || !from_lonlat_) {
-    throw InputError(with_reason(path + ": no transformation between the tile CRS and lon/lat", quiet.last_error()));
+    throw InputError(
+        with_reason(info_.path + ": no transformation between the tile CRS and lon/lat", CPLGetLastErrorMsg()));
   }
-
-  if (uint16_) compute_uint16_scale();
 }
 
-TileReader::~TileReader() = default;
+// Ground length of one pixel step along x and along y at the tile centre, from lon/lat on the WGS84 ellipsoid
+// (a datum shift moves the tile, it does not change its scale measurably).
+void TileReader::measure_ground_pixel(double& x_m, double& y_m) const {
+  const double cx = 0.5 * info_.width;
+  const double cy = 0.5 * info_.height;
+  const double px[4] = {cx - 0.5, cx + 0.5, cx, cx};
+  const double py[4] = {cy, cy, cy - 0.5, cy + 0.5};
+  double lon[4], lat[4];
+  for (int i = 0; i < 4; ++i) {
+    info_.transform.pixel_to_world(px[i], py[i], lon[i], lat[i]);
+    if (!to_lonlat_->Transform(1, &lon[i], &lat[i]) || !std::isfinite(lon[i]) || !(std::abs(lat[i]) <= 90.0)) {
+      std::ostringstream message;
+      message << info_.path << ": the tile centre (" << cx << ", " << cy << ") has no lon/lat on Earth";
+      throw InputError(message.str());
+    }
+  }
+  double per_lat = 0.0;
+  double per_lon = 0.0;
+  metres_per_degree(kWgs84SemiMajor, kWgs84InverseFlattening, 0.25 * (lat[0] + lat[1] + lat[2] + lat[3]), per_lat,
+                    per_lon);
+  const auto length = [&](int a, int b) {
+    const double dlon = std::remainder(lon[b] - lon[a], 360.0);
+    return std::hypot(dlon * per_lon, (lat[b] - lat[a]) * per_lat);
+  };
+  x_m = length(0, 1);
+  y_m = length(2, 3);
+  if (!(x_m > 0.0) || !(y_m > 0.0)) {
+    throw InputError(info_.path + ": pixels have no size on the ground at the tile centre");
+  }
+}
+
+void TileReader::open_resampled(double ground_x_m, double ground_y_m) {
+  double centre_lon = 0.0;
+  double centre_lat = 0.0;
+  pixel_to_lonlat(0.5 * info_.width, 0.5 * info_.height, centre_lon, centre_lat);
+  const int zone = static_cast<int>(std::floor((centre_lon + 180.0) / 6.0)) % 60 + 1;
+  const int epsg = (centre_lat >= 0.0 ? 32600 : 32700) + zone;
+  OGRSpatialReference utm;
+  if (utm.importFromEPSG(epsg) != OGRERR_NONE) {
+    throw InputError(with_reason(info_.path + ": cannot set up UTM (EPSG:" + std::to_string(epsg) + ")",
+                                 CPLGetLastErrorMsg()));
+  }
+  utm.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+  const std::string utm_name = "UTM zone " + std::to_string(zone) + (centre_lat >= 0.0 ? "N" : "S");
+  // One grid has one GSD, but transverse Mercator stretches the ground by about 1 + d^2/2 at d radians of ground
+  // east or west of the central meridian: keep that within 1% over the whole footprint (its corners and edges).
+  const double central_meridian = zone * 6.0 - 183.0;
+  for (int k = 0; k < 9; ++k) {
+    double lon = 0.0;
+    double lat = 0.0;
+    pixel_to_lonlat(0.5 * (k % 3) * info_.width, 0.5 * (k / 3) * info_.height, lon, lat);
+    const double east = std::remainder(lon - central_meridian, 360.0) * kPi / 180.0 * std::cos(lat * kPi / 180.0);
+    if (!(0.5 * east * east <= 0.01)) {
+      throw InputError(info_.path + ": footprint is too large to resample onto one grid in " + utm_name);
+    }
+  }
+  char* utm_wkt = nullptr;
+  utm.exportToWkt(&utm_wkt);
+  const std::string dst_srs = std::string("DST_SRS=") + (utm_wkt ? utm_wkt : "");
+  CPLFree(utm_wkt);
+  const char* const transformer_options[] = {dst_srs.c_str(), nullptr};
+  const auto file_to_utm = [&] {
+    void* transformer = GDALCreateGenImgProjTransformer2(GDALDataset::ToHandle(file_.get()), nullptr,
+                                                        const_cast<char**>(transformer_options));
+    if (transformer == nullptr) {
+      throw InputError(
+          with_reason(info_.path + ": cannot be reprojected to " + utm_name, CPLGetLastErrorMsg()));
+    }
+    return transformer;
+  };
+
+  // The footprint's bounding box in UTM, tiled with square pixels of the ground sampling distance at the centre.
+  const double gsd = std::sqrt(ground_x_m * ground_y_m);
+  double extent[4] = {0, 0, 0, 0};  // min x, min y, max x, max y
+  {
+    std::unique_ptr<void, TransformerDestroyer> transformer(file_to_utm());
+    double suggested[6];
+    int suggested_width = 0;
+    int suggested_height = 0;
+    if (GDALSuggestedWarpOutput2(GDALDataset::ToHandle(file_.get()), GDALGenImgProjTransform, transformer.get(),
+                                 suggested, &suggested_width, &suggested_height, extent, 0) != CE_None) {
+      throw InputError(with_reason(info_.path + ": cannot find the footprint in " + utm_name, CPLGetLastErrorMsg()));
+    }
+  }
+  const double width = std::ceil((extent[2] - extent[0]) / gsd - 1e-6);
+  const double height = std::ceil((extent[3] - extent[1]) / gsd - 1e-6);
+  const double file_pixels = static_cast<double>(info_.width) * info_.height;
+  // A footprint within the zone gives about as many pixels as the file has (a little more where the grid turns
+  // against the file); this guards the int sizes should it not.
+  if (!(width >= 1.0 && height >= 1.0) || width * height > 4.0 * file_pixels + 64.0 || width >= INT_MAX ||
+      height >= INT_MAX) {
+    std::ostringstream message;
+    message << info_.path << ": cannot be resampled into " << utm_name << " (would be " << width << " x " << height
+            << " pixels)";
+    throw InputError(message.str());
+  }
+  double grid[6] = {extent[0], gsd, 0.0, extent[3], 0.0, -gsd};
+  const auto grid_to_file = [&] {
+    void* exact = file_to_utm();
+    GDALSetGenImgProjTransformerDstGeoTransform(exact, grid);
+    void* approximate = GDALCreateApproxTransformer(GDALGenImgProjTransform, exact, kWarpMaxErrorPx);
+    GDALApproxTransformerOwnsSubtransformer(approximate, TRUE);
+    return approximate;
+  };
+
+  const std::unique_ptr<GDALWarpOptions, void (*)(GDALWarpOptions*)> warp(GDALCreateWarpOptions(),
+                                                                        GDALDestroyWarpOptions);
+  warp->hSrcDS = GDALDataset::ToHandle(file_.get());
+  warp->eResampleAlg = GRA_Bilinear;
+  warp->eWorkingDataType = uint16_ ? GDT_UInt16 : GDT_Byte;
+  warp->nBandCount = used_bands_;
+  warp->panSrcBands = static_cast<int*>(CPLMalloc(sizeof(int) * used_bands_));
+  warp->panDstBands = static_cast<int*>(CPLMalloc(sizeof(int) * used_bands_));
+  bool any_nodata = false;
+  std::vector<double> nodata(used_bands_, kNeverASample);
+  for (int b = 0; b < used_bands_; ++b) {
+    warp->panSrcBands[b] = warp->panDstBands[b] = b + 1;
+    int has_nodata = FALSE;
+    const double value = file_->GetRasterBand(b + 1)->GetNoDataValue(&has_nodata);
+    if (has_nodata) {
+      nodata[b] = value;
+      any_nodata = true;
+    }
+  }
+  if (any_nodata) {
+    // Keeps nodata samples out of the interpolated colours of their valid neighbours.
+    warp->padfSrcNoDataReal = static_cast<double*>(CPLMalloc(sizeof(double) * used_bands_));
+    std::copy(nodata.begin(), nodata.end(), warp->padfSrcNoDataReal);
+    warp->papszWarpOptions = CSLSetNameValue(warp->papszWarpOptions, "UNIFIED_SRC_NODATA", "NO");
+  }
+  warp->nSrcAlphaBand = alpha_band_ ? 4 : 0;
+  alpha_out_band_ = used_bands_ + 1;
+  warp->nDstAlphaBand = alpha_out_band_;
+  warp->papszWarpOptions = CSLSetNameValue(warp->papszWarpOptions, "INIT_DEST", "0");
+  // Plain 2 x 2 bilinear: the grids differ in scale by a few tens of percent at most, too little for GDAL's
+  // widened anti-aliasing kernel to matter, and that kernel halves the warp's speed.
+  warp->papszWarpOptions = CSLSetNameValue(warp->papszWarpOptions, "XSCALE", "1");
+  warp->papszWarpOptions = CSLSetNameValue(warp->papszWarpOptions, "YSCALE", "1");
+  warp->pfnTransformer = GDALApproxTransform;
+  warp->pTransformerArg = grid_to_file();
+
+  // The VRT takes ownership of the transformer and of one reference to the file.
+  GDALReferenceDataset(GDALDataset::ToHandle(file_.get()));
+  resampled_.reset(GDALDataset::FromHandle(GDALCreateWarpedVRT(GDALDataset::ToHandle(file_.get()),
+                                                               static_cast<int>(width), static_cast<int>(height),
+                                                               grid, warp.get())));
+  if (!resampled_) {
+    throw InputError(with_reason(info_.path + ": cannot set up resampling into " + utm_name, CPLGetLastErrorMsg()));
+  }
+  resampled_->SetSpatialRef(&utm);
+  pixels_ = resampled_.get();
+  to_file_pixel_.reset(grid_to_file());
+
+  info_.resampled = true;
+  info_.width = static_cast<int>(width);
+  info_.height = static_cast<int>(height);
+  std::copy(grid, grid + 6, info_.transform.gt);
+  info_.gsd_m = gsd;
+  use_crs(utm);
+}
 
 void TileReader::compute_uint16_scale() {
   constexpr int kBuckets = 65536;
@@ -179,8 +345,8 @@ void TileReader::compute_uint16_scale() {
   for (int b = 1; b <= used_bands_; ++b) {
     // Buckets centred on the integers 0..65535; approximate (subsampled) so big tiles are not read in full.
     // The base-class call skips GDAL's PAM override, which would cache the histogram in a .aux.xml file next to
-    // the user's tile.
-    GDALRasterBand* band = dataset_->GetRasterBand(b);
+    // the user's tile. Taken from the file itself: resampling does not move the percentile, and would cost a warp.
+    GDALRasterBand* band = file_->GetRasterBand(b);
     if (band->GDALRasterBand::GetHistogram(-0.5, 65535.5, kBuckets, band_histogram.data(), FALSE, TRUE,
                                            GDALDummyProgress, nullptr) != CE_None) {
       throw InputError(with_reason(info_.path + ": cannot compute the histogram of band " + std::to_string(b),
@@ -206,8 +372,9 @@ void TileReader::compute_uint16_scale() {
 void TileReader::read(const BlockWindow& window, RgbBlock& out) {
   if (window.width <= 0 || window.height <= 0 || window.x0 < 0 || window.y0 < 0 ||
       window.x0 > info_.width - window.width || window.y0 > info_.height - window.height) {
-    throw std::out_of_range(info_.path + ": " + describe_window(window) + " is outside the " +
-                            std::to_string(info_.width) + " x " + std::to_string(info_.height) + " raster");
+    throw std::out_of_range(info_.path + ": " + describe_window(window.x0, window.y0, window.width, window.height) +
+                            " is outside the " + std::to_string(info_.width) + " x " + std::to_string(info_.height) +
+                            " raster");
   }
   QuietGdalErrors quiet;
   out.x0 = window.x0;
@@ -219,26 +386,36 @@ void TileReader::read(const BlockWindow& window, RgbBlock& out) {
   } else {
     read_rgb<std::uint8_t>(window, out);
   }
-  read_validity(window, out);
+  if (resampled_) {
+    clear_invalid_resampled_pixels(window, out);
+  } else {
+    clear_invalid_file_pixels(window.x0, window.y0, window.width, window.height, out.valid.data());
+  }
 }
 
 template <typename Sample>
 void TileReader::read_rgb(const BlockWindow& window, RgbBlock& out) {
   const std::size_t pixels = static_cast<std::size_t>(window.width) * window.height;
-  std::vector<Sample> samples(pixels * used_bands_);
-  int band_map[] = {1, 2, 3};
+  // When resampled, the warp's alpha band (right after the colour bands) says which pixels it produced at all.
+  const int read_bands = resampled_ ? alpha_out_band_ : used_bands_;
+  std::vector<Sample> samples(pixels * read_bands);
+  int band_map[] = {1, 2, 3, 4};
   const GSpacing sample_size = sizeof(Sample);
-  const CPLErr status = dataset_->RasterIO(
+  const CPLErr status = pixels_->RasterIO(
       GF_Read, window.x0, window.y0, window.width, window.height, samples.data(), window.width, window.height,
-      uint16_ ? GDT_UInt16 : GDT_Byte, used_bands_, band_map, sample_size * used_bands_,
-      sample_size * used_bands_ * window.width, sample_size, nullptr);
+      uint16_ ? GDT_UInt16 : GDT_Byte, read_bands, band_map, sample_size * read_bands,
+      sample_size * read_bands * window.width, sample_size, nullptr);
   if (status != CE_None) {
-    throw InputError(with_reason(info_.path + ": cannot read the " + describe_window(window), CPLGetLastErrorMsg()));
+    throw InputError(with_reason(
+        info_.path + ": cannot read the " + describe_window(window.x0, window.y0, window.width, window.height),
+        CPLGetLastErrorMsg()));
   }
   out.rgb.resize(pixels * 3);
+  out.valid.assign(pixels, 1);
   for (std::size_t i = 0; i < pixels; ++i) {
+    const Sample* pixel = &samples[i * read_bands];
     for (int c = 0; c < 3; ++c) {
-      const unsigned value = samples[i * used_bands_ + (used_bands_ == 3 ? c : 0)];
+      const unsigned value = pixel[used_bands_ == 3 ? c : 0];
       if (uint16_) {
         out.rgb[i * 3 + c] = static_cast<std::uint8_t>(
             value >= stretch_max_ ? 255u : (value * 255u + stretch_max_ / 2) / stretch_max_);
@@ -246,27 +423,28 @@ void TileReader::read_rgb(const BlockWindow& window, RgbBlock& out) {
         out.rgb[i * 3 + c] = static_cast<std::uint8_t>(value);
       }
     }
+    if (resampled_ && pixel[used_bands_] == 0) out.valid[i] = 0;
   }
 }
 
-void TileReader::read_validity(const BlockWindow& window, RgbBlock& out) {
-  const std::size_t pixels = static_cast<std::size_t>(window.width) * window.height;
-  out.valid.assign(pixels, 1);
+void TileReader::clear_invalid_file_pixels(int x0, int y0, int width, int height, std::uint8_t* valid) {
+  const std::size_t pixels = static_cast<std::size_t>(width) * height;
   std::vector<std::uint8_t> mask(pixels);
   auto apply = [&](GDALRasterBand* band, const std::string& what) {
-    if (band->RasterIO(GF_Read, window.x0, window.y0, window.width, window.height, mask.data(), window.width,
-                       window.height, GDT_Byte, 0, 0, nullptr) != CE_None) {
-      throw InputError(with_reason(info_.path + ": cannot read the " + what + " of the " + describe_window(window),
-                                   CPLGetLastErrorMsg()));
+    if (band->RasterIO(GF_Read, x0, y0, width, height, mask.data(), width, height, GDT_Byte, 0, 0, nullptr) !=
+        CE_None) {
+      throw InputError(with_reason(
+          info_.path + ": cannot read the " + what + " of the " + describe_window(x0, y0, width, height),
+          CPLGetLastErrorMsg()));
     }
     for (std::size_t i = 0; i < pixels; ++i) {
-      if (mask[i] == 0) out.valid[i] = 0;
+      if (mask[i] == 0) valid[i] = 0;
     }
   };
   bool dataset_mask_applied = false;
   bool alpha_applied = false;
   for (int b = 1; b <= used_bands_; ++b) {
-    GDALRasterBand* band = dataset_->GetRasterBand(b);
+    GDALRasterBand* band = file_->GetRasterBand(b);
     const int flags = band->GetMaskFlags();
     if (flags & GMF_ALL_VALID) continue;
     if (flags & GMF_PER_DATASET) {
@@ -277,7 +455,58 @@ void TileReader::read_validity(const BlockWindow& window, RgbBlock& out) {
     apply(band->GetMaskBand(), "mask of band " + std::to_string(b));
   }
   // GDAL ignores the alpha band when the tile also declares nodata; alpha still marks pixels that were never imaged.
-  if (alpha_band_ && !alpha_applied) apply(dataset_->GetRasterBand(4), "alpha band");
+  if (alpha_band_ && !alpha_applied) apply(file_->GetRasterBand(4), "alpha band");
+}
+
+// A resampled pixel is valid when the file pixel nearest to its centre is: interpolation must not let imaged
+// pixels spread into nodata, nor nodata eat into imaged pixels.
+void TileReader::clear_invalid_resampled_pixels(const BlockWindow& window, RgbBlock& out) {
+  const std::size_t pixels = static_cast<std::size_t>(window.width) * window.height;
+  std::vector<int> file_x(pixels, -1);
+  std::vector<int> file_y(pixels, -1);
+  // The approximate transformer interpolates along each run of points it is given, so runs are fixed stretches of
+  // the grid's rows, not of the window: a pixel gets the same file pixel whichever block reads it.
+  const int first_run = window.x0 / kValidityRun;
+  const int end_run = (window.x0 + window.width - 1) / kValidityRun + 1;
+  std::vector<double> x(kValidityRun), y(kValidityRun), z(kValidityRun);
+  std::vector<int> success(kValidityRun);
+  int min_x = INT_MAX, min_y = INT_MAX, max_x = -1, max_y = -1;
+  for (int row = 0; row < window.height; ++row) {
+    for (int run = first_run; run < end_run; ++run) {
+      const int run_x0 = run * kValidityRun;
+      const int run_length = std::min(kValidityRun, info_.width - run_x0);
+      for (int k = 0; k < run_length; ++k) {
+        x[k] = run_x0 + k + 0.5;
+        y[k] = window.y0 + row + 0.5;
+        z[k] = 0.0;
+      }
+      GDALUseTransformer(to_file_pixel_.get(), TRUE, run_length, x.data(), y.data(), z.data(), success.data());
+      const int k_begin = std::max(0, window.x0 - run_x0);
+      const int k_end = std::min(run_length, window.x0 + window.width - run_x0);
+      for (int k = k_begin; k < k_end; ++k) {
+        if (!success[k] || !(x[k] >= 0.0 && x[k] < file_width_) || !(y[k] >= 0.0 && y[k] < file_height_)) continue;
+        const std::size_t i = static_cast<std::size_t>(row) * window.width + (run_x0 + k - window.x0);
+        file_x[i] = static_cast<int>(x[k]);
+        file_y[i] = static_cast<int>(y[k]);
+        min_x = std::min(min_x, file_x[i]);
+        max_x = std::max(max_x, file_x[i]);
+        min_y = std::min(min_y, file_y[i]);
+        max_y = std::max(max_y, file_y[i]);
+      }
+    }
+  }
+  std::vector<std::uint8_t> file_valid;
+  const int span_x = max_x - min_x + 1;
+  if (max_x >= 0) {
+    file_valid.assign(static_cast<std::size_t>(span_x) * (max_y - min_y + 1), 1);
+    clear_invalid_file_pixels(min_x, min_y, span_x, max_y - min_y + 1, file_valid.data());
+  }
+  for (std::size_t i = 0; i < pixels; ++i) {
+    if (file_x[i] < 0 ||
+        file_valid[static_cast<std::size_t>(file_y[i] - min_y) * span_x + (file_x[i] - min_x)] == 0) {
+      out.valid[i] = 0;
+    }
+  }
 }
 
 void TileReader::pixel_to_lonlat(double px, double py, double& lon, double& lat) const {

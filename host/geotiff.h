@@ -8,6 +8,7 @@
 
 class GDALDataset;
 class OGRCoordinateTransformation;
+class OGRSpatialReference;
 
 namespace campscope {
 
@@ -32,9 +33,14 @@ struct TileInfo {
   GeoTransform transform;
   std::string crs_wkt;
   double gsd_m = 0;  // ground sampling distance: metres per pixel
+  // The file's own pixels are not square on the ground (geographic CRS, oblong pixels, a CRS whose units are far
+  // from ground metres here), so it is resampled on demand onto the square-pixel UTM grid described above.
+  bool resampled = false;
 };
 
 // One per thread; GDAL datasets are not thread-safe.
+// Everything the reader reports (size, transform, CRS, GSD, blocks, lon/lat) describes one grid of square ground
+// pixels: the file's own grid when it has them, else a UTM grid that the file is warped onto block by block.
 class TileReader {
  public:
   explicit TileReader(const std::string& path);  // opens and validates, InputError on any problem
@@ -52,17 +58,31 @@ class TileReader {
   void lonlat_to_pixel(double lon, double lat, double& px, double& py) const;
 
  private:
+  void use_crs(const OGRSpatialReference& crs);  // sets crs_wkt and the lon/lat conversions
+  void measure_ground_pixel(double& x_m, double& y_m) const;
+  void open_resampled(double ground_x_m, double ground_y_m);
   template <typename Sample>
   void read_rgb(const BlockWindow& window, RgbBlock& out);
-  void read_validity(const BlockWindow& window, RgbBlock& out);
+  void clear_invalid_file_pixels(int x0, int y0, int width, int height, std::uint8_t* valid);
+  void clear_invalid_resampled_pixels(const BlockWindow& window, RgbBlock& out);
   void compute_uint16_scale();
 
   struct DatasetCloser {
     void operator()(GDALDataset* dataset) const;
   };
+  struct TransformerDestroyer {
+    void operator()(void* transformer) const;
+  };
 
   TileInfo info_;
-  std::unique_ptr<GDALDataset, DatasetCloser> dataset_;
+  // Declared before `resampled_`, which holds a reference to it, so that it is closed last.
+  std::unique_ptr<GDALDataset, DatasetCloser> file_;
+  std::unique_ptr<GDALDataset, DatasetCloser> resampled_;  // warped VRT onto info_'s grid; null when not resampled
+  GDALDataset* pixels_ = nullptr;                            // where colours are read: resampled_ or file_
+  // Resampled grid pixel -> file pixel, the same mapping the warp uses; validity is carried by nearest neighbour.
+  std::unique_ptr<void, TransformerDestroyer> to_file_pixel_;
+  int file_width_ = 0, file_height_ = 0;
+  int alpha_out_band_ = 0;  // band of resampled_ that is 0 where the warp produced no pixel
   bool uint16_ = false;
   int used_bands_ = 0;          // 1 (grey) or 3 (RGB)
   bool alpha_band_ = false;     // band 4 is alpha, so it masks bands 1..3

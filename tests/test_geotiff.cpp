@@ -190,6 +190,7 @@ TEST(GeoTiffReader, ReadsByteRgbBlocksWithHaloAndNodata) {
 
   TileReader reader(path);
   const TileInfo& info = reader.info();
+  EXPECT_FALSE(info.resampled);
   EXPECT_EQ(info.path, path);
   EXPECT_EQ(info.width, 301);
   EXPECT_EQ(info.height, 173);
@@ -379,38 +380,316 @@ TEST(GeoTiffReader, UInt16RgbNirIsStretchedWithOneScalePerTile) {
   EXPECT_FALSE(fs::exists(path + ".aux.xml"));  // reading never writes next to the user's tiles
 }
 
-TEST(GeoTiffReader, GeographicTileGetsGroundGsd) {
+// ---- tiles resampled onto square UTM pixels ----
+
+// Metres per degree of latitude and of longitude on the WGS84 ellipsoid.
+void wgs84_metres_per_degree(double lat_deg, double& per_lat, double& per_lon) {
+  const double a = 6378137.0;
+  const double f = 1.0 / 298.257223563;
+  const double e2 = f * (2.0 - f);
+  const double phi = lat_deg * M_PI / 180.0;
+  const double w = std::sqrt(1.0 - e2 * std::sin(phi) * std::sin(phi));
+  per_lat = M_PI / 180.0 * a * (1.0 - e2) / (w * w * w);
+  per_lon = M_PI / 180.0 * a * std::cos(phi) / w;
+}
+
+std::string authority_code(const std::string& wkt) {
+  OGRSpatialReference crs;
+  if (crs.importFromWkt(wkt.c_str()) != OGRERR_NONE) return "unreadable WKT";
+  const char* code = crs.GetAuthorityCode(nullptr);
+  return code ? code : "none";
+}
+
+// The whole resampled grid, assembled from blocks read in `plan` order; every pixel must lie in exactly one core.
+void read_all(TileReader& reader, int block, int halo, std::vector<std::uint8_t>& rgb, std::vector<std::uint8_t>& valid) {
+  const TileInfo& info = reader.info();
+  const std::size_t size = static_cast<std::size_t>(info.width) * info.height;
+  rgb.assign(size * 3, 0);
+  valid.assign(size, 2);
+  RgbBlock data;
+  for (const BlockWindow& window : plan_blocks(info.width, info.height, block, halo)) {
+    reader.read(window, data);
+    ASSERT_EQ(data.rgb.size(), static_cast<std::size_t>(window.width) * window.height * 3);
+    ASSERT_EQ(data.valid.size(), static_cast<std::size_t>(window.width) * window.height);
+    for (int y = window.core_y0; y < window.core_y0 + window.core_height; ++y) {
+      for (int x = window.core_x0; x < window.core_x0 + window.core_width; ++x) {
+        const std::size_t local = static_cast<std::size_t>(y - window.y0) * window.width + (x - window.x0);
+        const std::size_t global = static_cast<std::size_t>(y) * info.width + x;
+        ASSERT_EQ(valid[global], 2) << "pixel " << x << "," << y << " in two cores";
+        valid[global] = data.valid[local];
+        for (int c = 0; c < 3; ++c) rgb[global * 3 + c] = data.rgb[local * 3 + c];
+      }
+    }
+  }
+  for (std::size_t i = 0; i < size; ++i) ASSERT_NE(valid[i], 2) << "pixel " << i << " in no core";
+}
+
+struct ResampledCounts {
+  long outside = 0;     // pixels whose centre falls outside the file's footprint
+  long nodata = 0;      // inside, on a file pixel that is not imaged
+  long imaged = 0;      // inside, on an imaged file pixel
+  long ambiguous = 0;   // within a small fraction of a pixel of a file pixel border: not checked
+};
+
+// Each resampled pixel is valid exactly when the file pixel nearest its centre (found through lon/lat, independently
+// of the reader's warp) lies inside the file and is imaged. `file_valid` is row-major over the file.
+ResampledCounts check_nearest_validity(const TileReader& reader, const TiffSpec& spec,
+                                       const std::vector<std::uint8_t>& file_valid,
+                                       const std::vector<std::uint8_t>& valid) {
+  ResampledCounts counts;
+  const TileInfo& info = reader.info();
+  for (int y = 0; y < info.height; ++y) {
+    for (int x = 0; x < info.width; ++x) {
+      double lon = 0.0, lat = 0.0;
+      reader.pixel_to_lonlat(x + 0.5, y + 0.5, lon, lat);
+      const double fx = (lon - spec.gt[0]) / spec.gt[1];
+      const double fy = (lat - spec.gt[3]) / spec.gt[5];
+      constexpr double kMargin = 0.15;  // the warp's transform is approximate to 1/8 pixel
+      if (std::floor(fx - kMargin) != std::floor(fx + kMargin) || std::floor(fy - kMargin) != std::floor(fy + kMargin)) {
+        ++counts.ambiguous;
+        continue;
+      }
+      const int v = valid[static_cast<std::size_t>(y) * info.width + x];
+      if (fx < 0.0 || fy < 0.0 || fx >= spec.width || fy >= spec.height) {
+        ++counts.outside;
+        EXPECT_EQ(v, 0) << "pixel " << x << "," << y << " lies outside the footprint (file " << fx << "," << fy << ")";
+        continue;
+      }
+      const bool expected = file_valid[static_cast<std::size_t>(fy) * spec.width + static_cast<std::size_t>(fx)];
+      (expected ? counts.imaged : counts.nodata) += 1;
+      EXPECT_EQ(v, expected ? 1 : 0) << "pixel " << x << "," << y << " on file pixel " << fx << "," << fy;
+      if (v != (expected ? 1 : 0)) return counts;  // one message, not thousands
+    }
+  }
+  return counts;
+}
+
+// A tile in EPSG:4326 at 36N with pixels square in degrees is about 0.81:1 on the ground. It is read on a square
+// UTM 37N grid with the ground sampling distance of its centre, and keeps shapes, positions and validity.
+TEST(GeoTiffReader, GeographicTileIsResampledOntoSquareUtmPixels) {
   TempDir dir;
   TiffSpec spec;
-  spec.width = 51;
-  spec.height = 41;
+  spec.width = 301;
+  spec.height = 211;
   spec.epsg = 4326;
-  const double degrees = 0.5 / 110574.0;  // about 0.5 m of latitude
-  spec.gt[0] = 39.2;
-  spec.gt[1] = degrees;
-  spec.gt[3] = 2.0;
-  spec.gt[5] = -degrees;
-  std::mt19937 rng(4326);
-  const std::vector<std::uint16_t> samples = random_samples(spec, rng, 255);
-  const std::string near_equator = dir.file("geo.tif");
-  write_tiff(near_equator, spec, samples);
-  TileReader reader(near_equator);
-  EXPECT_NEAR(reader.info().gsd_m, 0.5, 0.005);
-  double lon = 0.0, lat = 0.0;
-  reader.pixel_to_lonlat(10.0, 20.0, lon, lat);
-  EXPECT_NEAR(lon, 39.2 + 10.0 * degrees, 1e-12);
-  EXPECT_NEAR(lat, 2.0 - 20.0 * degrees, 1e-12);
+  const double degrees = 0.5 / 110960.0;  // about 0.5 m of latitude at 36N
+  // 2.6 degrees west of the zone's central meridian, so the UTM grid is turned about 1.5 degrees against the file.
+  const double gt[6] = {36.4, degrees, 0.0, 36.2, 0.0, -degrees};
+  std::copy(gt, gt + 6, spec.gt);
+  spec.has_nodata = true;
+  spec.nodata = 0;
+  std::mt19937 rng(36);
+  std::uniform_int_distribution<int> background(20, 120);
+  std::vector<std::uint16_t> samples(static_cast<std::size_t>(spec.width) * spec.height * 3);
+  for (auto& sample : samples) sample = static_cast<std::uint16_t>(background(rng));
+  const std::size_t band_size = static_cast<std::size_t>(spec.width) * spec.height;
+  auto at = [&](int band, int x, int y) -> std::uint16_t& {
+    return samples[band * band_size + static_cast<std::size_t>(y) * spec.width + x];
+  };
+  // A bright roof 74 x 40 file pixels: about 30 m east-west by 20 m north-south.
+  const int roof_x0 = 90, roof_y0 = 50, roof_w = 74, roof_h = 40;
+  auto in_roof = [&](int x, int y, int margin) {
+    return x >= roof_x0 - margin && x < roof_x0 + roof_w + margin && y >= roof_y0 - margin &&
+           y < roof_y0 + roof_h + margin;
+  };
+  for (int y = roof_y0; y < roof_y0 + roof_h; ++y)
+    for (int x = roof_x0; x < roof_x0 + roof_w; ++x)
+      for (int b = 0; b < 3; ++b) at(b, x, y) = 250;
+  // A nodata hole, scattered nodata pixels, and pixels with nodata in one band only (also not imaged).
+  for (int y = 120; y < 171; ++y)
+    for (int x = 200; x < 251; ++x)
+      for (int b = 0; b < 3; ++b) at(b, x, y) = 0;
+  std::bernoulli_distribution all_bands(0.03), one_band(0.02);
+  std::uniform_int_distribution<int> band(0, 2);
+  for (int y = 0; y < spec.height; ++y) {
+    for (int x = 0; x < spec.width; ++x) {
+      if (in_roof(x, y, 2)) continue;
+      if (all_bands(rng)) {
+        for (int b = 0; b < 3; ++b) at(b, x, y) = 0;
+      } else if (one_band(rng)) {
+        at(band(rng), x, y) = 0;
+      }
+    }
+  }
+  std::vector<std::uint8_t> file_valid(band_size);
+  for (int y = 0; y < spec.height; ++y)
+    for (int x = 0; x < spec.width; ++x)
+      file_valid[static_cast<std::size_t>(y) * spec.width + x] = at(0, x, y) && at(1, x, y) && at(2, x, y);
+  const std::string path = dir.file("geographic.tif");
+  write_tiff(path, spec, samples);
 
-  // At 36N a degree of longitude is 19% shorter: square-degree pixels are not square on the ground ...
-  spec.gt[3] = 36.0;
-  const std::string north = dir.file("north.tif");
-  write_tiff(north, spec, samples);
-  expect_tile_error(north, "pixels are not square on the ground");
-  // ... while pixels narrowed to the same ground width are accepted.
-  spec.gt[1] = degrees * 110.95 / 90.3;  // metres per degree of latitude / of longitude at 36N, in km
-  const std::string corrected = dir.file("corrected.tif");
-  write_tiff(corrected, spec, samples);
-  EXPECT_NEAR(TileReader(corrected).info().gsd_m, 0.5, 0.01);
+  TileReader reader(path);
+  const TileInfo& info = reader.info();
+  EXPECT_TRUE(info.resampled);
+  EXPECT_EQ(authority_code(info.crs_wkt), "32637");
+  double per_lat = 0.0, per_lon = 0.0;
+  wgs84_metres_per_degree(36.2 - 0.5 * spec.height * degrees, per_lat, per_lon);
+  const double ground_x = degrees * per_lon;  // about 0.40 m
+  const double ground_y = degrees * per_lat;  // about 0.50 m
+  EXPECT_NEAR(info.gsd_m, std::sqrt(ground_x * ground_y), 1e-3 * info.gsd_m);
+  EXPECT_GT(info.gsd_m, 0.44);
+  EXPECT_LT(info.gsd_m, 0.46);
+  EXPECT_EQ(info.transform.gt[1], info.gsd_m);
+  EXPECT_EQ(info.transform.gt[5], -info.gsd_m);
+  EXPECT_EQ(info.transform.gt[2], 0.0);
+  EXPECT_EQ(info.transform.gt[4], 0.0);
+  // The footprint's bounding box: the file's ground size, widened by the turn of the grid.
+  const double turn = 1.55 * M_PI / 180.0;
+  EXPECT_NEAR(info.width * info.gsd_m,
+              spec.width * ground_x * std::cos(turn) + spec.height * ground_y * std::sin(turn), 3 * info.gsd_m);
+  EXPECT_NEAR(info.height * info.gsd_m,
+              spec.height * ground_y * std::cos(turn) + spec.width * ground_x * std::sin(turn), 3 * info.gsd_m);
+
+  std::vector<std::uint8_t> rgb, valid;
+  read_all(reader, 64, 7, rgb, valid);
+  if (HasFatalFailure()) return;
+
+  const ResampledCounts counts = check_nearest_validity(reader, spec, file_valid, valid);
+  EXPECT_GT(counts.outside, 1000);  // the turned footprint leaves corners of the grid empty
+  EXPECT_GT(counts.nodata, 2000);
+  EXPECT_GT(counts.imaged, 20000);
+  EXPECT_LT(counts.ambiguous, static_cast<long>(valid.size() * 6 / 10));
+
+  // Colours are interpolated between the imaged file pixels around each point, never pulled towards nodata.
+  // The roof: bright pixels span its ground size and sit where it is on the ground.
+  const double roof_lon = gt[0] + (roof_x0 + 0.5 * roof_w) * degrees;
+  const double roof_lat = gt[3] - (roof_y0 + 0.5 * roof_h) * degrees;
+  double min_e = 1e9, max_e = -1e9, min_n = 1e9, max_n = -1e9, sum_e = 0.0, sum_n = 0.0;
+  long bright = 0;
+  for (int y = 0; y < info.height; ++y) {
+    for (int x = 0; x < info.width; ++x) {
+      const std::size_t i = static_cast<std::size_t>(y) * info.width + x;
+      if (!valid[i]) continue;
+      double lon = 0.0, lat = 0.0;
+      reader.pixel_to_lonlat(x + 0.5, y + 0.5, lon, lat);
+      const int fx = static_cast<int>(std::floor((lon - gt[0]) / degrees));
+      const int fy = static_cast<int>(std::floor((gt[3] - lat) / degrees));
+      for (int c = 0; c < 3; ++c) {
+        int lowest = 255, highest = 0;
+        for (int ny = std::max(0, fy - 1); ny <= std::min(spec.height - 1, fy + 1); ++ny) {
+          for (int nx = std::max(0, fx - 1); nx <= std::min(spec.width - 1, fx + 1); ++nx) {
+            const int sample = at(c, nx, ny);
+            if (sample == 0) continue;
+            lowest = std::min(lowest, sample);
+            highest = std::max(highest, sample);
+          }
+        }
+        ASSERT_GE(rgb[i * 3 + c] + 1, lowest) << "pixel " << x << "," << y << " band " << c;
+        ASSERT_LE(rgb[i * 3 + c], highest + 1) << "pixel " << x << "," << y << " band " << c;
+        if (in_roof(fx, fy, -1)) {
+          ASSERT_EQ(rgb[i * 3 + c], 250) << "pixel " << x << "," << y;
+        }
+      }
+      if (rgb[i * 3] > 185) {  // halfway between the background and the roof
+        const double e = (lon - roof_lon) * per_lon;
+        const double n = (lat - roof_lat) * per_lat;
+        min_e = std::min(min_e, e);
+        max_e = std::max(max_e, e);
+        min_n = std::min(min_n, n);
+        max_n = std::max(max_n, n);
+        sum_e += e;
+        sum_n += n;
+        ++bright;
+      }
+    }
+  }
+  const double gsd = info.gsd_m;
+  ASSERT_GT(bright, 0);
+  // Pixel centres span the roof less about one pixel; the turn of the grid adds a little on each axis.
+  EXPECT_NEAR(max_e - min_e, roof_w * ground_x - gsd, 2 * gsd);
+  EXPECT_NEAR(max_n - min_n, roof_h * ground_y - gsd, 2 * gsd);
+  EXPECT_NEAR(bright * gsd * gsd, roof_w * ground_x * roof_h * ground_y,
+              2 * (roof_w * ground_x + roof_h * ground_y) * gsd);
+  EXPECT_NEAR(sum_e / bright, 0.0, 0.5 * gsd);
+  EXPECT_NEAR(sum_n / bright, 0.0, 0.5 * gsd);
+
+  // Lon/lat and pixels agree both ways on the resampled grid.
+  std::uniform_real_distribution<double> px(0.0, info.width), py(0.0, info.height);
+  for (int i = 0; i < 50; ++i) {
+    const double x = px(rng), y = py(rng);
+    double lon = 0.0, lat = 0.0, back_x = 0.0, back_y = 0.0;
+    reader.pixel_to_lonlat(x, y, lon, lat);
+    reader.lonlat_to_pixel(lon, lat, back_x, back_y);
+    EXPECT_NEAR(back_x, x, 1e-6);
+    EXPECT_NEAR(back_y, y, 1e-6);
+  }
+
+  // The warp runs per block on demand; another block layout on another reader gives the same bytes.
+  TileReader second(path);
+  std::vector<std::uint8_t> rgb2, valid2;
+  read_all(second, 37, 0, rgb2, valid2);
+  EXPECT_EQ(rgb, rgb2);
+  EXPECT_EQ(valid, valid2);
+  EXPECT_FALSE(fs::exists(path + ".aux.xml"));
+}
+
+// A southern-hemisphere UInt16 RGB + alpha tile near the equator: still resampled (a degree is not a metre), into
+// UTM south, with alpha carried to validity.
+TEST(GeoTiffReader, GeographicAlphaTileSouthOfTheEquator) {
+  TempDir dir;
+  TiffSpec spec;
+  spec.width = 67;
+  spec.height = 59;
+  spec.bands = 4;
+  spec.type = GDT_UInt16;
+  spec.band4 = GCI_AlphaBand;
+  spec.epsg = 4326;
+  spec.options = {"PHOTOMETRIC=RGB", "ALPHA=YES"};
+  const double degrees = 0.5 / 110574.0;
+  const double gt[6] = {39.2, degrees, 0.0, -2.0, 0.0, -degrees};
+  std::copy(gt, gt + 6, spec.gt);
+  std::mt19937 rng(4326);
+  std::vector<std::uint16_t> samples = random_samples(spec, rng, 2000);
+  const std::size_t band_size = static_cast<std::size_t>(spec.width) * spec.height;
+  std::bernoulli_distribution transparent(0.1);
+  std::vector<std::uint8_t> file_valid(band_size);
+  for (std::size_t i = 0; i < band_size; ++i) {
+    const bool opaque = i % spec.width >= 9 && !transparent(rng);  // a strip never imaged on the west side
+    samples[3 * band_size + i] = opaque ? 65535 : 0;
+    file_valid[i] = opaque;
+  }
+  const std::string path = dir.file("south.tif");
+  write_tiff(path, spec, samples);
+  TileReader reader(path);
+  const TileInfo& info = reader.info();
+  EXPECT_TRUE(info.resampled);
+  EXPECT_EQ(authority_code(info.crs_wkt), "32737");
+  EXPECT_NEAR(info.gsd_m, 0.5, 0.005);
+  std::vector<std::uint8_t> rgb, valid;
+  read_all(reader, 40, 5, rgb, valid);
+  if (HasFatalFailure()) return;
+  const ResampledCounts counts = check_nearest_validity(reader, spec, file_valid, valid);
+  EXPECT_GT(counts.nodata, 500);
+  EXPECT_GT(counts.imaged, 2000);
+  double lon = 0.0, lat = 0.0;
+  reader.pixel_to_lonlat(0.5 * info.width, 0.5 * info.height, lon, lat);
+  EXPECT_NEAR(lon, gt[0] + 0.5 * spec.width * degrees, 2 * degrees);
+  EXPECT_NEAR(lat, gt[3] - 0.5 * spec.height * degrees, 2 * degrees);
+}
+
+// Web Mercator keeps pixels square, but at 36N its metre is 0.81 ground metres: the GSD must be the ground's.
+TEST(GeoTiffReader, WebMercatorTileGetsGroundGsd) {
+  TempDir dir;
+  TiffSpec spec;
+  spec.width = 53;
+  spec.height = 47;
+  spec.epsg = 3857;
+  const double radius = 6378137.0;
+  spec.gt[0] = radius * 39.5 * M_PI / 180.0;
+  spec.gt[3] = radius * std::log(std::tan(M_PI / 4 + 36.0 * M_PI / 360.0));
+  spec.gt[1] = 0.5;
+  spec.gt[5] = -0.5;
+  std::mt19937 rng(3857);
+  const std::string path = dir.file("mercator.tif");
+  write_tiff(path, spec, random_samples(spec, rng, 255));
+  TileReader reader(path);
+  EXPECT_TRUE(reader.info().resampled);
+  EXPECT_EQ(authority_code(reader.info().crs_wkt), "32637");
+  EXPECT_NEAR(reader.info().gsd_m, 0.5 * std::cos(36.0 * M_PI / 180.0), 0.005);
+  double lon = 0.0, lat = 0.0;
+  reader.pixel_to_lonlat(0.0, 0.0, lon, lat);
+  EXPECT_NEAR(lon, 39.5, 1e-4);
+  EXPECT_NEAR(lat, 36.0, 1e-4);
 }
 
 TEST(GeoTiffReader, ReadersOnSeveralThreadsAgree) {
@@ -534,12 +813,34 @@ TEST(GeoTiffReader, RejectsUnsupportedLayouts) {
   TiffSpec mirrored = spec;
   mirrored.gt[1] = -0.5;
   expect_tile_error(make("mirrored.tif", mirrored), "not north-up");
-  TiffSpec oblong = spec;
-  oblong.gt[5] = -0.506;
-  expect_tile_error(make("oblong.tif", oblong), "pixels are not square on the ground");
   TiffSpec nearly_square = spec;
-  nearly_square.gt[5] = -0.504;  // within the 1% tolerance
-  EXPECT_NEAR(TileReader(make("nearly.tif", nearly_square)).info().gsd_m, 0.502, 1e-9);
+  nearly_square.gt[5] = -0.504;  // within the 1% tolerance: read as it is
+  const TileReader nearly(make("nearly.tif", nearly_square));
+  EXPECT_FALSE(nearly.info().resampled);
+  EXPECT_NEAR(nearly.info().gsd_m, 0.502, 1e-9);
+  TiffSpec oblong = spec;
+  oblong.gt[5] = -0.506;  // beyond it: resampled onto square pixels (UTM scale 0.9996 near the central meridian)
+  const TileReader oblong_reader(make("oblong.tif", oblong));
+  EXPECT_TRUE(oblong_reader.info().resampled);
+  EXPECT_NEAR(oblong_reader.info().gsd_m, std::sqrt(0.5 * 0.506) / 0.9996, 2e-4);
+  EXPECT_EQ(authority_code(oblong_reader.info().crs_wkt), "32637");
+  EXPECT_NEAR(oblong_reader.info().width, 21 * 0.5 / 0.503, 1.0);
+  EXPECT_NEAR(oblong_reader.info().height, 13 * 0.506 / 0.503, 1.0);
+
+  TiffSpec off_the_globe = spec;
+  off_the_globe.epsg = 4326;
+  off_the_globe.gt[0] = 39.0;
+  off_the_globe.gt[1] = 1e-5;
+  off_the_globe.gt[3] = 95.0;
+  off_the_globe.gt[5] = -1e-5;
+  expect_tile_error(make("off.tif", off_the_globe), "has no lon/lat on Earth");
+  TiffSpec whole_world = spec;  // far too big for one UTM zone
+  whole_world.epsg = 4326;
+  whole_world.gt[0] = -180.0;
+  whole_world.gt[1] = 360.0 / 21;
+  whole_world.gt[3] = 80.0;
+  whole_world.gt[5] = -160.0 / 13;
+  expect_tile_error(make("world.tif", whole_world), "footprint is too large to resample onto one grid in UTM zone");
   TiffSpec feet = spec;
   feet.epsg = 2227;  // California zone 3, US survey feet
   EXPECT_NEAR(TileReader(make("feet.tif", feet)).info().gsd_m, 0.5 * 1200.0 / 3937.0, 1e-9);
