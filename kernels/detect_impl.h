@@ -187,6 +187,25 @@ CAMPSCOPE_HD int colour_distance(const Channel* p, const int* mean) {
   return d;
 }
 
+// Squared Euclidean distance from colour p to the segment a-b in RGB, in exact integer arithmetic.
+CAMPSCOPE_HD std::int64_t segment_distance_sq(const std::uint8_t* p, const int* a, const int* b) {
+  std::int64_t along = 0, length_sq = 0, to_a_sq = 0;
+  for (int c = 0; c < 3; ++c) {
+    const std::int64_t d = b[c] - a[c];
+    const std::int64_t v = p[c] - a[c];
+    along += v * d;
+    length_sq += d * d;
+    to_a_sq += v * v;
+  }
+  if (along <= 0 || length_sq == 0) return to_a_sq;
+  if (along >= length_sq) {
+    std::int64_t to_b_sq = 0;
+    for (int c = 0; c < 3; ++c) to_b_sq += static_cast<std::int64_t>(p[c] - b[c]) * (p[c] - b[c]);
+    return to_b_sq;
+  }
+  return to_a_sq - along * along / length_sq;
+}
+
 CAMPSCOPE_HD double luma(const double* rgb) { return (77.0 * rgb[0] + 150.0 * rgb[1] + 29.0 * rgb[2]) / 256.0; }
 CAMPSCOPE_HD int luma_of(const int* rgb) { return (77 * rgb[0] + 150 * rgb[1] + 29 * rgb[2]) >> 8; }
 CAMPSCOPE_HD int luma_of_pixel(const std::uint8_t* rgb) { return (77 * rgb[0] + 150 * rgb[1] + 29 * rgb[2]) >> 8; }
@@ -369,58 +388,115 @@ CAMPSCOPE_HD bool grow_material_region(const std::uint8_t* rgb, const std::uint8
   return true;
 }
 
-// Multi-part objects (vehicles: body, glass, a truck's cab and cargo): pixels unlike both dominant ground colours
-// of the window (road and verge), found by a few 2-means iterations. The object is a small share of the window,
-// so it barely moves the two means.
+// Multi-part objects (vehicles: body, glass, a truck's cab and cargo): pixels unlike the window's two dominant
+// ground colours (road and verge). The grounds are the two most frequent colours of a coarse histogram: each is
+// one compact colour, while vehicles spread over many bins, so a queue of vehicles filling the road cannot take a
+// ground's place the way it pulls a k-means centre.
 CAMPSCOPE_HD bool grow_foreground_region(const std::uint8_t* rgb, const std::uint8_t* valid, int width, int height,
                                          int cx, int cy, const PixelParams& params, RegionFeatures& f) {
   const RegionWindow window(cx, cy, params.region_radius, width, height);
-  int ground[2][3];
-  int all[3];
-  if (!box_mean(rgb, valid, width, height, window.x0, window.y0, window.x1, window.y1, nullptr, 0, all)) return false;
-  const double split = luma_of(all);
-  // Start from the means of the brighter and darker halves.
-  std::int64_t sum[2][3] = {}, n[2] = {0, 0};
-  for (int y = window.y0; y < window.y1; ++y) {
+  constexpr int kLevels = 8;  // bins per channel, 32 grey levels each
+  constexpr int kBins = kLevels * kLevels * kLevels;
+  std::uint16_t histogram[kBins] = {};
+  const auto bin_of = [](const std::uint8_t* p) {
+    return ((p[0] >> 5) * kLevels + (p[1] >> 5)) * kLevels + (p[2] >> 5);
+  };
+  const auto bin_gap = [](int a, int b) {
+    int gap = 0;
+    for (int c = 0, scale = kLevels * kLevels; c < 3; ++c, scale /= kLevels) {
+      const int d = (a / scale) % kLevels - (b / scale) % kLevels;
+      gap = (d < 0 ? -d : d) > gap ? (d < 0 ? -d : d) : gap;
+    }
+    return gap;
+  };
+  int window_n = 0;
+  for (int y = window.y0; y < window.y1; ++y)
     for (int x = window.x0; x < window.x1; ++x) {
       const std::int64_t p = static_cast<std::int64_t>(y) * width + x;
       if (!valid[p]) continue;
-      const int k = luma_of_pixel(rgb + p * 3) >= split ? 0 : 1;
-      for (int c = 0; c < 3; ++c) sum[k][c] += rgb[p * 3 + c];
-      ++n[k];
+      ++histogram[bin_of(rgb + p * 3)];
+      ++window_n;
+    }
+  if (window_n == 0) return false;
+  // Smoothed counts, so a ground colour on a bin boundary is not split in two.
+  const auto mass = [&](int bin) {
+    int total = 0;
+    for (int r = -1; r <= 1; ++r)
+      for (int g = -1; g <= 1; ++g)
+        for (int b = -1; b <= 1; ++b) {
+          const int br = bin / (kLevels * kLevels) + r, bg = (bin / kLevels) % kLevels + g, bb = bin % kLevels + b;
+          if (br < 0 || bg < 0 || bb < 0 || br >= kLevels || bg >= kLevels || bb >= kLevels) continue;
+          total += histogram[(br * kLevels + bg) * kLevels + bb];
+        }
+    return total;
+  };
+  int mode[2] = {-1, -1};
+  int mode_mass[2] = {0, 0};
+  for (int i = 0; i < kBins; ++i) {
+    if (!histogram[i]) continue;
+    const int m = mass(i);
+    if (m > mode_mass[0]) {
+      mode_mass[0] = m;
+      mode[0] = i;
     }
   }
-  for (int k = 0; k < 2; ++k)
-    for (int c = 0; c < 3; ++c) ground[k][c] = n[k] ? static_cast<int>(sum[k][c] / n[k]) : all[c];
-  for (int iteration = 0; iteration < 3; ++iteration) {
-    std::int64_t s[2][3] = {}, m[2] = {0, 0};
-    for (int y = window.y0; y < window.y1; ++y) {
+  for (int i = 0; i < kBins; ++i) {
+    if (!histogram[i] || bin_gap(i, mode[0]) < 2) continue;
+    const int m = mass(i);
+    if (m > mode_mass[1]) {
+      mode_mass[1] = m;
+      mode[1] = i;
+    }
+  }
+  if (mode[1] < 0 || 10 * mode_mass[1] < window_n) mode[1] = mode[0];  // one ground only
+  // Each ground colour is the mean of the pixels in its bin and the bins touching it.
+  int ground[2][3];
+  for (int k = 0; k < 2; ++k) {
+    std::int64_t sum[3] = {0, 0, 0}, n = 0;
+    for (int y = window.y0; y < window.y1; ++y)
       for (int x = window.x0; x < window.x1; ++x) {
         const std::int64_t p = static_cast<std::int64_t>(y) * width + x;
-        if (!valid[p]) continue;
-        const int k = colour_distance(rgb + p * 3, ground[0]) <= colour_distance(rgb + p * 3, ground[1]) ? 0 : 1;
-        for (int c = 0; c < 3; ++c) s[k][c] += rgb[p * 3 + c];
-        ++m[k];
+        if (!valid[p] || bin_gap(bin_of(rgb + p * 3), mode[k]) > 1) continue;
+        for (int c = 0; c < 3; ++c) sum[c] += rgb[p * 3 + c];
+        ++n;
       }
-    }
-    for (int k = 0; k < 2; ++k)
-      if (m[k])
-        for (int c = 0; c < 3; ++c) ground[k][c] = static_cast<int>(s[k][c] / m[k]);
+    for (int c = 0; c < 3; ++c) ground[k][c] = static_cast<int>(sum[c] / n);
   }
-  // Shadows cast by tents and walls fall on the brighter ground (soil); they are ground too, not objects.
-  const int lit = luma_of(ground[0]) >= luma_of(ground[1]) ? 0 : 1;
-  int shadowed[3];
-  for (int c = 0; c < 3; ++c) shadowed[c] = ground[lit][c] * params.shadow_percent / 100;
-  const int tolerance = params.physical.ground_tolerance;
+  // Ground also covers blends: pixels straddling the road edge mix asphalt and soil, and shadows darken either
+  // ground, so a pixel is ground when it lies near the colour segment between the two grounds or between a ground
+  // and its shadow.
+  int shadowed[2][3];
+  for (int k = 0; k < 2; ++k)
+    for (int c = 0; c < 3; ++c) shadowed[k][c] = ground[k][c] * params.shadow_percent / 100;
+  const std::int64_t tolerance_sq =
+      static_cast<std::int64_t>(params.physical.ground_tolerance) * params.physical.ground_tolerance;
   const auto strength = [&](int x, int y) {
     const std::int64_t p = static_cast<std::int64_t>(y) * width + x;
     if (!valid[p]) return 0;
-    const int d0 = colour_distance(rgb + p * 3, ground[0]);
-    const int d1 = colour_distance(rgb + p * 3, ground[1]);
-    const int ds = colour_distance(rgb + p * 3, shadowed);
-    return d0 > tolerance && d1 > tolerance && ds > tolerance ? (d0 < d1 ? d0 : d1) : 0;
+    const std::uint8_t* colour = rgb + p * 3;
+    if (segment_distance_sq(colour, ground[0], shadowed[0]) <= tolerance_sq ||
+        segment_distance_sq(colour, ground[1], shadowed[1]) <= tolerance_sq)
+      return 0;
+    // A blend of the two grounds is ground only where both grounds are at hand (the road edge); a grey vehicle
+    // has the same colour but stands on one ground.
+    if (segment_distance_sq(colour, ground[0], ground[1]) <= tolerance_sq) {
+      bool near[2] = {false, false};
+      for (int dy = -2; dy <= 2; ++dy)
+        for (int dx = -2; dx <= 2; ++dx) {
+          const int xx = x + dx, yy = y + dy;
+          if (xx < 0 || yy < 0 || xx >= width || yy >= height) continue;
+          const std::int64_t q = static_cast<std::int64_t>(yy) * width + xx;
+          if (!valid[q]) continue;
+          for (int k = 0; k < 2; ++k)
+            if (segment_distance_sq(rgb + q * 3, ground[k], ground[k]) <= tolerance_sq) near[k] = true;
+        }
+      if (near[0] && near[1]) return 0;
+    }
+    const int d0 = colour_distance(colour, ground[0]);
+    const int d1 = colour_distance(colour, ground[1]);
+    return d0 < d1 ? d0 : d1;
   };
-  // Start from the inner-box pixel whose 3x3 neighbourhood is most unlike the ground: a thin marking line has
+  // Start from the inner-box pixel whose 3x3 neighbourhood is most solidly foreground: a thin marking line has
   // single bright pixels, a vehicle has a solid patch.
   const int h = params.vehicle_inner_half;
   int sx = -1, sy = -1, best = -1;
@@ -432,11 +508,9 @@ CAMPSCOPE_HD bool grow_foreground_region(const std::uint8_t* rgb, const std::uin
         for (int dx = -1; dx <= 1; ++dx) {
           const int xx = x + dx, yy = y + dy;
           if (xx < 0 || yy < 0 || xx >= width || yy >= height) continue;
-          const std::int64_t q = static_cast<std::int64_t>(yy) * width + xx;
-          if (!valid[q]) continue;
-          const int d0 = colour_distance(rgb + q * 3, ground[0]) - tolerance;
-          const int d1 = colour_distance(rgb + q * 3, ground[1]) - tolerance;
-          patch += d0 < d1 ? d0 : d1;
+          // Solid patches first; among equally solid ones, the most distinct.
+          const int d = strength(xx, yy);
+          patch += d > 0 ? 1024 + (d < 1023 ? d : 1023) / 9 : 0;
         }
       if (patch > best) {
         best = patch;
@@ -446,9 +520,17 @@ CAMPSCOPE_HD bool grow_foreground_region(const std::uint8_t* rgb, const std::uin
     }
   }
   if (!flood_region(rgb, width, window, sx, sy, strength, f)) return false;
-  // Contrast is judged against the ground colour nearest the object's own colour.
+  // A region whose average colour is a ground's shadow is a shadow (of a roof, wall or tent), not an object;
+  // averaging removes the noise that lets single shadow pixels pass as foreground.
   int mean[3];
-  for (int c = 0; c < 3; ++c) mean[c] = static_cast<int>(f.mean[c]);
+  std::uint8_t mean_colour[3];
+  for (int c = 0; c < 3; ++c) {
+    mean[c] = static_cast<int>(f.mean[c]);
+    mean_colour[c] = static_cast<std::uint8_t>(mean[c]);
+  }
+  for (int g = 0; g < 2; ++g)
+    if (segment_distance_sq(mean_colour, ground[g], shadowed[g]) <= tolerance_sq) return false;
+  // Contrast is judged against the ground colour nearest the object's own colour.
   const int k = colour_distance(mean, ground[0]) <= colour_distance(mean, ground[1]) ? 0 : 1;
   for (int c = 0; c < 3; ++c) f.background[c] = ground[k][c];
   return true;
@@ -464,6 +546,19 @@ CAMPSCOPE_HD bool looks_like_tent_material(const RegionFeatures& f, const Detect
   const bool pale = brightness_gain >= p.tent_min_brightness_gain && hi - lo <= p.tent_max_chroma;
   const bool blue_tarp = f.mean[2] - f.mean[0] >= p.tarp_min_blue_excess && f.mean[2] > f.mean[1];
   return pale || blue_tarp;
+}
+
+// A dark strip beside a roof, wall or tent: the region's average colour is its ground's colour in shadow.
+CAMPSCOPE_HD bool looks_like_shadow(const RegionFeatures& f, const PixelParams& params) {
+  std::uint8_t mean[3];
+  int ground[3], shadowed[3];
+  for (int c = 0; c < 3; ++c) {
+    mean[c] = static_cast<std::uint8_t>(f.mean[c]);
+    ground[c] = static_cast<int>(f.background[c]);
+    shadowed[c] = ground[c] * params.shadow_percent / 100;
+  }
+  const std::int64_t tolerance = params.physical.ground_tolerance;
+  return segment_distance_sq(mean, ground, shadowed) <= tolerance * tolerance;
 }
 
 CAMPSCOPE_HD CandidateResult classify_region(const RegionFeatures& f, const PixelParams& params) {
@@ -486,7 +581,7 @@ CAMPSCOPE_HD CandidateResult classify_region(const RegionFeatures& f, const Pixe
   if (looks_like_tent_material(f, p) && width >= p.tent_min_width_m && length <= p.tent_max_length_m &&
       area >= p.tent_min_area_m2 && area <= p.tent_max_area_m2 && elongation <= p.tent_max_elongation) {
     out.cls = static_cast<int>(ObjectClass::Tent);
-  } else if (contrast >= p.vehicle_min_contrast && width >= p.vehicle_min_width_m &&
+  } else if (!looks_like_shadow(f, params) && contrast >= p.vehicle_min_contrast && width >= p.vehicle_min_width_m &&
              width <= p.vehicle_max_width_m && length >= p.vehicle_min_length_m &&
              length <= p.vehicle_max_length_m && elongation >= p.vehicle_min_elongation) {
     out.cls = static_cast<int>(ObjectClass::Vehicle);

@@ -38,7 +38,7 @@ struct DetectorParams {
   double vehicle_max_length_m = 12.0;
   double vehicle_min_elongation = 1.75;
   int vehicle_min_contrast = 50;
-  int ground_tolerance = 40;  // L1 colour distance from both ground colours beyond which a pixel is an object
+  int ground_tolerance = 15;  // RGB (Euclidean) distance from every ground colour blend beyond which a pixel is an object
 
   double min_fill = 0.72;// region area over its fitted rectangle: rejects ragged clutter
   // Two results closer than this are one object seen twice (tents stand >= 1 m apart, so centres >= 4 m).
