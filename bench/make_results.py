@@ -1,0 +1,297 @@
+#!/usr/bin/env python3
+"""Writes bench/RESULTS.md (on stdout) from what bench/run_benchmarks.sh leaves in OUT_DIR:
+stages.json (Google Benchmark JSON of bench_stages), e2e.json (end-to-end run) and, when present, gpu.json.
+
+    python3 bench/make_results.py bench/out > bench/RESULTS.md
+"""
+import datetime
+import json
+import os
+import subprocess
+import sys
+
+# What each stage measures, the unit of its items, and what the OpenCV peer does differently.
+STAGES = {
+    "decode": ("pix", "1024 x 1024 DEFLATE GeoTIFF tile to 8-bit RGB; the file is opened on every call on both sides "
+                      "(GDAL's block cache would otherwise serve decoded blocks). TileReader also reads the nodata "
+                      "masks into the validity plane; cv::imread (libtiff) ignores them and returns BGR."),
+    "integral": ("pix", "integral images of masked R, G, B and validity (4 uint32 planes); peer: cv::split + "
+                        "4 x cv::integral (no masking: nodata pixels are already 0 on this tile)."),
+    "contrast": ("pix", "centre-surround colour contrast at the vehicle and tent scales; ours reads the integral "
+                        "planes (integer, masked); peer: cv::boxFilter at the same box sizes on RGB (float, "
+                        "replicated border, no mask) + addWeighted + absdiff + channel sum + max."),
+    "nms": ("pix", "local maxima of the response above the threshold; peer: cv::dilate + cv::compare + "
+                   "cv::bitwise_and (keeps every plateau pixel, ours one per plateau)."),
+    "detect": ("pix", "whole detect_objects on the block; peer: a much simpler grey blob detector (cvtColor, "
+                      "boxFilter, dilate, compare, connectedComponentsWithStats) - a lower bound for a "
+                      "classical OpenCV chain, not the same analysis."),
+    "density_map": ("cells", "splat 200k tents and smooth with the 21-tap Gaussian (25 m over 10 m cells) on a "
+                             "2021 x 2021 grid; peer: float splat loop + cv::sepFilter2D (BORDER_REFLECT) + scale."),
+    "reduce": ("points", "assign_camps + reduce_by_camp, 1e6 points over the generated camps; peer: bounding box + "
+                         "cv::pointPolygonTest per camp on cv::parallel_for_, then counts."),
+}
+COUNTERS = ("candidates", "objects", "inside")
+NO_GPU = "No CUDA device was lent for these measurements."
+
+
+def load_json(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def run_git(*args):
+    try:
+        return subprocess.run(["git", *args], capture_output=True, text=True, check=True,
+                              cwd=os.path.dirname(os.path.abspath(__file__))).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown"
+
+
+def memory_gib():
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemTotal:"):
+                    return int(line.split()[1]) / 1024 / 1024
+    except OSError:
+        pass
+    return None
+
+
+def benchmark_rows(path):
+    """{run name without /real_time: {"seconds", "items_per_second", "cv", counters...}}, in file order.
+
+    Uses the median over repetitions when the file has aggregates, otherwise the mean over its plain runs."""
+    data = load_json(path)
+    per_name = {}
+    for b in data["benchmarks"]:
+        name = b.get("run_name", b["name"]).replace("/real_time", "")
+        entry = per_name.setdefault(name, {"median": None, "stddev": None, "mean": None, "runs": []})
+        if b.get("run_type") == "aggregate":
+            if b.get("aggregate_name") in ("median", "stddev", "mean"):
+                entry[b["aggregate_name"]] = b
+        elif not b.get("error_occurred"):
+            entry["runs"].append(b)
+        if b.get("error_occurred"):
+            entry["error"] = b.get("error_message", "error")
+    rows = {}
+    for name, entry in per_name.items():
+        if "error" in entry:
+            rows[name] = {"error": entry["error"]}
+            continue
+        chosen = entry["median"]
+        if chosen is None and entry["runs"]:
+            runs = entry["runs"]
+            chosen = dict(runs[0])
+            chosen["items_per_second"] = sum(r["items_per_second"] for r in runs) / len(runs)
+            chosen["real_time"] = sum(r["real_time"] for r in runs) / len(runs)
+        if chosen is None:
+            continue
+        scale = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[chosen.get("time_unit", "ns")]
+        row = {"seconds": chosen["real_time"] * scale, "items_per_second": chosen["items_per_second"]}
+        if entry["mean"] and entry["stddev"] and entry["mean"]["real_time"] > 0:
+            row["cv"] = entry["stddev"]["real_time"] / entry["mean"]["real_time"]
+        for counter in COUNTERS:
+            if counter in chosen:
+                row[counter] = chosen[counter]
+        rows[name] = row
+    return data.get("context", {}), rows
+
+
+def stage_pairs(rows):
+    """[(stage, ours name, peer name)] in file order."""
+    pairs = {}
+    for name in rows:
+        stage, _, impl = name.partition("/")
+        pair = pairs.setdefault(stage, [None, None])
+        if impl.startswith("campscope") and not impl.endswith("_cuda"):
+            pair[0] = name
+        elif impl.startswith("opencv"):
+            pair[1] = name
+    return [(stage, ours, peer) for stage, (ours, peer) in pairs.items()]
+
+
+def mega(value):
+    return "%.1f" % (value / 1e6) if value >= 1e7 else "%.2f" % (value / 1e6)
+
+
+def milliseconds(row):
+    return "%.2f" % (row["seconds"] * 1e3)
+
+
+def spread(row):
+    return " (cv %.0f%%)" % (100 * row["cv"]) if "cv" in row else ""
+
+
+def counters_note(ours, peer):
+    notes = []
+    for counter in COUNTERS:
+        if counter in ours or counter in peer:
+            notes.append("%s: ours %s, OpenCV %s" % (counter, "%.0f" % ours[counter] if counter in ours else "-",
+                                                     "%.0f" % peer[counter] if counter in peer else "-"))
+    return "; ".join(notes)
+
+
+def stages_section(context, rows):
+    lines = [
+        "## Stages (CPU)",
+        "",
+        "Same input, same process, %s threads on both sides (OpenMP for campscope, cv::setNumThreads for OpenCV); "
+        "wall-clock time per call, median of the repetitions (cv: their coefficient of variation). Throughput is "
+        "items per second, the items being pixels of the 1024 x 1024 block, grid cells or points; ratio = campscope "
+        "/ OpenCV throughput, so below 1 means campscope is slower." % context.get("threads", "2"),
+        "",
+        "| stage | unit | campscope M/s | ms | OpenCV peer | OpenCV M/s | ms | ratio |",
+        "|---|---|---:|---:|---|---:|---:|---:|",
+    ]
+    slower = []
+    notes = []
+    for stage, ours_name, peer_name in stage_pairs(rows):
+        unit, description = STAGES.get(stage, ("items", ""))
+        ours = rows.get(ours_name) if ours_name else None
+        peer = rows.get(peer_name) if peer_name else None
+        if not ours or not peer or "error" in ours or "error" in peer:
+            problem = (ours or {}).get("error") or (peer or {}).get("error") or "missing half of the pair"
+            lines.append("| %s | %s | | | %s | | | %s |" % (stage, unit, peer_name or "-", problem))
+            continue
+        ratio = ours["items_per_second"] / peer["items_per_second"]
+        if ratio < 1.0:
+            slower.append("%s (%.2fx)" % (stage, ratio))
+        shown_ratio = ("**%.2f**" if ratio < 1.0 else "%.2f") % ratio
+        lines.append("| %s | %s | %s | %s%s | %s | %s | %s%s | %s |" % (
+            stage, unit, mega(ours["items_per_second"]), milliseconds(ours), spread(ours),
+            peer_name.partition("/")[2].replace("opencv_", ""), mega(peer["items_per_second"]), milliseconds(peer),
+            spread(peer), shown_ratio))
+        counted = counters_note(ours, peer)
+        notes.append("- **%s**: %s%s" % (stage, description, " (" + counted + ")" if counted else ""))
+    lines.append("")
+    lines.append("campscope is slower than its OpenCV peer in: %s." % (", ".join(slower) if slower else "no stage"))
+    lines.append("")
+    lines.append("What each pair measures:")
+    lines.append("")
+    lines.extend(notes)
+    checks = [context[key] for key in ("decode_check", "density_check") if key in context]
+    if checks:
+        lines.append("")
+        lines.append("Peer checks made once before timing: " + "; ".join(checks) + ".")
+    return lines
+
+
+def e2e_section(e2e):
+    pixels = e2e["pixels"]
+    mpix = pixels / 1e6
+    run_rate = mpix / e2e["run_seconds"]
+    decode_rate = mpix / e2e["decode_seconds"]
+    checksum_rate = e2e["gdal_checksum_pixels"] / 1e6 / e2e["gdal_checksum_seconds"]
+    cpu_seconds = e2e["run_user_seconds"] + e2e["run_system_seconds"]
+    lines = [
+        "## End to end (`campscope run`, CPU backend, %d threads)" % e2e["threads"],
+        "",
+        "The batch is %d cop%s of the generated sample (`generate --seed 1`: 18 tiles of 1024 x 1024 at 0.5 m), "
+        "copy k dated k years later so that every copy is processed as dates of its own." % (
+            e2e["copies"], "y" if e2e["copies"] == 1 else "ies"),
+        "",
+        "| tiles | total Mpix | seconds | Mpix/s | peak RSS | CPU seconds (user+sys) |",
+        "|---:|---:|---:|---:|---:|---:|",
+        "| %d | %.1f | %.2f | %.2f | %.0f MiB | %.2f |" % (
+            e2e["tiles"], mpix, e2e["run_seconds"], run_rate, e2e["peak_rss_kb"] / 1024, cpu_seconds),
+        "",
+        "Load average (1/5/15 min) just before the run: %s on %d CPUs; CPU seconds well below threads x seconds "
+        "mean the run waited for the CPU or for I/O." % (
+            " / ".join("%.2f" % x for x in e2e.get("load_average_before_run", [])) or "?", os.cpu_count() or 0),
+        "",
+        "I/O floor: the same tiles read block by block exactly as `campscope run` reads them (TileReader, %d-pixel "
+        "blocks with the detector's halo, %d blocks, one thread) and nothing else." % (
+            e2e["block_size"], e2e["decode_blocks"]),
+        "",
+        "| decode-only seconds | decode-only Mpix/s | pipeline / decode (time) | pipeline share of the floor's speed |",
+        "|---:|---:|---:|---:|",
+        "| %.2f | %.1f | %.1fx | %.1f%% |" % (e2e["decode_seconds"], decode_rate,
+                                              e2e["run_seconds"] / e2e["decode_seconds"],
+                                              100 * run_rate / decode_rate),
+        "",
+        "Cross-check with GDAL's own tool: `gdalinfo -checksum` over the %d sample tiles, one process per tile "
+        "(start-up included): %.2f s, %.1f Mpix/s." % (e2e["gdal_checksum_tiles"], e2e["gdal_checksum_seconds"],
+                                                      checksum_rate),
+    ]
+    if e2e.get("run_exit_status", 0) != 0:
+        lines += ["", "**The run exited with status %d; its figures are not valid.**" % e2e["run_exit_status"]]
+    if pixels < 1e9:
+        lines += ["", "This batch is below the 1 gigapixel target; `bench/run_benchmarks.sh --copies 53` makes a "
+                      "%.2f Gpix batch (%.1f Mpix per copy)." % (53 * pixels / e2e["copies"] / 1e9,
+                                                              pixels / e2e["copies"] / 1e6)]
+    return lines
+
+
+def gpu_section(path):
+    lines = ["## GPU", ""]
+    if not os.path.exists(path):
+        return lines + [NO_GPU + " Only the CPU backend was measured."]
+    context, rows = benchmark_rows(path)
+    lines += ["From `%s`%s." % (os.path.basename(path), ", device: " + context["cuda_device"]
+                                if "cuda_device" in context else ""),
+              "",
+              "| benchmark | M items/s | ms | CUDA / CPU |",
+              "|---|---:|---:|---:|"]
+    for name, row in rows.items():
+        if "error" in row:
+            lines.append("| %s | | | %s |" % (name, row["error"]))
+            continue
+        cpu = rows.get(name[:-len("_cuda")]) if name.endswith("_cuda") else None
+        ratio = "%.2f" % (row["items_per_second"] / cpu["items_per_second"]) if cpu and "error" not in cpu else ""
+        lines.append("| %s | %s | %s | %s |" % (name, mega(row["items_per_second"]), milliseconds(row), ratio))
+    return lines
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit("usage: make_results.py OUT_DIR")
+    out = sys.argv[1]
+    context, rows = benchmark_rows(os.path.join(out, "stages.json"))
+    e2e = load_json(os.path.join(out, "e2e.json"))
+
+    commit = run_git("rev-parse", "--short", "HEAD") or "unknown"
+    if run_git("status", "--porcelain", "--untracked-files=no"):
+        commit += " (plus uncommitted changes)"
+    memory = memory_gib()
+    load = context.get("load_avg")
+    lines = [
+        "# campscope benchmark results",
+        "",
+        "Generated by `python3 bench/make_results.py bench/out` from the outputs of `bench/run_benchmarks.sh`; "
+        "do not edit by hand.",
+        "",
+        "- Date (UTC): %s (stage benchmarks started %s)" % (
+            datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M"), context.get("date", "?")),
+        "- Machine: %d CPUs (nproc), %s%s%s" % (
+            os.cpu_count() or 0, cpu_model(), ", %.0f GiB memory" % memory if memory else "",
+            ", load average %s when the stages started" % " / ".join("%.2f" % x for x in load) if load else ""),
+        "- Commit: %s" % commit,
+        "- Libraries: OpenCV %s, GDAL %s, Google Benchmark built as %s" % (
+            context.get("opencv", "?"), context.get("gdal", "?"), context.get("library_build_type", "?")),
+        "- Commands:",
+    ]
+    for key, command in e2e.get("commands", {}).items():
+        lines.append("  - %s: `%s`" % (key, command))
+    lines.append("")
+    lines += stages_section(context, rows)
+    lines.append("")
+    lines += e2e_section(e2e)
+    lines.append("")
+    lines += gpu_section(os.path.join(out, "gpu.json"))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
