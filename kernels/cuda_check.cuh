@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace campscope::cuda {
 
@@ -89,6 +90,15 @@ class PinnedBuffer {
   T* data_ = nullptr;
   std::size_t capacity_ = 0;
 };
+
+// Copies `host` into `device` (growing it as needed) on `stream`.
+template <typename T>
+void upload(const std::vector<T>& host, DeviceBuffer<T>& device, cudaStream_t stream) {
+  device.reserve(host.size());
+  if (host.empty()) return;
+  CAMPSCOPE_CUDA_CHECK(
+      cudaMemcpyAsync(device.data(), host.data(), host.size() * sizeof(T), cudaMemcpyHostToDevice, stream));
+}
 
 class Stream {
  public:

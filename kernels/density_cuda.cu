@@ -30,13 +30,6 @@ void splat_micro_persons(const WeightedPoint* points, const std::int64_t* micro_
   CAMPSCOPE_CUDA_CHECK_LAUNCH();
 }
 
-template <typename T>
-void upload(const std::vector<T>& host, cuda::DeviceBuffer<T>& device, cudaStream_t stream) {
-  device.reserve(host.size());
-  if (host.empty()) return;
-  CAMPSCOPE_CUDA_CHECK(
-      cudaMemcpyAsync(device.data(), host.data(), host.size() * sizeof(T), cudaMemcpyHostToDevice, stream));
-}
 
 }  // namespace
 
@@ -50,9 +43,9 @@ std::vector<float> density_map_cuda(const DensityPlan& plan, const std::vector<W
   cuda::DeviceBuffer<WeightedPoint> device_points;
   cuda::DeviceBuffer<std::int64_t> device_micro_persons;
   cuda::DeviceBuffer<float> device_weights;
-  upload(points, device_points, stream.get());
-  upload(micro_persons, device_micro_persons, stream.get());
-  upload(plan.weights, device_weights, stream.get());
+  cuda::upload(points, device_points, stream.get());
+  cuda::upload(micro_persons, device_micro_persons, stream.get());
+  cuda::upload(plan.weights, device_weights, stream.get());
 
   cuda::DeviceBuffer<unsigned long long> micro_cells(cell_count);
   CAMPSCOPE_CUDA_CHECK(cudaMemsetAsync(micro_cells.data(), 0, cell_count * sizeof(unsigned long long), stream.get()));

@@ -20,13 +20,6 @@
 namespace campscope {
 namespace {
 
-template <typename T>
-void upload(const std::vector<T>& host, cuda::DeviceBuffer<T>& device, cudaStream_t stream) {
-  device.reserve(host.size());
-  if (host.empty()) return;
-  CAMPSCOPE_CUDA_CHECK(
-      cudaMemcpyAsync(device.data(), host.data(), host.size() * sizeof(T), cudaMemcpyHostToDevice, stream));
-}
 
 struct CampClassKey {
   __host__ __device__ std::int32_t operator()(const thrust::tuple<std::int32_t, std::uint8_t>& camp_and_class) const {
@@ -44,12 +37,12 @@ std::vector<std::int32_t> assign_camps_cuda(const PreparedCamps& camps, const st
   cuda::DeviceBuffer<double> xs, ys, boxes;
   cuda::DeviceBuffer<std::int32_t> ring_offsets, camp_rings, device_camp_of_point(points.size());
   cuda::DeviceBuffer<ReducePoint> device_points;
-  upload(polygons.xs, xs, stream.get());
-  upload(polygons.ys, ys, stream.get());
-  upload(camps.boxes, boxes, stream.get());
-  upload(polygons.ring_offsets, ring_offsets, stream.get());
-  upload(polygons.camp_rings, camp_rings, stream.get());
-  upload(points, device_points, stream.get());
+  cuda::upload(polygons.xs, xs, stream.get());
+  cuda::upload(polygons.ys, ys, stream.get());
+  cuda::upload(camps.boxes, boxes, stream.get());
+  cuda::upload(polygons.ring_offsets, ring_offsets, stream.get());
+  cuda::upload(polygons.camp_rings, camp_rings, stream.get());
+  cuda::upload(points, device_points, stream.get());
 
   const CampPolygonView view{xs.data(), ys.data(), ring_offsets.data(), camp_rings.data(), boxes.data(),
                              polygons.camp_count()};
