@@ -35,7 +35,7 @@
 #include "campscope/detect.h"
 #include "campscope/image.h"
 #include "campscope/reduce.h"
-#include "detect_impl.h"
+#include "detect_pixels_impl.h"
 #include "generate.h"
 #include "geotiff.h"
 #include "inputs.h"

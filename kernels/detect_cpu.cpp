@@ -2,6 +2,8 @@
 #include <vector>
 
 #include "detect_backends.h"
+#include "detect_pixels_impl.h"
+#include "detect_regions_impl.h"
 #include "parallel_for.h"
 
 namespace campscope::detect {

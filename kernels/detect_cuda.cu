@@ -7,6 +7,8 @@
 
 #include "cuda_check.cuh"
 #include "detect_backends.h"
+#include "detect_pixels_impl.h"
+#include "detect_regions_impl.h"
 #include "parallel_for.cuh"
 
 namespace campscope::detect {
