@@ -405,16 +405,20 @@ CAMPSCOPE_HD CandidateResult classify_region(const RegionFeatures& f, const Pixe
   const double elongation = length / width;
   const double fill = area / (length * width);
   const double contrast = f.contrast;
-  out.length_m = static_cast<float>(length);
-  out.width_m = static_cast<float>(width);
+  // The sensor's blur widens every region by about a pixel; the size limits are for the object itself.
+  const double object_length = length - gsd;
+  const double object_width = width - gsd;
+  out.length_m = static_cast<float>(object_length);
+  out.width_m = static_cast<float>(object_width);
   out.score = static_cast<float>(contrast / (contrast + p.min_contrast));
   if (fill < p.min_fill) return out;
-  if (looks_like_tent_material(f, p) && width >= p.tent_min_width_m && length <= p.tent_max_length_m &&
+  if (looks_like_tent_material(f, p) && object_width >= p.tent_min_width_m && object_length <= p.tent_max_length_m &&
       area >= p.tent_min_area_m2 && area <= p.tent_max_area_m2 && elongation <= p.tent_max_elongation) {
     out.cls = static_cast<int>(ObjectClass::Tent);
-  } else if (!looks_like_shadow(f, params) && contrast >= p.vehicle_min_contrast && width >= p.vehicle_min_width_m &&
-             width <= p.vehicle_max_width_m && length >= p.vehicle_min_length_m &&
-             length <= p.vehicle_max_length_m && elongation >= p.vehicle_min_elongation) {
+  } else if (!looks_like_shadow(f, params) && contrast >= p.vehicle_min_contrast &&
+             object_width >= p.vehicle_min_width_m && object_width <= p.vehicle_max_width_m &&
+             object_length >= p.vehicle_min_length_m && object_length <= p.vehicle_max_length_m &&
+             elongation >= p.vehicle_min_elongation) {
     out.cls = static_cast<int>(ObjectClass::Vehicle);
   }
   return out;

@@ -46,8 +46,13 @@ class SceneBuilder {
     rectangle(cx, cy, side, side, angle, bgr);
     objects_.push_back({ObjectClass::Tent, cx, cy});
   }
+  // A vehicle body with its windscreen: the dark glass band that splits a car into parts of different colour.
   void car(double cx, double cy, double angle, cv::Scalar bgr, double length = 4.5, double width = 1.8) {
     rectangle(cx, cy, length, width, angle, bgr);
+    const double rad = angle * CV_PI / 180.0;
+    const double offset = 0.18 * length;
+    rectangle(cx + offset * std::cos(rad), cy + offset * std::sin(rad), 0.16 * length, width - 0.3, angle,
+              cv::Scalar(56, 46, 42));
     objects_.push_back({ObjectClass::Vehicle, cx, cy});
   }
 

@@ -8,8 +8,9 @@
 
 namespace campscope {
 
-// Every size is physical (metres); pixel sizes follow from the tile's ground-sample distance, so the same
-// parameters work for 0.3 m and 1 m imagery.
+// Every size is physical (metres) and describes the object itself; pixel sizes follow from the tile's
+// ground-sample distance and a region's measured extent is corrected for about one pixel of sensor blur, so the
+// same parameters work for 0.3 m and 1 m imagery.
 struct DetectorParams {
   // Candidate generation: centre-surround colour contrast at a vehicle scale and a tent scale.
   double vehicle_inner_m = 1.5;
@@ -21,9 +22,10 @@ struct DetectorParams {
   double region_radius_m = 7.0;  // an object's region must fit in this radius, or it is something larger
   double shadow_brightness = 0.55;  // shadowed ground relative to lit ground
 
-  // Tents: white, off-white, beige or blue tarpaulin; 3-6 m.
+  // Tents: white, off-white, beige or blue tarpaulin; 3-6 m. (A white car body cut off by its windscreen is
+  // about 3 x 1.8 m: the minimum width keeps it out.)
   double tent_min_width_m = 2.2;
-  double tent_max_length_m = 7.5;
+  double tent_max_length_m = 7.0;
   double tent_min_area_m2 = 5.0;
   double tent_max_area_m2 = 45.0;
   double tent_max_elongation = 1.75;
@@ -32,15 +34,15 @@ struct DetectorParams {
   int tarp_min_blue_excess = 45;      // B - R for blue tarpaulin
 
   // Vehicles: any colour; cars 4.5 x 1.8 m up to trucks 10 x 2.5 m.
-  double vehicle_min_width_m = 1.6;
-  double vehicle_max_width_m = 3.8;
-  double vehicle_min_length_m = 3.7;
-  double vehicle_max_length_m = 12.0;
+  double vehicle_min_width_m = 1.5;
+  double vehicle_max_width_m = 3.3;
+  double vehicle_min_length_m = 3.2;
+  double vehicle_max_length_m = 11.5;
   double vehicle_min_elongation = 1.75;
   int vehicle_min_contrast = 50;
   int ground_tolerance = 15;  // RGB (Euclidean) distance from every ground colour blend beyond which a pixel is an object
 
-  double min_fill = 0.72;// region area over its fitted rectangle: rejects ragged clutter
+  double min_fill = 0.72;  // region area over its fitted rectangle: rejects ragged clutter
   // Two results closer than this are one object seen twice (tents stand >= 1 m apart, so centres >= 4 m).
   double duplicate_radius_m = 1.5;
 };

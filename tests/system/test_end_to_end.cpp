@@ -18,7 +18,7 @@ namespace fs = std::filesystem;
 using testing::fresh_temp_dir;
 
 // Vehicle F1 the detector reaches on seed 1 today (the issue's target is 0.8; see the issue notes).
-constexpr double kVehicleF1Floor = 0.5;
+constexpr double kVehicleF1Floor = 0.75;
 using testing::read_file;
 using testing::run_campscope;
 
