@@ -39,7 +39,6 @@
 #include "generate.h"
 #include "geotiff.h"
 #include "inputs.h"
-#include "parallel_for.h"
 
 namespace {
 
@@ -132,14 +131,10 @@ void prepare_image(Inputs& in) {
   in.valid = cv::Mat(in.block.height, in.block.width, CV_8UC1, in.block.valid.data());
 
   const int w = in.block.width, h = in.block.height;
-  in.integral.resize(static_cast<std::size_t>(detect::kChannels) * (w + 1) * (h + 1));
-  parallel_for_cpu(static_cast<std::int64_t>(w + 1) * (h + 1),
-                   detect::ScatterPixels{in.block.rgb.data(), in.block.valid.data(), in.integral.data(), w, h});
-  parallel_for_cpu(static_cast<std::int64_t>(detect::kChannels) * (h + 1), detect::PrefixRows{in.integral.data(), w, h});
-  parallel_for_cpu(static_cast<std::int64_t>(detect::kChannels) * (w + 1),
-                   detect::PrefixColumns{in.integral.data(), w, h});
+  in.integral.resize(static_cast<std::size_t>(detect::integral_size(w, h)));
+  detect::integral_images_cpu(in.block.rgb.data(), in.block.valid.data(), w, h, in.integral.data());
   in.response.resize(static_cast<std::size_t>(in.pixels()));
-  parallel_for_cpu(in.pixels(), detect::ContrastResponse{in.integral.data(), in.response.data(), w, h, in.params});
+  detect::contrast_response_cpu(in.integral.data(), w, h, in.params, in.response.data());
 }
 
 // Tents clustered in camps a few hundred metres across, spread over the grid's extent.
@@ -237,11 +232,7 @@ void integral_campscope(benchmark::State& state) {
   const int w = in.block.width, h = in.block.height;
   std::vector<std::uint32_t> integral(in.integral.size());
   for (auto _ : state) {
-    parallel_for_cpu(static_cast<std::int64_t>(w + 1) * (h + 1),
-                     detect::ScatterPixels{in.block.rgb.data(), in.block.valid.data(), integral.data(), w, h});
-    parallel_for_cpu(static_cast<std::int64_t>(detect::kChannels) * (h + 1), detect::PrefixRows{integral.data(), w, h});
-    parallel_for_cpu(static_cast<std::int64_t>(detect::kChannels) * (w + 1),
-                     detect::PrefixColumns{integral.data(), w, h});
+    detect::integral_images_cpu(in.block.rgb.data(), in.block.valid.data(), w, h, integral.data());
     benchmark::DoNotOptimize(integral.data());
   }
   count(state, in.pixels(), in.pixels() * 4);
@@ -269,8 +260,7 @@ void contrast_campscope(benchmark::State& state) {
   const Inputs& in = *g_inputs;
   std::vector<std::uint16_t> response(static_cast<std::size_t>(in.pixels()));
   for (auto _ : state) {
-    parallel_for_cpu(in.pixels(), detect::ContrastResponse{in.integral.data(), response.data(), in.block.width,
-                                                           in.block.height, in.params});
+    detect::contrast_response_cpu(in.integral.data(), in.block.width, in.block.height, in.params, response.data());
     benchmark::DoNotOptimize(response.data());
   }
   count(state, in.pixels(), in.pixels() * 4 * static_cast<std::int64_t>(sizeof(std::uint32_t)));
@@ -315,9 +305,7 @@ void nms_campscope(benchmark::State& state) {
   const Inputs& in = *g_inputs;
   std::vector<std::uint8_t> is_candidate(static_cast<std::size_t>(in.pixels()));
   for (auto _ : state) {
-    parallel_for_cpu(in.pixels(), detect::LocalMaxima{in.response.data(), is_candidate.data(), in.block.width,
-                                                      in.block.height, in.params.nms_radius,
-                                                      in.detector.min_contrast});
+    detect::local_maxima_cpu(in.response.data(), in.block.width, in.block.height, in.params, is_candidate.data());
     benchmark::DoNotOptimize(is_candidate.data());
   }
   state.counters["candidates"] = static_cast<double>(nonzero(is_candidate));

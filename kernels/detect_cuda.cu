@@ -48,19 +48,17 @@ std::vector<CandidateResult> analyse_block_cuda(const RgbBlock& block, const Pix
   ws.is_candidate.reserve(pixels);
   ws.response.reserve(pixels);
   ws.candidates.reserve(pixels);
-  ws.integral.reserve(static_cast<std::size_t>(kChannels) * (w + 1) * (h + 1));
+  ws.integral.reserve(static_cast<std::size_t>(integral_size(w, h)));
 
   CAMPSCOPE_CUDA_CHECK(cudaMemcpyAsync(ws.rgb.data(), block.rgb.data(), pixels * 3, cudaMemcpyHostToDevice, stream));
   CAMPSCOPE_CUDA_CHECK(cudaMemcpyAsync(ws.valid.data(), block.valid.data(), pixels, cudaMemcpyHostToDevice, stream));
 
-  parallel_for_cuda(static_cast<std::int64_t>(w + 1) * (h + 1),
-                    ScatterPixels{ws.rgb.data(), ws.valid.data(), ws.integral.data(), w, h}, stream);
-  parallel_for_cuda(static_cast<std::int64_t>(kChannels) * (h + 1), PrefixRows{ws.integral.data(), w, h}, stream);
-  parallel_for_cuda(static_cast<std::int64_t>(kChannels) * (w + 1), PrefixColumns{ws.integral.data(), w, h}, stream);
-  parallel_for_cuda(pixels, ContrastResponse{ws.integral.data(), ws.response.data(), w, h, params}, stream);
-  parallel_for_cuda(pixels,
-                    LocalMaxima{ws.response.data(), ws.is_candidate.data(), w, h, params.nms_radius,
-                                params.physical.min_contrast},
+  // Contrast and maxima take one pixel per thread (run 1), so neighbouring threads read neighbouring words.
+  parallel_for_cuda(IntegralRows{ws.rgb.data(), ws.valid.data(), ws.integral.data(), w, h}, stream);
+  parallel_for_cuda(PrefixColumns{ws.integral.data(), w, h}, stream);
+  parallel_for_cuda(ContrastResponse{ws.integral.data(), ws.response.data(), w, h, params, 1}, stream);
+  parallel_for_cuda(LocalMaxima{ws.response.data(), ws.is_candidate.data(), w, h, params.nms_radius,
+                                params.physical.min_contrast, 1},
                     stream);
 
   // Stream compaction keeps row-major order, so candidates come out in the same order as on the CPU.

@@ -20,4 +20,10 @@ void parallel_for_cuda(std::int64_t count, const Body& body, cudaStream_t stream
   CAMPSCOPE_CUDA_CHECK_LAUNCH();
 }
 
+// For a functor that knows its own index count, `items()`.
+template <typename Body>
+void parallel_for_cuda(const Body& body, cudaStream_t stream) {
+  parallel_for_cuda(body.items(), body, stream);
+}
+
 }  // namespace campscope

@@ -17,4 +17,10 @@ void parallel_for_cpu(std::int64_t count, const Body& body) {
   for (std::int64_t i = 0; i < count; ++i) body(i);
 }
 
+// For a functor that knows its own index count, `items()`.
+template <typename Body>
+void parallel_for_cpu(const Body& body) {
+  parallel_for_cpu(body.items(), body);
+}
+
 }  // namespace campscope
