@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <future>
 #include <map>
 #include <memory>
 #include <set>
@@ -122,10 +123,14 @@ TileOutcome process_tile(const TileEntry& entry, const RunOptions& options, cons
   }
 
   TileOutcome outcome;
-  RgbBlock block;
+  // Decoding the next block overlaps detection on this one; only the prefetch touches the dataset meanwhile.
+  RgbBlock block, next;
+  if (!blocks.empty()) reader.read(blocks.front(), block);
   for (std::size_t b = 0; b < blocks.size(); ++b) {
     const BlockWindow& window = blocks[b];
-    reader.read(window, block);
+    std::future<void> prefetch;
+    if (b + 1 < blocks.size())
+      prefetch = std::async(std::launch::async, [&reader, &next, &blocks, b] { reader.read(blocks[b + 1], next); });
     for (const auto& [s, pixel] : samples_by_block[b])
       if (block.valid[static_cast<std::size_t>(pixel[1] - block.y0) * block.width + (pixel[0] - block.x0)])
         sample_covered[s] = 1;
@@ -141,6 +146,8 @@ TileOutcome process_tile(const TileEntry& entry, const RunOptions& options, cons
       reader.pixel_to_lonlat(o.x, o.y, d.lon, d.lat);
       outcome.detections.push_back(d);
     }
+    if (prefetch.valid()) prefetch.get();  // rethrows a read error
+    std::swap(block, next);
   }
   const double corners[4][2] = {{0, 0}, {double(info.width), 0}, {0, double(info.height)},
                                 {double(info.width), double(info.height)}};
