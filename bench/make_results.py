@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes bench/RESULTS.md (on stdout) from what bench/run_benchmarks.sh leaves in OUT_DIR:
-stages.json (Google Benchmark JSON of bench_stages), e2e.json (end-to-end run) and, when present, gpu.json.
+stages.json (Google Benchmark JSON of bench_stages), e2e.json (end-to-end run) and, when present, large.json
+(bench/large_tile.sh) and gpu.json.
 
     python3 bench/make_results.py bench/out > bench/RESULTS.md
 """
@@ -234,6 +235,26 @@ def e2e_section(e2e):
     return lines
 
 
+def large_section(path):
+    lines = ["## One large tile (`bench/large_tile.sh`)", ""]
+    if not os.path.exists(path):
+        return lines + ["Not measured in this run (`bench/large_tile.sh` writes `bench/out/large.json`)."]
+    large = load_json(path)
+    runs = sorted(large["runs"], key=lambda r: r["pixels"])
+    base = runs[0]["seconds"] / runs[0]["pixels"]
+    lines += ["Measured %s at commit %s: a generated 1024 x 1024 tile mosaicked into one DEFLATE GeoTIFF per size, "
+              "`campscope run --threads 2 --backend cpu`, wall clock and peak RSS from `/usr/bin/time -v`." % (
+                  large["date"], large["commit"]),
+              "",
+              "| size (px) | Mpix | seconds | Mpix/s | peak RSS (MiB) | time per pixel vs smallest |",
+              "|---|---:|---:|---:|---:|---:|"]
+    for r in runs:
+        lines.append("| %d x %d | %.0f | %.1f | %.1f | %.0f | %.2f |" % (
+            r["size"], r["size"], r["pixels"] / 1e6, r["seconds"], r["pixels"] / 1e6 / r["seconds"],
+            r["peak_rss_kb"] / 1024, r["seconds"] / r["pixels"] / base))
+    return lines
+
+
 def gpu_section(path):
     lines = ["## GPU", ""]
     if not os.path.exists(path):
@@ -288,6 +309,8 @@ def main():
     lines += stages_section(context, rows)
     lines.append("")
     lines += e2e_section(e2e)
+    lines.append("")
+    lines += large_section(os.path.join(out, "large.json"))
     lines.append("")
     lines += gpu_section(os.path.join(out, "gpu.json"))
     print("\n".join(lines))

@@ -41,8 +41,9 @@ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCAMPSCOPE_ENABLE_CUDA="$cuda
 cmake --build "$build" -j"$(nproc)" --target campscope bench_stages >/dev/null
 [[ -x "$build/bench_stages" ]] || { echo "bench_stages was not built: is libbenchmark-dev installed?" >&2; exit 1; }
 
-rm -rf "$out"
+# Results of the other bench scripts (large tile, KIT accuracy, interval coverage) stay for make_results.py.
 mkdir -p "$out"
+find "$out" -mindepth 1 -maxdepth 1 ! -name large.json ! -name kit.json ! -name 'coverage*' -exec rm -rf {} +
 
 # A command as one line a shell can run again.
 show() { printf '%q ' "$@" | sed 's/ $//'; }
