@@ -49,9 +49,16 @@ void metres_per_degree(double semi_major, double inverse_flattening, double lat_
 
 }  // namespace
 
+constexpr GIntBig kGdalBlockCacheBytes = 256LL << 20;
+
 void ensure_gdal_registered() {
   static std::once_flag registered;
-  std::call_once(registered, [] { GDALAllRegister(); });
+  std::call_once(registered, [] {
+    GDALAllRegister();
+    // Blocks are read once, in order, so the block cache only has to hold a row of blocks with their halo.
+    // GDAL's default (5% of RAM) would let memory grow with the scene; GDAL_CACHEMAX still overrides this.
+    if (CPLGetConfigOption("GDAL_CACHEMAX", nullptr) == nullptr) GDALSetCacheMax64(kGdalBlockCacheBytes);
+  });
 }
 
 QuietGdalErrors::QuietGdalErrors() {
