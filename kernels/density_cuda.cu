@@ -57,11 +57,12 @@ std::vector<float> density_map_cuda(const DensityPlan& plan, const std::vector<W
   parallel_for_cuda(cells, DensityCellsToPersons{reinterpret_cast<const std::int64_t*>(micro_cells.data()),
                                                  persons.data()},
                     stream.get());
-  parallel_for_cuda(cells, DensityRowPass{persons.data(), smoothed_rows.data(), device_weights.data(), plan.radius(),
-                                          g.width},
+  // One cell per thread (run 1), so neighbouring threads read neighbouring cells; no spans, every cell is summed.
+  parallel_for_cuda(DensityRowPass{persons.data(), smoothed_rows.data(), device_weights.data(), plan.radius(), g.width,
+                                   g.height, 1, nullptr, nullptr},
                     stream.get());
-  parallel_for_cuda(cells, DensityColumnPass{smoothed_rows.data(), persons.data(), device_weights.data(),
-                                             plan.radius(), g.width, g.height, plan.per_km2},
+  parallel_for_cuda(DensityColumnPass{smoothed_rows.data(), persons.data(), device_weights.data(), plan.radius(),
+                                      g.width, g.height, plan.per_km2, 1, nullptr},
                     stream.get());
 
   std::vector<float> result(cell_count);

@@ -31,9 +31,11 @@ constexpr double kMicroPersonsPerPerson = 1e6;
 
 // Row-major cell index of the cell containing (x, y), or -1 outside the grid. Cells are closed on their west
 // and north sides, so a point on a shared cell border belongs to exactly one cell.
+// For a coordinate v in cells, floor(v) is in [0, n) exactly when v is, and then it is v truncated, so no floor is
+// needed (on a CPU without SSE4.1 it is a library call).
 CAMPSCOPE_HD std::int64_t density_cell_of(double x, double y, const DensityGeometry& g) {
-  const double col = floor((x - g.origin_x) / g.cell_m);
-  const double row = floor((g.origin_y - y) / g.cell_m);
+  const double col = (x - g.origin_x) / g.cell_m;
+  const double row = (g.origin_y - y) / g.cell_m;
   if (!(col >= 0.0 && col < g.width && row >= 0.0 && row < g.height)) return -1;
   return static_cast<std::int64_t>(row) * g.width + static_cast<std::int64_t>(col);
 }
@@ -53,25 +55,97 @@ CAMPSCOPE_HD int reflect_index(int p, int n) {
   return q < n ? q : period - 1 - q;
 }
 
-// One output of the horizontal pass: taps summed from west to east.
+// The two passes of the separable Gaussian take one index per run of `run` consecutive cells along a row
+// (i = row * runs + run index): the CPU gives an index a whole row, CUDA one cell per thread, so neighbouring
+// threads touch neighbouring cells. Away from the borders the CPU steps through a row kDensityLanes cells at a
+// time, each tap a loop over the lanes that vectorises; every cell still sums its taps in tap order, so the
+// float result does not depend on the lanes or the run.
+#if defined(__CUDA_ARCH__)
+constexpr int kDensityLanes = 1;
+#else
+constexpr int kDensityLanes = 32;
+#endif
+
+CAMPSCOPE_HD std::int64_t density_runs_per_row(int width, int run) { return (width + run - 1) / run; }
+
+// Calls step(x) for steps of `Lanes` cells covering [lo, hi), the last one shifted back to end at hi (it recomputes
+// a few cells to the same values), or calls single(x) per cell when the range is shorter than one step.
+template <int Lanes, typename Step, typename Single>
+CAMPSCOPE_HD void for_each_step(int lo, int hi, const Step& step, const Single& single) {
+  if (hi - lo < Lanes) {
+    for (int x = lo; x < hi; ++x) single(x);
+    return;
+  }
+  for (int x = lo; x < hi; x += Lanes) step(x + Lanes <= hi ? x : hi - Lanes);
+}
+
+// The CPU also passes spans: per row, the columns [first, end) outside which the row is zero (first >= end: all
+// zero). Persons and their smoothing are never negative, so a cell whose taps all read +0 sums to +0 exactly; the
+// passes leave those cells zero without summing, which on a camp map is most of the grid. CUDA passes no spans.
+struct DensitySpan {
+  int first, end;
+};
+
+CAMPSCOPE_HD int clamp_to(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }
+
+// Horizontal pass: taps summed from west to east. With spans (a whole row per index) it also writes the spans of
+// its output: the input spans widened by the radius.
 struct DensityRowPass {
   const float* in;
   float* out;
   const float* weights;
   int radius;
   int width;
-  CAMPSCOPE_HD void operator()(std::int64_t i) const {
-    const std::int64_t row_start = i - i % width;
-    const int col = static_cast<int>(i - row_start);
+  int height;
+  int run;
+  const DensitySpan* in_spans;
+  DensitySpan* out_spans;
+  CAMPSCOPE_HD std::int64_t items() const { return height * density_runs_per_row(width, run); }
+  CAMPSCOPE_HD float at_border(const float* row, int col) const {
     float sum = 0.0f;
+    for (int k = -radius; k <= radius; ++k) sum = sum + weights[k + radius] * row[reflect_index(col + k, width)];
+    return sum;
+  }
+  // Cells [col, col + Lanes), whose taps all lie inside the row.
+  template <int Lanes>
+  CAMPSCOPE_HD void inside(const float* row, float* result, int col) const {
+    float sum[Lanes];
+    for (int j = 0; j < Lanes; ++j) sum[j] = 0.0f;
     for (int k = -radius; k <= radius; ++k) {
-      sum = sum + weights[k + radius] * in[row_start + reflect_index(col + k, width)];
+      const float weight = weights[k + radius];
+      const float* tap = row + col + k;
+      for (int j = 0; j < Lanes; ++j) sum[j] = sum[j] + weight * tap[j];
     }
-    out[i] = sum;
+    for (int j = 0; j < Lanes; ++j) result[col + j] = sum[j];
+  }
+  CAMPSCOPE_HD void operator()(std::int64_t i) const {
+    const std::int64_t runs = density_runs_per_row(width, run);
+    const int y = static_cast<int>(i / runs);
+    const int x0 = static_cast<int>(i % runs) * run;
+    const int x1 = x0 + run > width ? width : x0 + run;
+    const float* row = in + static_cast<std::int64_t>(y) * width;
+    float* result = out + static_cast<std::int64_t>(y) * width;
+    int a = x0, b = x1;
+    if (in_spans) {
+      const DensitySpan span = in_spans[y];
+      a = span.first >= span.end ? x1 : clamp_to(span.first - radius, x0, x1);
+      b = span.first >= span.end ? x1 : clamp_to(span.end + radius, a, x1);
+      for (int x = x0; x < a; ++x) result[x] = 0.0f;
+      for (int x = b; x < x1; ++x) result[x] = 0.0f;
+      out_spans[y] = DensitySpan{a, b};
+    }
+    const int lo = clamp_to(radius, a, b);
+    const int hi = clamp_to(width - radius, lo, b);
+    for (int x = a; x < lo; ++x) result[x] = at_border(row, x);
+    for_each_step<kDensityLanes>(
+        lo, hi, [&](int x) { inside<kDensityLanes>(row, result, x); }, [&](int x) { inside<1>(row, result, x); });
+    for (int x = hi; x < b; ++x) result[x] = at_border(row, x);
   }
 };
 
-// One output of the vertical pass: taps summed from north to south, then scaled to persons per km^2.
+// Vertical pass: taps summed from north to south, then scaled to persons per km^2. Rows beyond the grid reflect
+// back into it, one reflection per tap for the whole run. With spans, `out` must hold zeros already: cells outside
+// the spans of a row's taps are not written.
 struct DensityColumnPass {
   const float* in;
   float* out;
@@ -80,21 +154,62 @@ struct DensityColumnPass {
   int width;
   int height;
   float per_km2;
-  CAMPSCOPE_HD void operator()(std::int64_t i) const {
-    const int row = static_cast<int>(i / width);
-    const std::int64_t col = i - static_cast<std::int64_t>(row) * width;
-    float sum = 0.0f;
+  int run;
+  const DensitySpan* in_spans;
+  CAMPSCOPE_HD std::int64_t items() const { return height * density_runs_per_row(width, run); }
+  template <bool Reflect>
+  CAMPSCOPE_HD int tap_row(int row, int k) const {
+    return Reflect ? reflect_index(row + k, height) : row + k;
+  }
+  // Cells [col, col + Lanes) of `row`; rows whose taps all lie inside the grid step from tap to tap without
+  // reflecting.
+  template <int Lanes, bool Reflect>
+  CAMPSCOPE_HD void cells(int row, int col) const {
+    float sum[Lanes];
+    for (int j = 0; j < Lanes; ++j) sum[j] = 0.0f;
     for (int k = -radius; k <= radius; ++k) {
-      sum = sum + weights[k + radius] * in[static_cast<std::int64_t>(reflect_index(row + k, height)) * width + col];
+      const float weight = weights[k + radius];
+      const float* values = in + static_cast<std::int64_t>(tap_row<Reflect>(row, k)) * width + col;
+      for (int j = 0; j < Lanes; ++j) sum[j] = sum[j] + weight * values[j];
     }
-    out[i] = sum * per_km2;
+    float* result = out + static_cast<std::int64_t>(row) * width + col;
+    for (int j = 0; j < Lanes; ++j) result[j] = sum[j] * per_km2;
+  }
+  template <bool Reflect>
+  CAMPSCOPE_HD void row_cells(int row, int x0, int x1) const {
+    int a = x0, b = x1;
+    if (in_spans) {
+      int first = x1, end = x0;
+      for (int k = -radius; k <= radius; ++k) {
+        const DensitySpan span = in_spans[tap_row<Reflect>(row, k)];
+        if (span.first >= span.end) continue;
+        first = span.first < first ? span.first : first;
+        end = span.end > end ? span.end : end;
+      }
+      a = clamp_to(first, x0, x1);
+      b = clamp_to(end, a, x1);
+    }
+    for_each_step<kDensityLanes>(
+        a, b, [&](int x) { cells<kDensityLanes, Reflect>(row, x); }, [&](int x) { cells<1, Reflect>(row, x); });
+  }
+  CAMPSCOPE_HD void operator()(std::int64_t i) const {
+    const std::int64_t runs = density_runs_per_row(width, run);
+    const int row = static_cast<int>(i / runs);
+    const int x0 = static_cast<int>(i % runs) * run;
+    const int x1 = x0 + run > width ? width : x0 + run;
+    if (row >= radius && row + radius < height) {
+      row_cells<false>(row, x0, x1);
+    } else {
+      row_cells<true>(row, x0, x1);
+    }
   }
 };
 
+// Most cells hold nobody; their zero needs no division.
 struct DensityCellsToPersons {
   const std::int64_t* micro;
   float* persons;
-  CAMPSCOPE_HD void operator()(std::int64_t i) const { persons[i] = micro_to_persons(micro[i]); }
+  CAMPSCOPE_HD void operator()(std::int64_t i) const { persons[i] = micro[i] == 0 ? 0.0f : micro_to_persons(micro[i]); }
 };
 
 // CPU backend. `micro_persons[i]` is points[i].persons in micro-persons; the caller has validated everything.

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <memory>
 #include <vector>
 
 #include "detect_backends.h"
@@ -13,11 +12,12 @@
 namespace campscope::detect {
 namespace {
 
-// Every element is written by a stage before it is read, so the buffers skip value-initialisation.
-template <typename T>
-std::unique_ptr<T[]> uninitialised(std::int64_t count) {
-  return std::unique_ptr<T[]>(new T[static_cast<std::size_t>(count)]);
-}
+// Kept between blocks on a thread; every element is written by a stage before it is read.
+struct DetectScratch {
+  ScratchBuffer<std::uint32_t> integral;
+  ScratchBuffer<std::uint16_t> response;
+  ScratchBuffer<std::uint8_t> is_candidate;
+};
 
 // Bands of the integral pass per thread: several, so a thread the system preempts holds back little of the work.
 constexpr int kBandsPerThread = 4;
@@ -65,21 +65,22 @@ std::vector<CandidateResult> analyse_block_cpu(const RgbBlock& block, const Pixe
   const int w = block.width;
   const int h = block.height;
   const std::int64_t pixels = static_cast<std::int64_t>(w) * h;
-  const auto integral = uninitialised<std::uint32_t>(integral_size(w, h));
-  const auto response = uninitialised<std::uint16_t>(pixels);
-  const auto is_candidate = uninitialised<std::uint8_t>(pixels);
-  integral_images_cpu(block.rgb.data(), block.valid.data(), w, h, integral.get());
-  contrast_response_cpu(integral.get(), w, h, params, response.get());
-  local_maxima_cpu(response.get(), w, h, params, is_candidate.get());
+  thread_local DetectScratch scratch;
+  std::uint32_t* integral = scratch.integral.get(integral_size(w, h));
+  std::uint16_t* response = scratch.response.get(pixels);
+  std::uint8_t* is_candidate = scratch.is_candidate.get(pixels);
+  integral_images_cpu(block.rgb.data(), block.valid.data(), w, h, integral);
+  contrast_response_cpu(integral, w, h, params, response);
+  local_maxima_cpu(response, w, h, params, is_candidate);
 
   std::vector<std::int32_t> candidates;
   for (std::int64_t i = 0; i < pixels; ++i)
     if (is_candidate[i]) candidates.push_back(static_cast<std::int32_t>(i));
 
   std::vector<CandidateResult> results(candidates.size());
-  AnalyseCandidates analyse{block.rgb.data(), block.valid.data(), candidates.data(), results.data(), w, h, params};
-#pragma omp parallel for schedule(dynamic, 64)
-  for (std::int64_t i = 0; i < static_cast<std::int64_t>(candidates.size()); ++i) analyse(i);
+  parallel_for_cpu(static_cast<std::int64_t>(candidates.size()),
+                   AnalyseCandidates{block.rgb.data(), block.valid.data(), candidates.data(), results.data(), w, h,
+                                     params});
   return results;
 }
 

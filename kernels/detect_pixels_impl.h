@@ -3,8 +3,8 @@
 // The contrast and maxima functors take one index per run of `run` consecutive pixels along a row: the CPU gives an
 // index a whole row, so its inner loop walks memory in order; CUDA gives it run 1, one pixel per thread, so
 // neighbouring threads touch neighbouring words. A pixel's value never depends on the run it was computed in.
-// The integral images are integer sums, the same in any order; the CPU and CUDA compute them by different
-// decompositions from the same row function.
+// The integral images are integer sums, the same in any order of addition, so the CPU and CUDA build them by
+// different decompositions: bands of rows on the CPU, rows then columns on CUDA.
 #pragma once
 #include <cmath>
 #include <cstdint>
@@ -15,54 +15,51 @@ namespace campscope::detect {
 
 CAMPSCOPE_HD std::int64_t runs_per_row(std::int64_t row_length, int run) { return (row_length + run - 1) / run; }
 
-// Integral images, channels interleaved: entry (x, y) of (width+1) x (height+1) holds, for each channel c, the
-// uint32 sum of c over [0,x) x [0,y), so the four sums of a box corner are one 16-byte load. Rows are padded to
-// an odd number of 64-byte lines: with a pitch of a multiple of 4 KiB the rows a box reads would share cache sets.
-CAMPSCOPE_HD std::int64_t integral_pitch(int width) {
-  const std::int64_t lines = (static_cast<std::int64_t>(width + 1) * kChannels + 15) / 16;
-  return (lines | 1) * 16;
+// Integral images: entry (x, y) of (width+1) x (height+1), for each channel c, is the uint32 sum of c over
+// [0,x) x [0,y). A row holds the four channels one after another, each in a segment of integral_segment words,
+// so a run of pixels reads each channel's corners contiguously and one row of entries is read together. Segments
+// are an odd number of 64-byte lines: at a multiple of 4 KiB apart, the rows and channels a box reads would all
+// fall into the same cache sets.
+CAMPSCOPE_HD std::int64_t integral_segment(int width) {
+  return ((static_cast<std::int64_t>(width) + 16) / 16 | 1) * 16;
 }
-CAMPSCOPE_HD std::int64_t integral_size(int width, int height) {
-  return integral_pitch(width) * (height + 1);
-}
+CAMPSCOPE_HD std::int64_t integral_pitch(int width) { return kChannels * integral_segment(width); }
+CAMPSCOPE_HD std::int64_t integral_size(int width, int height) { return integral_pitch(width) * (height + 1); }
 CAMPSCOPE_HD std::int64_t integral_index(int width, int c, int x, int y) {
-  return integral_pitch(width) * y + static_cast<std::int64_t>(x) * kChannels + c;
+  return integral_pitch(width) * y + c * integral_segment(width) + x;
 }
 
 CAMPSCOPE_HD void zero_integral_row(int width, std::uint32_t* row) {
-  for (std::int64_t k = 0; k < static_cast<std::int64_t>(width + 1) * kChannels; ++k) row[k] = 0;
+  for (int c = 0; c < kChannels; ++c)
+    for (int x = 0; x <= width; ++x) row[c * integral_segment(width) + x] = 0;
 }
 
-// CUDA: row sums of the integral images, one row per index (i = y): the masked channels of image row y-1 summed
-// from the west. PrefixColumns then sums the rows down.
+// CUDA: row sums of the integral images, one channel of one row per index (i = y * kChannels + c): the masked
+// channel of image row y-1 summed from the west. PrefixColumns then sums the rows down.
 struct IntegralRows {
   const std::uint8_t* rgb;
   const std::uint8_t* valid;
   std::uint32_t* integral;
   int width, height;
-  CAMPSCOPE_HD std::int64_t items() const { return height + 1; }
+  CAMPSCOPE_HD std::int64_t items() const { return static_cast<std::int64_t>(height + 1) * kChannels; }
   CAMPSCOPE_HD void operator()(std::int64_t i) const {
-    const int y = static_cast<int>(i);
-    std::uint32_t* row = integral + integral_index(width, 0, 0, y);
-    if (y == 0) {
-      zero_integral_row(width, row);
-      return;
-    }
-    for (int c = 0; c < kChannels; ++c) row[c] = 0;
+    const int y = static_cast<int>(i / kChannels);
+    const int c = static_cast<int>(i % kChannels);
+    std::uint32_t* row = integral + integral_index(width, c, 0, y);
+    row[0] = 0;
     const std::int64_t first = static_cast<std::int64_t>(y - 1) * width;
-    const std::uint8_t* pixel = rgb + first * 3;
-    const std::uint8_t* mask = valid + first;
-    std::uint32_t sum[kChannels] = {0, 0, 0, 0};
+    std::uint32_t sum = 0;
     for (int x = 0; x < width; ++x) {
-      const std::uint32_t imaged = mask[x] ? 1u : 0u;
-      for (int c = 0; c < 3; ++c) sum[c] += imaged * pixel[3 * x + c];
-      sum[3] += imaged;
-      for (int c = 0; c < kChannels; ++c) row[(x + 1) * kChannels + c] = sum[c];
+      if (y > 0) {
+        const std::uint32_t imaged = valid[first + x] ? 1u : 0u;
+        sum += c < 3 ? imaged * rgb[(first + x) * 3 + c] : imaged;
+      }
+      row[x + 1] = sum;
     }
   }
 };
 
-// CUDA: running sums down the columns, one word of a row per index (i over the words of columns 1..width;
+// CUDA: running sums down the columns, one entry of a row per index (i = c * width + x - 1 for columns 1..width;
 // column 0 is zero): each row adds the row above it, in row order, so neighbouring threads read neighbouring words.
 struct PrefixColumns {
   std::uint32_t* integral;
@@ -70,7 +67,8 @@ struct PrefixColumns {
   CAMPSCOPE_HD std::int64_t items() const { return static_cast<std::int64_t>(width) * kChannels; }
   CAMPSCOPE_HD void operator()(std::int64_t i) const {
     const std::int64_t pitch = integral_pitch(width);
-    std::uint32_t* word = integral + kChannels + i;
+    const int c = static_cast<int>(i / width);
+    std::uint32_t* word = integral + integral_index(width, c, static_cast<int>(i % width) + 1, 0);
     for (int y = 1; y <= height; ++y) word[y * pitch] += word[(y - 1) * pitch];
   }
 };
@@ -128,6 +126,7 @@ struct IntegralBand {
   CAMPSCOPE_HD std::int64_t items() const { return (height + band_rows - 1) / band_rows; }
   CAMPSCOPE_HD void operator()(std::int64_t i) const {
     const std::int64_t pitch = integral_pitch(width);
+    const std::int64_t segment = integral_segment(width);
     const int first = static_cast<int>(i * band_rows);
     const int end = first + band_rows > height ? height : first + band_rows;
     if (i == 0) zero_integral_row(width, integral);
@@ -137,11 +136,11 @@ struct IntegralBand {
       add_to_column_sums(rgb, valid, width, y, band_sums);
       std::uint32_t* row = integral + (y + 1) * pitch;
       std::uint32_t sum[kChannels] = {0, 0, 0, 0};
-      for (int c = 0; c < kChannels; ++c) row[c] = 0;
+      for (int c = 0; c < kChannels; ++c) row[c * segment] = 0;
       for (int x = 0; x < width; ++x) {
         for (int c = 0; c < 3; ++c) sum[c] += band_sums[3 * x + c];
         sum[3] += counts[x];
-        for (int c = 0; c < kChannels; ++c) row[(x + 1) * kChannels + c] = sum[c];
+        for (int c = 0; c < kChannels; ++c) row[c * segment + x + 1] = sum[c];
       }
     }
   }
@@ -158,12 +157,12 @@ CAMPSCOPE_HD BoxSums box_sums(const std::uint32_t* integral, int width, int heig
   const int y0 = y - half < 0 ? 0 : y - half;
   const int x1 = x + half + 1 > width ? width : x + half + 1;
   const int y1 = y + half + 1 > height ? height : y + half + 1;
-  const std::uint32_t* top_left = integral + integral_index(width, 0, x0, y0);
-  const std::uint32_t* top_right = integral + integral_index(width, 0, x1, y0);
-  const std::uint32_t* bottom_left = integral + integral_index(width, 0, x0, y1);
-  const std::uint32_t* bottom_right = integral + integral_index(width, 0, x1, y1);
+  const std::uint32_t* top = integral + integral_index(width, 0, 0, y0);
+  const std::uint32_t* bottom = integral + integral_index(width, 0, 0, y1);
+  const std::int64_t segment = integral_segment(width);
   BoxSums out;
-  for (int c = 0; c < kChannels; ++c) out.s[c] = bottom_right[c] - bottom_left[c] - top_right[c] + top_left[c];
+  for (int c = 0; c < kChannels; ++c)
+    out.s[c] = bottom[c * segment + x1] - bottom[c * segment + x0] - top[c * segment + x1] + top[c * segment + x0];
   return out;
 }
 
@@ -210,21 +209,27 @@ constexpr int kContrastLanes = 1;
 constexpr int kContrastLanes = 8;
 #endif
 
+// Integers below these magnitudes are exact in float and double, and so is the floor of a correctly rounded
+// quotient of two of them: it is the integer quotient.
+constexpr double kFloatExactBelow = 16777216.0;           // 2^24
+constexpr double kDoubleExactBelow = 9007199254740992.0;  // 2^53
+
 // One contrast scale for pixels whose boxes lie inside the block, with corner offsets relative to the pixel's own
-// integral entry, so nothing is clipped. The same integer as centre_surround_contrast, computed in double: every
-// product and difference is an integer below 2^53, hence exact, and the floor of a correctly rounded quotient of
-// such integers is the integer quotient.
+// integral entry, so nothing is clipped. The same integer as centre_surround_contrast, computed in floating point
+// when every product, 255 * inner area * outer area at most, is exact in it (ContrastResponse checks).
 struct InteriorScale {
+  std::int64_t segment;
   std::int64_t inner[4], outer[4];  // top-left, top-right, bottom-left, bottom-right
   int inner_area, full_ring;
-  CAMPSCOPE_HD InteriorScale(std::int64_t pitch, int inner_half, int outer_half) {
+  CAMPSCOPE_HD InteriorScale(int width, int inner_half, int outer_half) : segment(integral_segment(width)) {
+    const std::int64_t pitch = integral_pitch(width);
     const int halves[2] = {inner_half, outer_half};
     std::int64_t* corners[2] = {inner, outer};
     for (int b = 0; b < 2; ++b) {
       const std::int64_t top = -halves[b] * pitch;
       const std::int64_t bottom = (halves[b] + 1) * pitch;
-      const std::int64_t left = -halves[b] * kChannels;
-      const std::int64_t right = (halves[b] + 1) * kChannels;
+      const std::int64_t left = -halves[b];
+      const std::int64_t right = halves[b] + 1;
       corners[b][0] = top + left;
       corners[b][1] = top + right;
       corners[b][2] = bottom + left;
@@ -233,17 +238,19 @@ struct InteriorScale {
     inner_area = (2 * inner_half + 1) * (2 * inner_half + 1);
     full_ring = (2 * outer_half + 1) * (2 * outer_half + 1) - inner_area;
   }
-  // Whether the largest product, 255 * inner area * outer area, stays below 2^53.
-  CAMPSCOPE_HD bool exact_in_double() const {
-    return 255.0 * inner_area * (static_cast<double>(inner_area) + full_ring) < 9007199254740992.0;
+  // The largest product the contrast forms; kDoubleExactBelow, too large for either type, where a box sum might
+  // not fit the int it is read into.
+  CAMPSCOPE_HD double largest_product() const {
+    const double outer_area = static_cast<double>(inner_area) + full_ring;
+    return 255.0 * outer_area < 2147483648.0 ? 255.0 * inner_area * outer_area : kDoubleExactBelow;
   }
   // Contrast of the `Lanes` pixels whose entries start at `entry`.
-  template <int Lanes>
+  template <int Lanes, typename Real>
   CAMPSCOPE_HD void operator()(const std::uint32_t* entry, int* contrast) const {
     std::uint32_t in[kChannels][Lanes], out[kChannels][Lanes];
     for (int c = 0; c < kChannels; ++c) {
       for (int j = 0; j < Lanes; ++j) {
-        const std::uint32_t* e = entry + j * kChannels + c;
+        const std::uint32_t* e = entry + c * segment + j;
         in[c][j] = e[inner[3]] - e[inner[2]] - e[inner[1]] + e[inner[0]];
         out[c][j] = e[outer[3]] - e[outer[2]] - e[outer[1]] + e[outer[0]];
       }
@@ -252,14 +259,15 @@ struct InteriorScale {
       const int n_inner = static_cast<int>(in[3][j]);
       const int n_ring = static_cast<int>(out[3][j] - in[3][j]);
       const bool judged = (n_inner == inner_area) & (2 * n_ring >= full_ring);
-      const double ring_count = n_ring > 0 ? n_ring : 1;
-      const double divisor = inner_area * ring_count;
+      const Real ring_count = static_cast<Real>(n_ring > 0 ? n_ring : 1);
+      const Real divisor = static_cast<Real>(inner_area) * ring_count;
       int total = 0;
       for (int c = 0; c < 3; ++c) {
-        const double diff = static_cast<int>(in[c][j]) * ring_count -
-                            static_cast<int>(out[c][j] - in[c][j]) * static_cast<double>(inner_area);
-        total += static_cast<int>(fabs(diff) / divisor);
+        const Real diff = static_cast<Real>(static_cast<int>(in[c][j])) * ring_count -
+                          static_cast<Real>(static_cast<int>(out[c][j] - in[c][j])) * static_cast<Real>(inner_area);
+        total += static_cast<int>((diff < 0 ? -diff : diff) / divisor);
       }
+      // A product, not a branch, so that the loop over the lanes stays vectorisable.
       contrast[j] = judged * total;
     }
   }
@@ -280,13 +288,27 @@ struct ContrastResponse {
         centre_surround_contrast(integral, width, height, x, y, params.tent_inner_half, params.tent_outer_half);
     return static_cast<std::uint16_t>(vehicle > tent ? vehicle : tent);
   }
-  template <int Lanes>
-  CAMPSCOPE_HD void interior(const InteriorScale& vehicle, const InteriorScale& tent, const std::uint32_t* entry,
-                             std::uint16_t* out) const {
+  template <int Lanes, typename Real>
+  CAMPSCOPE_HD static void interior(const InteriorScale& vehicle, const InteriorScale& tent,
+                                    const std::uint32_t* entry, std::uint16_t* out) {
     int v[Lanes], t[Lanes];
-    vehicle.operator()<Lanes>(entry, v);
-    tent.operator()<Lanes>(entry, t);
+    vehicle.operator()<Lanes, Real>(entry, v);
+    tent.operator()<Lanes, Real>(entry, t);
     for (int j = 0; j < Lanes; ++j) out[j] = static_cast<std::uint16_t>(v[j] > t[j] ? v[j] : t[j]);
+  }
+  // Pixels [lo, hi) of an interior row whose entries start at `row`. A last partial step is taken as a full one
+  // ending at `hi`, which recomputes a few pixels to the same values.
+  template <typename Real>
+  CAMPSCOPE_HD static void interior_run(const InteriorScale& vehicle, const InteriorScale& tent,
+                                        const std::uint32_t* row, std::uint16_t* out, int lo, int hi) {
+    if (hi - lo >= kContrastLanes) {
+      for (int x = lo; x < hi; x += kContrastLanes) {
+        const int start = x + kContrastLanes <= hi ? x : hi - kContrastLanes;
+        interior<kContrastLanes, Real>(vehicle, tent, row + start, out + start);
+      }
+    } else {
+      for (int x = lo; x < hi; ++x) interior<1, Real>(vehicle, tent, row + x, out + x);
+    }
   }
   CAMPSCOPE_HD void operator()(std::int64_t i) const {
     const std::int64_t runs = runs_per_row(width, run);
@@ -294,28 +316,38 @@ struct ContrastResponse {
     const int x0 = static_cast<int>(i % runs) * run;
     const int x1 = x0 + run > width ? width : x0 + run;
     std::uint16_t* out = response + static_cast<std::int64_t>(y) * width;
-    const std::int64_t pitch = integral_pitch(width);
-    const InteriorScale vehicle(pitch, params.vehicle_inner_half, params.vehicle_outer_half);
-    const InteriorScale tent(pitch, params.tent_inner_half, params.tent_outer_half);
+    const InteriorScale vehicle(width, params.vehicle_inner_half, params.vehicle_outer_half);
+    const InteriorScale tent(width, params.tent_inner_half, params.tent_outer_half);
+    const double largest =
+        vehicle.largest_product() > tent.largest_product() ? vehicle.largest_product() : tent.largest_product();
     // Pixels whose every box lies inside the block take the interior path; the rest clip their boxes.
     const int reach = params.vehicle_outer_half > params.tent_outer_half ? params.vehicle_outer_half
                                                                          : params.tent_outer_half;
-    const bool inside = y >= reach && y + reach < height && vehicle.exact_in_double() && tent.exact_in_double();
+    const bool inside = y >= reach && y + reach < height && largest < kDoubleExactBelow;
     const int lo = !inside ? x1 : reach < x0 ? x0 : reach > x1 ? x1 : reach;
     const int hi = !inside ? x1 : width - reach < lo ? lo : width - reach > x1 ? x1 : width - reach;
     for (int x = x0; x < lo; ++x) out[x] = at_edge(x, y);
     const std::uint32_t* row = integral + integral_index(width, 0, 0, y);
-    int x = lo;
-    for (; x + kContrastLanes <= hi; x += kContrastLanes)
-      interior<kContrastLanes>(vehicle, tent, row + x * kChannels, out + x);
-    for (; x < hi; ++x) interior<1>(vehicle, tent, row + x * kChannels, out + x);
-    for (x = hi; x < x1; ++x) out[x] = at_edge(x, y);
+    if (largest < kFloatExactBelow) {
+      interior_run<float>(vehicle, tent, row, out, lo, hi);
+    } else {
+      interior_run<double>(vehicle, tent, row, out, lo, hi);
+    }
+    for (int x = hi; x < x1; ++x) out[x] = at_edge(x, y);
   }
 };
 
+// Pixels per step of the maxima loop away from the block's west and east edges: 32 side by side on the CPU,
+// so the loops over them vectorise; one per CUDA thread.
+#if defined(__CUDA_ARCH__)
+constexpr int kMaximaLanes = 1;
+#else
+constexpr int kMaximaLanes = 32;
+#endif
+
 // A candidate is a pixel whose response reaches the threshold and is the maximum of its neighbourhood; on plateaus
-// the first pixel in row-major order wins, so every plateau yields exactly one candidate. i = row * runs + run
-// index; most pixels are below the threshold and cost one comparison.
+// the first pixel in row-major order wins, so every plateau yields exactly one candidate: the pixel must beat every
+// earlier neighbour (the rows above, and west in its own row) and reach every later one. i = row * runs + run index.
 struct LocalMaxima {
   const std::uint16_t* response;
   std::uint8_t* is_candidate;
@@ -339,6 +371,33 @@ struct LocalMaxima {
     }
     return true;
   }
+  // `Lanes` pixels from (x, y) whose windows lie within the block's columns: every one has earlier and later
+  // neighbours in its own row, so maxima that start at 0 need no empty case.
+  template <int Lanes>
+  CAMPSCOPE_HD void interior(int x, int y, std::uint8_t* out) const {
+    const std::uint16_t* values = response + static_cast<std::int64_t>(y) * width + x;
+    int any_strong = 0;
+    for (int j = 0; j < Lanes; ++j) any_strong |= values[j] >= threshold;
+    if (!any_strong) {
+      for (int j = 0; j < Lanes; ++j) out[j] = 0;
+      return;
+    }
+    std::uint16_t earlier[Lanes], later[Lanes];
+    for (int j = 0; j < Lanes; ++j) earlier[j] = later[j] = 0;
+    for (int dy = -radius; dy <= radius; ++dy) {
+      if (y + dy < 0 || y + dy >= height) continue;
+      const std::uint16_t* row = values + static_cast<std::int64_t>(dy) * width;
+      for (int dx = -radius; dx <= radius; ++dx) {
+        if (dy < 0 || (dy == 0 && dx < 0)) {
+          for (int j = 0; j < Lanes; ++j) earlier[j] = row[j + dx] > earlier[j] ? row[j + dx] : earlier[j];
+        } else if (dy > 0 || dx > 0) {
+          for (int j = 0; j < Lanes; ++j) later[j] = row[j + dx] > later[j] ? row[j + dx] : later[j];
+        }
+      }
+    }
+    for (int j = 0; j < Lanes; ++j)
+      out[j] = (values[j] >= threshold) & (values[j] > earlier[j]) & (values[j] >= later[j]);
+  }
   CAMPSCOPE_HD void operator()(std::int64_t i) const {
     const std::int64_t runs = runs_per_row(width, run);
     const int y = static_cast<int>(i / runs);
@@ -346,10 +405,20 @@ struct LocalMaxima {
     const int x1 = x0 + run > width ? width : x0 + run;
     const std::uint16_t* values = response + static_cast<std::int64_t>(y) * width;
     std::uint8_t* out = is_candidate + static_cast<std::int64_t>(y) * width;
-    for (int x = x0; x < x1; ++x) {
-      const int v = values[x];
-      out[x] = v >= threshold && is_local_maximum(x, y, v) ? 1 : 0;
+    // The interior needs neighbours on both sides in its own row, so a radius of 0 leaves it empty.
+    const int lo = radius < x0 ? x0 : radius > x1 ? x1 : radius;
+    const int hi = radius < 1 || width - radius < lo ? lo : width - radius > x1 ? x1 : width - radius;
+    for (int x = x0; x < lo; ++x) out[x] = values[x] >= threshold && is_local_maximum(x, y, values[x]) ? 1 : 0;
+    // A last partial step is taken as a full one ending at `hi`, which recomputes a few pixels to the same values.
+    if (hi - lo >= kMaximaLanes) {
+      for (int x = lo; x < hi; x += kMaximaLanes) {
+        const int start = x + kMaximaLanes <= hi ? x : hi - kMaximaLanes;
+        interior<kMaximaLanes>(start, y, out + start);
+      }
+    } else {
+      for (int x = lo; x < hi; ++x) interior<1>(x, y, out + x);
     }
+    for (int x = hi; x < x1; ++x) out[x] = values[x] >= threshold && is_local_maximum(x, y, values[x]) ? 1 : 0;
   }
 };
 

@@ -1,7 +1,8 @@
 // One body, two backends: a functor with `__host__ __device__ void operator()(std::int64_t i) const`
-// runs on OpenMP threads here, or one CUDA thread per index through parallel_for_cuda (parallel_for.cuh).
+// runs on the CPU threads here, or one CUDA thread per index through parallel_for_cuda (parallel_for.cuh).
 #pragma once
 #include <cstdint>
+#include <memory>
 
 #if defined(__CUDACC__)
 #define CAMPSCOPE_HD __host__ __device__ inline
@@ -10,11 +11,30 @@
 #endif
 
 namespace campscope {
+namespace detail {
 
+using ChunkTask = void (*)(const void* body, std::int64_t begin, std::int64_t end);
+
+// Runs task(body, begin, end) over [0, count) in chunks of `chunk` indices, on the calling thread and up to
+// omp_get_max_threads() - 1 helper threads (parallel_for.cpp). Bodies must not throw, as in an OpenMP loop.
+void run_chunks(std::int64_t count, std::int64_t chunk, ChunkTask task, const void* body);
+
+}  // namespace detail
+
+// Indices go out in about 64 chunks, first come first served, and the call returns once every chunk is done:
+// on a machine shared with other work, a helper the system has not scheduled yet neither holds a share of the
+// work nor has to be waited for, as it would at an OpenMP barrier.
 template <typename Body>
 void parallel_for_cpu(std::int64_t count, const Body& body) {
-#pragma omp parallel for schedule(static)
-  for (std::int64_t i = 0; i < count; ++i) body(i);
+  if (count <= 0) return;
+  const std::int64_t chunk = count / 64 > 1 ? count / 64 : 1;
+  detail::run_chunks(
+      count, chunk,
+      [](const void* erased, std::int64_t begin, std::int64_t end) noexcept {
+        const Body& typed = *static_cast<const Body*>(erased);
+        for (std::int64_t i = begin; i < end; ++i) typed(i);
+      },
+      &body);
 }
 
 // For a functor that knows its own index count, `items()`.
@@ -22,5 +42,24 @@ template <typename Body>
 void parallel_for_cpu(const Body& body) {
   parallel_for_cpu(body.items(), body);
 }
+
+// Scratch memory a CPU backend keeps from call to call on one thread (thread_local), as the CUDA backends keep
+// their device buffers: a large fresh allocation costs a page fault per 4 KiB on first touch. It only grows; grown
+// memory starts zeroed, and after that holds whatever its last user left.
+template <typename T>
+class ScratchBuffer {
+ public:
+  T* get(std::int64_t count) {
+    if (count > capacity_) {
+      data_.reset(new T[static_cast<std::size_t>(count)]());
+      capacity_ = count;
+    }
+    return data_.get();
+  }
+
+ private:
+  std::unique_ptr<T[]> data_;
+  std::int64_t capacity_ = 0;
+};
 
 }  // namespace campscope
