@@ -148,7 +148,7 @@ def stages_section(context, rows):
     lines = [
         "## Stages (CPU)",
         "",
-        "Same input, same process, %s threads on both sides (OpenMP for campscope, cv::setNumThreads for OpenCV); "
+        "Same input, same process, %s threads on both sides (campscope's parallel_for_cpu pool, cv::setNumThreads for OpenCV); "
         "wall-clock time per call, median of the repetitions (cv: their coefficient of variation). Throughput is "
         "items per second, the items being pixels of the 1024 x 1024 block, grid cells or points; ratio = campscope "
         "/ OpenCV throughput, so below 1 means campscope is slower." % context.get("threads", "2"),
