@@ -23,12 +23,19 @@ inline std::string read_file(const std::filesystem::path& path) {
   return text.str();
 }
 
+// The CLI under test: the build's own binary, or CAMPSCOPE_BIN from the environment when the tests run from a
+// bundle on another machine (bench/gpu_check.sh).
+inline std::string campscope_binary() {
+  const char* overridden = std::getenv("CAMPSCOPE_BIN");
+  return overridden && *overridden ? overridden : CAMPSCOPE_BIN;
+}
+
 // Runs `campscope <arguments>` with stdout and stderr captured to files in `scratch`.
 inline CommandResult run_campscope(const std::string& arguments, const std::filesystem::path& scratch) {
   std::filesystem::create_directories(scratch);
   const auto out = scratch / "stdout.txt";
   const auto err = scratch / "stderr.txt";
-  const std::string command = std::string(CAMPSCOPE_BIN) + " " + arguments + " >" + out.string() + " 2>" +
+  const std::string command = campscope_binary() + " " + arguments + " >" + out.string() + " 2>" +
                               err.string() + " </dev/null";
   const int status = std::system(command.c_str());
   CommandResult result;
