@@ -35,9 +35,9 @@ PixelParams to_pixel_params(const DetectorParams& params, double gsd_m) {
 
 int detector_halo_px(const DetectorParams& params, double gsd_m) {
   const detect::PixelParams p = detect::to_pixel_params(params, gsd_m);
-  // A core candidate reads its region window; the window's pixels need their own valid neighbourhood only for
-  // candidates, so region radius plus the widest box plus one pixel of slack is enough.
-  return p.region_radius + std::max(p.tent_outer_half, p.vehicle_outer_half) + p.nms_radius + 1;
+  // A core candidate reads its region window, and a region reaching the window's edge is looked at again in a
+  // window centred on it: two region radii, plus the widest box and one pixel of slack.
+  return 2 * p.region_radius + std::max(p.tent_outer_half, p.vehicle_outer_half) + p.nms_radius + 1;
 }
 
 std::vector<std::size_t> suppress_duplicates(const std::vector<ScoredPoint>& points, double radius) {

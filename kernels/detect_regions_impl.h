@@ -351,6 +351,12 @@ CAMPSCOPE_HD bool grow_foreground_region(const std::uint8_t* rgb, const std::uin
     }
   }
   if (!flood_region(rgb, width, window, sx, sy, strength, f)) return false;
+  // A truck seen from a candidate near one end reaches past the window; look once more, centred on what was found.
+  if (f.touches_window) {
+    const RegionWindow centred(static_cast<int>(f.cx), static_cast<int>(f.cy), params.region_radius, width, height);
+    RegionFeatures recentred;
+    if (flood_region(rgb, width, centred, sx, sy, strength, recentred)) f = recentred;
+  }
   // A region whose average colour is a ground's shadow is a shadow (of a roof, wall or tent), not an object;
   // averaging removes the noise that lets single shadow pixels pass as foreground.
   int mean[3];
