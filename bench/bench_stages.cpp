@@ -334,11 +334,12 @@ void nms_opencv(benchmark::State& state) {
 // than ours (grey instead of colour contrast, no region growing or shape classes): grey centre-surround at both
 // scales, peaks by dilate + compare, and connected components of the thresholded response with their statistics.
 
+template <Backend backend>
 void detect_campscope(benchmark::State& state) {
   const Inputs& in = *g_inputs;
   std::size_t objects = 0;
   for (auto _ : state) {
-    const std::vector<DetectedObject> found = detect_objects(in.block, in.gsd_m, in.detector, Backend::Cpu);
+    const std::vector<DetectedObject> found = detect_objects(in.block, in.gsd_m, in.detector, backend);
     objects = found.size();
     benchmark::DoNotOptimize(found.data());
   }
@@ -385,10 +386,11 @@ void detect_opencv(benchmark::State& state) {
 // micro-persons on 2 threads (order-independent sums); the OpenCV side splats floats on one thread, as a plain
 // loop would.
 
+template <Backend backend>
 void density_campscope(benchmark::State& state) {
   const Inputs& in = *g_inputs;
   for (auto _ : state) {
-    const std::vector<float> map = density_map(in.grid, in.persons, kBandwidthM, Backend::Cpu);
+    const std::vector<float> map = density_map(in.grid, in.persons, kBandwidthM, backend);
     benchmark::DoNotOptimize(map.data());
   }
   count(state, in.grid_cells(), in.grid_cells() * static_cast<std::int64_t>(sizeof(float)));
@@ -447,12 +449,13 @@ bool imread_matches(const Inputs& in) {
 // point against each camp's outer ring with cv::pointPolygonTest (float contours, after the same bounding-box
 // rejection ours does) on cv::parallel_for_, then counts.
 
+template <Backend backend>
 void reduce_campscope(benchmark::State& state) {
   const Inputs& in = *g_inputs;
   std::int64_t inside = 0;
   for (auto _ : state) {
-    const std::vector<std::int32_t> camp_of = assign_camps(in.camps, in.points, Backend::Cpu);
-    const std::vector<CampTotals> totals = reduce_by_camp(in.points, camp_of, in.camps.camp_count(), Backend::Cpu);
+    const std::vector<std::int32_t> camp_of = assign_camps(in.camps, in.points, backend);
+    const std::vector<CampTotals> totals = reduce_by_camp(in.points, camp_of, in.camps.camp_count(), backend);
     inside = 0;
     for (const CampTotals& t : totals) inside += t.tents + t.vehicles;
     benchmark::DoNotOptimize(totals.data());
@@ -499,38 +502,6 @@ void reduce_opencv(benchmark::State& state) {
         static_cast<std::int64_t>(in.points.size() * sizeof(ReducePoint)));
 }
 
-#ifdef CAMPSCOPE_WITH_CUDA
-// The CUDA backend on the same inputs, registered only when a device is present; timings include the transfers.
-
-void detect_cuda(benchmark::State& state) {
-  const Inputs& in = *g_inputs;
-  for (auto _ : state) {
-    const std::vector<DetectedObject> found = detect_objects(in.block, in.gsd_m, in.detector, Backend::Cuda);
-    benchmark::DoNotOptimize(found.data());
-  }
-  count(state, in.pixels(), in.pixels() * 4);
-}
-
-void density_cuda(benchmark::State& state) {
-  const Inputs& in = *g_inputs;
-  for (auto _ : state) {
-    const std::vector<float> map = density_map(in.grid, in.persons, kBandwidthM, Backend::Cuda);
-    benchmark::DoNotOptimize(map.data());
-  }
-  count(state, in.grid_cells(), in.grid_cells() * static_cast<std::int64_t>(sizeof(float)));
-}
-
-void reduce_cuda(benchmark::State& state) {
-  const Inputs& in = *g_inputs;
-  for (auto _ : state) {
-    const std::vector<std::int32_t> camp_of = assign_camps(in.camps, in.points, Backend::Cuda);
-    const std::vector<CampTotals> totals = reduce_by_camp(in.points, camp_of, in.camps.camp_count(), Backend::Cuda);
-    benchmark::DoNotOptimize(totals.data());
-  }
-  count(state, static_cast<std::int64_t>(in.points.size()),
-        static_cast<std::int64_t>(in.points.size() * sizeof(ReducePoint)));
-}
-#endif
 
 void register_benchmarks() {
   struct Entry {
@@ -546,18 +517,19 @@ void register_benchmarks() {
       {"contrast/opencv_boxFilter", contrast_opencv},
       {"nms/campscope", nms_campscope},
       {"nms/opencv_dilate_compare", nms_opencv},
-      {"detect/campscope", detect_campscope},
+      {"detect/campscope", detect_campscope<Backend::Cpu>},
       {"detect/opencv_blob_chain", detect_opencv},
-      {"density_map/campscope", density_campscope},
+      {"density_map/campscope", density_campscope<Backend::Cpu>},
       {"density_map/opencv_sepFilter2D", density_opencv},
-      {"reduce/campscope", reduce_campscope},
+      {"reduce/campscope", reduce_campscope<Backend::Cpu>},
       {"reduce/opencv_pointPolygonTest", reduce_opencv},
   };
 #ifdef CAMPSCOPE_WITH_CUDA
   if (cuda_device_available()) {
-    entries.push_back({"detect/campscope_cuda", detect_cuda});
-    entries.push_back({"density_map/campscope_cuda", density_cuda});
-    entries.push_back({"reduce/campscope_cuda", reduce_cuda});
+    // The CUDA backend on the same inputs, only when a device is present; timings include the transfers.
+    entries.push_back({"detect/campscope_cuda", detect_campscope<Backend::Cuda>});
+    entries.push_back({"density_map/campscope_cuda", density_campscope<Backend::Cuda>});
+    entries.push_back({"reduce/campscope_cuda", reduce_campscope<Backend::Cuda>});
   }
 #endif
   for (const Entry& e : entries)
