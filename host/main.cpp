@@ -12,6 +12,7 @@
 #include "campscope/types.h"
 #include "evaluate.h"
 #include "generate.h"
+#include "model.h"
 #include "outputs.h"
 #include "pipeline.h"
 
@@ -34,6 +35,7 @@ int main(int argc, char** argv) {
   std::string manifest, out_dir, backend_name_arg = "auto";
   double persons_per_tent = 5.0, occupancy_low = 4.5, occupancy_high = 6.0, bandwidth_m = 25.0, cell_m = 10.0;
   int threads = 0, block_size = 1024;
+  std::string model_path;
   run->add_option("manifest", manifest, "MANIFEST.json listing tiles (with dates), camps and reported figures")
       ->required()
       ->check(CLI::ExistingFile);
@@ -48,6 +50,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   run->add_option("--occupancy-high", occupancy_high, "High end of persons per tent")->check(CLI::Range(0.1, 50.0))
       ->capture_default_str();
+  run->add_option("--model", model_path, "Detector parameters (YAML) from `campscope calibrate`; default: built in")
+      ->check(CLI::ExistingFile);
   run->add_option("--threads", threads, "CPU threads (0: all cores)")->check(CLI::Range(0, 1024))->capture_default_str();
   run->add_option("--bandwidth-m", bandwidth_m, "Density kernel standard deviation in metres")
       ->check(CLI::Range(0.0, 5000.0))
@@ -90,6 +94,7 @@ int main(int argc, char** argv) {
       options.manifest_path = manifest;
       options.out_dir = out_dir;
       options.backend = resolve_backend(backend_name_arg);
+      if (!model_path.empty()) options.detector = load_detector_model(model_path);
       options.occupancy = {persons_per_tent, occupancy_low, occupancy_high};
       options.bandwidth_m = bandwidth_m;
       options.density_cell_m = cell_m;

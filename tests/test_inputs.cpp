@@ -13,6 +13,7 @@
 #include "campscope/types.h"
 #include "inputs.h"
 
+#include "input_error.h"
 #include "temp_dir.h"
 
 namespace campscope {
@@ -20,20 +21,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
+using testing::expect_input_error;
 using testing::TempDir;
-
-// The call must throw InputError whose single-line message starts with the file name and contains `detail`.
-void expect_input_error(const std::function<void()>& call, const std::string& file, const std::string& detail) {
-  try {
-    call();
-    ADD_FAILURE() << "no InputError for " << file << " (expected '" << detail << "')";
-  } catch (const InputError& e) {
-    const std::string message = e.what();
-    EXPECT_EQ(message.rfind(file + ": ", 0), 0u) << message;
-    EXPECT_NE(message.find(detail), std::string::npos) << message;
-    EXPECT_EQ(message.find('\n'), std::string::npos) << message;
-  }
-}
 
 // ---- MANIFEST.json ----
 

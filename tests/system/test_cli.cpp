@@ -99,6 +99,20 @@ TEST_F(Cli, InvalidCampsGeoJsonNamesTheFile) {
   EXPECT_NE(result.err.find("camps.geojson"), std::string::npos) << result.err;
 }
 
+TEST_F(Cli, InvalidModelFileNamesTheFileBeforeAnyWork) {
+  const auto model = root_ / "bad-model.yml";
+  write(model, "ground_tolerance: 15\nvehicle_max_widht_m: 3\n");
+  const auto out = root_ / "out-model";
+  const auto result = run_campscope("run " + manifest_with_tile("model", "tiles/kah_2019-11-01.tif").string() +
+                                        " --out " + out.string() + " --model " + model.string(),
+                                    root_ / "log-model");
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_TRUE(one_line(result.err)) << result.err;
+  EXPECT_NE(result.err.find("bad-model.yml: unknown parameter 'vehicle_max_widht_m'"), std::string::npos)
+      << result.err;
+  EXPECT_FALSE(fs::exists(out / "estimates.csv"));
+}
+
 TEST_F(Cli, EarlierResultsSurviveAFailedRun) {
   const auto out = root_ / "out-keep";
   const auto good = manifest_with_tile("good", "tiles/kah_2019-11-01.tif");

@@ -1,0 +1,104 @@
+#include "model.h"
+
+#include <cmath>
+#include <opencv2/core.hpp>
+#include <string_view>
+
+#include "campscope/types.h"
+#include "inputs.h"
+#include "outputs.h"
+
+namespace campscope {
+namespace {
+
+// The one list of DetectorParams fields and their names in model files.
+template <typename Params, typename Visit>
+void visit_fields(Params& p, Visit&& visit) {
+  visit("vehicle_inner_m", p.vehicle_inner_m);
+  visit("vehicle_outer_m", p.vehicle_outer_m);
+  visit("tent_inner_m", p.tent_inner_m);
+  visit("tent_outer_m", p.tent_outer_m);
+  visit("min_contrast", p.min_contrast);
+  visit("nms_radius_m", p.nms_radius_m);
+  visit("region_radius_m", p.region_radius_m);
+  visit("shadow_brightness", p.shadow_brightness);
+  visit("tent_min_width_m", p.tent_min_width_m);
+  visit("tent_max_length_m", p.tent_max_length_m);
+  visit("tent_min_area_m2", p.tent_min_area_m2);
+  visit("tent_max_area_m2", p.tent_max_area_m2);
+  visit("tent_max_elongation", p.tent_max_elongation);
+  visit("tent_min_brightness_gain", p.tent_min_brightness_gain);
+  visit("tent_max_chroma", p.tent_max_chroma);
+  visit("tarp_min_blue_excess", p.tarp_min_blue_excess);
+  visit("vehicle_min_width_m", p.vehicle_min_width_m);
+  visit("vehicle_max_width_m", p.vehicle_max_width_m);
+  visit("vehicle_min_length_m", p.vehicle_min_length_m);
+  visit("vehicle_max_length_m", p.vehicle_max_length_m);
+  visit("vehicle_min_elongation", p.vehicle_min_elongation);
+  visit("vehicle_min_contrast", p.vehicle_min_contrast);
+  visit("ground_tolerance", p.ground_tolerance);
+  visit("min_fill", p.min_fill);
+  visit("duplicate_radius_m", p.duplicate_radius_m);
+}
+
+// Sizes, thresholds and tolerances are all positive; pairs of limits must be ordered.
+void check_consistent(const DetectorParams& p, const std::string& path) {
+  const auto fail = [&](const std::string& what) { throw InputError(path + ": " + what); };
+  visit_fields(p, [&](std::string_view name, auto value) {
+    if (!(std::isfinite(static_cast<double>(value)) && value > 0))
+      fail("'" + std::string(name) + "' must be a positive number");
+  });
+  if (p.vehicle_inner_m >= p.vehicle_outer_m) fail("vehicle_inner_m must be below vehicle_outer_m");
+  if (p.tent_inner_m >= p.tent_outer_m) fail("tent_inner_m must be below tent_outer_m");
+  if (p.vehicle_min_width_m > p.vehicle_max_width_m) fail("vehicle_min_width_m exceeds vehicle_max_width_m");
+  if (p.vehicle_min_length_m > p.vehicle_max_length_m) fail("vehicle_min_length_m exceeds vehicle_max_length_m");
+  if (p.tent_min_area_m2 > p.tent_max_area_m2) fail("tent_min_area_m2 exceeds tent_max_area_m2");
+  if (p.shadow_brightness >= 1.0) fail("shadow_brightness must be below 1");
+  if (p.min_fill > 1.0) fail("min_fill must not exceed 1");
+}
+
+}  // namespace
+
+DetectorParams load_detector_model(const std::string& path) {
+  std::string text = read_text_file(path);
+  // OpenCV's reader insists on the YAML directive, which hand-written files often leave out.
+  if (text.rfind("%YAML", 0) != 0) text = "%YAML:1.0\n---\n" + text;
+  cv::FileStorage storage;
+  try {
+    storage.open(text, cv::FileStorage::READ | cv::FileStorage::MEMORY | cv::FileStorage::FORMAT_YAML);
+  } catch (const cv::Exception& e) {
+    throw InputError(path + ": not a valid YAML model file (" + e.err + ")");
+  }
+  if (!storage.isOpened()) throw InputError(path + ": not a valid YAML model file");
+  const cv::FileNode root = storage.root();
+  if (!root.isMap()) throw InputError(path + ": a model file must be a mapping of parameter names to numbers");
+
+  DetectorParams params;
+  for (const cv::FileNode& node : root) {
+    const std::string key = node.name();
+    bool known = false;
+    visit_fields(params, [&](std::string_view name, auto& field) {
+      if (name != key) return;
+      known = true;
+      using Field = std::decay_t<decltype(field)>;
+      if constexpr (std::is_integral_v<Field>) {
+        if (!node.isInt()) throw InputError(path + ": '" + key + "' must be an integer");
+        field = static_cast<int>(node);
+      } else {
+        if (!node.isInt() && !node.isReal()) throw InputError(path + ": '" + key + "' must be a number");
+        field = static_cast<double>(node);
+      }
+    });
+    if (!known) throw InputError(path + ": unknown parameter '" + key + "'");
+  }
+  check_consistent(params, path);
+  return params;
+}
+
+void save_detector_model(const DetectorParams& params, const std::string& path) {
+  cv::FileStorage storage(".yml", cv::FileStorage::WRITE | cv::FileStorage::MEMORY | cv::FileStorage::FORMAT_YAML);
+  visit_fields(params, [&](std::string_view name, const auto& value) { storage << std::string(name) << value; });
+  write_file_atomically(path, storage.releaseAndGetString());
+}
+
+}  // namespace campscope

@@ -1,0 +1,63 @@
+#include "model.h"
+
+#include <gtest/gtest.h>
+
+#include "input_error.h"
+#include "temp_dir.h"
+
+namespace campscope {
+namespace {
+
+using testing::expect_input_error;
+using testing::TempDir;
+
+TEST(DetectorModel, SavedParametersLoadBackUnchanged) {
+  TempDir dir;
+  DetectorParams params;
+  params.ground_tolerance = 13;
+  params.vehicle_max_width_m = 3.05;
+  params.min_fill = 0.6875;
+  params.tent_inner_m = 2.125;
+  const std::string path = dir.file("model.yml");
+  save_detector_model(params, path);
+  const DetectorParams loaded = load_detector_model(path);
+  EXPECT_EQ(loaded.ground_tolerance, 13);
+  EXPECT_DOUBLE_EQ(loaded.vehicle_max_width_m, 3.05);
+  EXPECT_DOUBLE_EQ(loaded.min_fill, 0.6875);
+  EXPECT_DOUBLE_EQ(loaded.tent_inner_m, 2.125);
+  EXPECT_DOUBLE_EQ(loaded.region_radius_m, DetectorParams{}.region_radius_m);
+}
+
+TEST(DetectorModel, AHandWrittenFileSetsOnlyWhatItNames) {
+  TempDir dir;
+  const DetectorParams loaded = load_detector_model(dir.write("m.yml", "# tuned for 0.3 m\nmin_contrast: 40\n"));
+  EXPECT_EQ(loaded.min_contrast, 40);
+  EXPECT_DOUBLE_EQ(loaded.tent_max_area_m2, DetectorParams{}.tent_max_area_m2);
+  EXPECT_EQ(loaded.ground_tolerance, DetectorParams{}.ground_tolerance);
+}
+
+TEST(DetectorModel, BadFilesNameTheFileAndTheProblem) {
+  TempDir dir;
+  const struct {
+    const char* content;
+    const char* detail;
+  } cases[] = {
+      {"foo: 1\n", "unknown parameter 'foo'"},
+      {"ground_tolerance: 1.5\n", "'ground_tolerance' must be an integer"},
+      {"min_fill: abc\n", "'min_fill' must be a number"},
+      {"min_fill: [1,\n", "not a valid YAML model file"},
+      {"- 1\n- 2\n", "must be a mapping"},
+      {"min_fill: 1.5\n", "min_fill must not exceed 1"},
+      {"vehicle_min_length_m: -2\n", "'vehicle_min_length_m' must be a positive number"},
+      {"vehicle_min_width_m: 4\nvehicle_max_width_m: 3\n", "vehicle_min_width_m exceeds vehicle_max_width_m"},
+  };
+  for (const auto& c : cases) {
+    const std::string path = dir.write("bad.yml", c.content);
+    expect_input_error([&] { load_detector_model(path); }, path, c.detail);
+  }
+  const std::string missing = dir.file("missing.yml");
+  expect_input_error([&] { load_detector_model(missing); }, missing, "");
+}
+
+}  // namespace
+}  // namespace campscope
