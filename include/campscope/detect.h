@@ -36,10 +36,10 @@ struct DetectorParams {
   // Vehicles: any colour; cars 4.5 x 1.8 m up to trucks 10 x 2.5 m.
   double vehicle_min_width_m = 1.5;
   double vehicle_max_width_m = 3.3;
-  double vehicle_min_length_m = 3.2;
+  double vehicle_min_length_m = 4.0;
   double vehicle_max_length_m = 11.5;
   double vehicle_min_elongation = 1.75;
-  int vehicle_min_contrast = 50;
+  int vehicle_min_contrast = 55;
   int ground_tolerance = 15;  // RGB (Euclidean) distance from every ground colour blend beyond which a pixel is an object
 
   double min_fill = 0.72;  // region area over its fitted rectangle: rejects ragged clutter

@@ -17,8 +17,6 @@ namespace {
 namespace fs = std::filesystem;
 using testing::fresh_temp_dir;
 
-// Vehicle F1 the detector reaches on seed 1 today (the issue's target is 0.8; see the issue notes).
-constexpr double kVehicleF1Floor = 0.75;
 using testing::read_file;
 using testing::run_campscope;
 
@@ -83,8 +81,8 @@ TEST_F(EndToEnd, DetectionAccuracyAgainstTruth) {
   ASSERT_EQ(eval.exit_code, 0) << eval.err;
   const auto report = nlohmann::json::parse(eval.out);
   EXPECT_GE(report["classes"]["tent"]["f1"].get<double>(), 0.9);
-  // The issue's vehicle target is 0.8; this bound records what the detector reaches today so it cannot regress.
-  EXPECT_GE(report["classes"]["vehicle"]["f1"].get<double>(), kVehicleF1Floor);
+  // The issue's targets on seed 1 (measured: tents 0.995, vehicles 0.806).
+  EXPECT_GE(report["classes"]["vehicle"]["f1"].get<double>(), 0.8);
 }
 
 TEST_F(EndToEnd, EveryCampPopulationWithinTenPercentOfTruth) {
