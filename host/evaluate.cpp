@@ -6,7 +6,12 @@
 #include <cstdio>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
+#include <stdexcept>
+
+#include "campscope/reduce.h"
+#include "inputs.h"
 
 namespace campscope {
 
@@ -289,7 +294,65 @@ EvalResult evaluate_detections(const std::vector<Detection>& truth, const std::v
     total.false_positives += counts.false_positives;
     total.false_negatives += counts.false_negatives;
   }
+  result.truth_matched = std::move(truth_used);
   return result;
+}
+
+double CampCounts::count_error() const {
+  if (truth == 0) return detected == 0 ? 0.0 : std::numeric_limits<double>::infinity();
+  return static_cast<double>(detected - truth) / static_cast<double>(truth);
+}
+
+double RecallBucket::recall() const { return static_cast<double>(matched) / static_cast<double>(truth); }
+
+void add_camp_counts(EvalResult& result, const std::vector<Detection>& truth, const std::vector<Detection>& detections,
+                     const std::vector<Camp>& camps) {
+  const CampPolygons polygons = camps_in_lonlat(camps);
+  const auto camp_of = [&](const std::vector<Detection>& points) {
+    std::vector<ReducePoint> located;
+    located.reserve(points.size());
+    for (const Detection& p : points) located.push_back({p.lon, p.lat, p.cls});
+    return assign_camps(polygons, located, Backend::Cpu);
+  };
+  std::set<std::pair<std::string, std::string>> class_dates;
+  for (const auto& [key, counts] : result.by_class_and_date) class_dates.insert(key);
+  for (const auto& [cls, date] : class_dates)
+    for (const Camp& camp : camps) result.by_class_camp_date[{cls, camp.name, date}];
+  const auto tally = [&](const std::vector<Detection>& points, long long CampCounts::*field) {
+    const std::vector<std::int32_t> camp = camp_of(points);
+    for (std::size_t i = 0; i < points.size(); ++i)
+      if (camp[i] >= 0)
+        ++(result.by_class_camp_date[{class_name(points[i].cls), camps[static_cast<std::size_t>(camp[i])].name,
+                                       points[i].date}].*field);
+  };
+  tally(truth, &CampCounts::truth);
+  tally(detections, &CampCounts::detected);
+}
+
+void add_property_breakdown(EvalResult& result, const std::vector<Detection>& truth,
+                            const std::vector<std::optional<double>>& values, const std::string& name,
+                            const std::string& property, double width) {
+  if (values.size() != truth.size() || result.truth_matched.size() != truth.size())
+    throw std::logic_error("add_property_breakdown: values and matches must be indexed like the truth");
+  PropertyBreakdown breakdown{name, property, {}, 0};
+  std::map<std::string, std::map<long long, RecallBucket>> buckets;
+  for (std::size_t i = 0; i < truth.size(); ++i) {
+    if (!values[i]) {
+      ++breakdown.without_property;
+      continue;
+    }
+    // A small nudge keeps values such as 0.3 (stored just below 3 x 0.1) in the bucket their decimals name.
+    const long long k = static_cast<long long>(std::floor(*values[i] / width + 1e-9));
+    RecallBucket& bucket = buckets[class_name(truth[i].cls)][k];
+    bucket.low = static_cast<double>(k) * width;
+    bucket.high = static_cast<double>(k + 1) * width;
+    ++bucket.truth;
+    if (result.truth_matched[i]) ++bucket.matched;
+  }
+  if (buckets.empty()) throw InputError("no truth point carries the property '" + property + "' that --by " + name + " reads");
+  for (const auto& [cls, by_index] : buckets)
+    for (const auto& [k, bucket] : by_index) breakdown.by_class[cls].push_back(bucket);
+  result.breakdowns.push_back(std::move(breakdown));
 }
 
 std::string eval_report_text(const EvalResult& result) {
@@ -304,6 +367,33 @@ std::string eval_report_text(const EvalResult& result) {
       if (key.first == cls) out << table_row(cls, key.second, counts);
     out << table_row(cls, "all", total);
   }
+  if (!result.by_class_camp_date.empty()) {
+    char line[256];
+    std::snprintf(line, sizeof line, "\nper camp\n%-8s %-16s %-10s %8s %8s %11s\n", "class", "camp", "date", "truth",
+                  "detected", "count err %");
+    out << line;
+    for (const auto& [key, counts] : result.by_class_camp_date) {
+      std::snprintf(line, sizeof line, "%-8s %-16s %-10s %8lld %8lld %11.2f\n", std::get<0>(key).c_str(),
+                    std::get<1>(key).c_str(), std::get<2>(key).c_str(), counts.truth, counts.detected,
+                    100.0 * counts.count_error());
+      out << line;
+    }
+  }
+  for (const PropertyBreakdown& breakdown : result.breakdowns) {
+    char line[256];
+    std::snprintf(line, sizeof line, "\nrecall by %s (truth property %s)\n%-8s %10s %10s %8s %8s %9s\n",
+                  breakdown.name.c_str(), breakdown.property.c_str(), "class", "from", "to", "truth", "matched",
+                  "recall");
+    out << line;
+    for (const auto& [cls, buckets] : breakdown.by_class)
+      for (const RecallBucket& b : buckets) {
+        std::snprintf(line, sizeof line, "%-8s %10.3g %10.3g %8lld %8lld %9.4f\n", cls.c_str(), b.low, b.high,
+                      b.truth, b.matched, b.recall());
+        out << line;
+      }
+    if (breakdown.without_property > 0)
+      out << breakdown.without_property << " truth points without " << breakdown.property << " left out\n";
+  }
   return out.str();
 }
 
@@ -314,6 +404,23 @@ std::string eval_report_json(const EvalResult& result) {
     entry["by_date"] = nlohmann::json::object();
     for (const auto& [key, counts] : result.by_class_and_date)
       if (key.first == cls) entry["by_date"][key.second] = counts_json(counts);
+    for (const auto& [key, counts] : result.by_class_camp_date) {
+      if (std::get<0>(key) != cls) continue;
+      const double error = counts.count_error();
+      entry["by_camp"][std::get<1>(key)][std::get<2>(key)] = {
+          {"truth", counts.truth},
+          {"detected", counts.detected},
+          {"count_error", std::isfinite(error) ? nlohmann::json(error) : nlohmann::json(nullptr)}};
+    }
+    for (const PropertyBreakdown& breakdown : result.breakdowns) {
+      nlohmann::json rows = nlohmann::json::array();
+      const auto found = breakdown.by_class.find(cls);
+      if (found != breakdown.by_class.end())
+        for (const RecallBucket& b : found->second)
+          rows.push_back({{"low", b.low}, {"high", b.high}, {"truth", b.truth}, {"matched", b.matched},
+                          {"recall", b.recall()}});
+      entry["by_" + breakdown.name] = std::move(rows);
+    }
     classes[cls] = std::move(entry);
   }
   return nlohmann::json{{"radius_m", result.radius_m}, {"classes", std::move(classes)}}.dump(2);

@@ -1018,6 +1018,35 @@ std::string showing_tile(const Area& area, const cv::Mat& canvas, cv::Point2d gr
   return "";
 }
 
+// How far an object stands out, as an analyst reads it off the delivered image (blur and noise included): L1
+// distance over R, G, B between the mean colour inside the footprint and the mean of a 1 m band around it. The
+// band may hold a neighbour; that is part of what makes a crowded object hard.
+double footprint_contrast(const cv::Mat& canvas, const Footprint& body) {
+  const double reach_m = std::max(body.length, body.width) / 2.0 + 2.0;
+  const cv::Rect box = cv::Rect(static_cast<int>((body.centre.x - reach_m) / kGroundSampleM),
+                                static_cast<int>((body.centre.y - reach_m) / kGroundSampleM),
+                                static_cast<int>(2.0 * reach_m / kGroundSampleM) + 1,
+                                static_cast<int>(2.0 * reach_m / kGroundSampleM) + 1) &
+                       cv::Rect(0, 0, canvas.cols, canvas.rows);
+  Footprint local = body;
+  local.centre -= cv::Point2d(box.x * kGroundSampleM, box.y * kGroundSampleM);
+  Footprint grown = local;
+  grown.length += 2.0;
+  grown.width += 2.0;
+  cv::Mat inside = cv::Mat::zeros(box.size(), CV_8U), around = cv::Mat::zeros(box.size(), CV_8U);
+  fill_footprint(inside, local, cv::Scalar(255));
+  fill_footprint(around, grown, cv::Scalar(255));
+  const cv::Mat image = canvas(box);
+  cv::Mat nodata;
+  cv::inRange(image, cv::Scalar::all(0), cv::Scalar::all(0), nodata);
+  const cv::Mat imaged = nodata == 0;
+  const cv::Mat core = (inside == 255) & imaged;
+  const cv::Mat band = (around == 255) & (inside == 0) & imaged;
+  if (cv::countNonZero(core) == 0 || cv::countNonZero(band) == 0) return 0.0;
+  const cv::Scalar object = cv::mean(image, core), ground = cv::mean(image, band);
+  return std::abs(object[0] - ground[0]) + std::abs(object[1] - ground[1]) + std::abs(object[2] - ground[2]);
+}
+
 struct CampDateCounts {
   long long tents = 0, vehicles = 0;
 };
@@ -1043,7 +1072,9 @@ struct TruthWriter {
                       {"tile", tile},
                       {"camp", camp},
                       {"length_m", round_to_decimals(body.length, 2)},
-                      {"width_m", round_to_decimals(body.width, 2)}}}};
+                      {"width_m", round_to_decimals(body.width, 2)},
+                      {"gsd_m", kGroundSampleM},
+                      {"contrast", round_to_decimals(footprint_contrast(canvas, body), 1)}}}};
     features += (features.empty() ? "" : ",\n") + feature.dump();
     CampDateCounts& counts = per_camp[{camp, date}];
     if (cls == ObjectClass::Tent) {

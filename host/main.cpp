@@ -6,17 +6,23 @@
 #include <cstdio>
 #include <exception>
 #include <iostream>
+#include <map>
 #include <omp.h>
 
 #include "campscope/backend.h"
 #include "campscope/types.h"
 #include "evaluate.h"
 #include "generate.h"
+#include "inputs.h"
 #include "model.h"
 #include "outputs.h"
 #include "pipeline.h"
 
 namespace {
+
+// What `eval --by` reads from the truth, and its bucket width.
+const std::map<std::string, std::pair<std::string, double>> kBreakdownProperties = {
+    {"size", {"length_m", 1.0}}, {"gsd", {"gsd_m", 0.1}}, {"contrast", {"contrast", 25.0}}};
 
 int fail(int code, const std::string& message) {
   std::fprintf(stderr, "campscope: error: %s\n", message.c_str());
@@ -78,6 +84,14 @@ int main(int argc, char** argv) {
   eval->add_option("--radius-m", radius_m, "Matching radius in metres")->check(CLI::Range(0.01, 100.0))
       ->capture_default_str();
   eval->add_flag("--json", eval_json, "Print JSON instead of a table");
+  std::string eval_camps_path;
+  std::vector<std::string> eval_by;
+  eval->add_option("--camps", eval_camps_path, "camps.geojson: also count truth and detections per camp")
+      ->check(CLI::ExistingFile);
+  eval->add_option("--by", eval_by,
+                   "Recall per bucket of a truth property: size (length_m, 1 m), gsd (gsd_m, 0.1 m) or contrast "
+                   "(contrast, 25); repeatable")
+      ->check(CLI::IsMember({"size", "gsd", "contrast"}));
 
   try {
     app.parse(argc, argv);
@@ -108,8 +122,19 @@ int main(int argc, char** argv) {
       std::cout << "wrote " << summary.tiles << " tiles (" << summary.tents << " tents, " << summary.vehicles
                 << " vehicles in truth) and manifest.json to " << gen.out_dir << '\n';
     } else if (*eval) {
-      const EvalResult result =
-          evaluate_detections(load_points_geojson(truth_path), load_points_geojson(detections_path), radius_m);
+      const std::vector<Detection> truth = load_points_geojson(truth_path);
+      const std::vector<Detection> detections = load_points_geojson(detections_path);
+      EvalResult result = evaluate_detections(truth, detections, radius_m);
+      if (!eval_camps_path.empty()) add_camp_counts(result, truth, detections, load_camps(eval_camps_path));
+      for (const std::string& by : eval_by) {
+        const auto& [property, width] = kBreakdownProperties.at(by);
+        const std::vector<std::optional<double>> values = load_point_property(truth_path, property);
+        try {
+          add_property_breakdown(result, truth, values, by, property, width);
+        } catch (const InputError& e) {
+          throw InputError(truth_path + ": " + e.what());
+        }
+      }
       std::cout << (eval_json ? eval_report_json(result) : eval_report_text(result));
     }
   } catch (const InputError& e) {

@@ -253,4 +253,25 @@ std::vector<Detection> load_points_geojson(const std::string& path) {
   return detections;
 }
 
+std::vector<std::optional<double>> load_point_property(const std::string& path, const std::string& property) {
+  const json collection = read_json_file(path);
+  const auto features = collection.find("features");
+  if (features == collection.end() || !features->is_array())
+    throw InputError(path + ": FeatureCollection has no 'features' array");
+  std::vector<std::optional<double>> values;
+  values.reserve(features->size());
+  for (std::size_t i = 0; i < features->size(); ++i) {
+    const json& properties = (*features)[i].value("properties", json::object());
+    const auto value = properties.is_object() ? properties.find(property) : properties.end();
+    if (!properties.is_object() || value == properties.end() || value->is_null()) {
+      values.emplace_back();
+    } else if (value->is_number()) {
+      values.emplace_back(value->get<double>());
+    } else {
+      throw InputError(path + ": feature " + std::to_string(i + 1) + " has a non-numeric '" + property + "'");
+    }
+  }
+  return values;
+}
+
 }  // namespace campscope

@@ -1,5 +1,6 @@
 // Writers for the run's outputs, and the reader for point files (detections, truth).
 #pragma once
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,5 +24,9 @@ void write_density_geotiff(const std::string& path, const GridSpec& grid, const 
 // Reads detections/truth files: Point features with properties class and date (required), score (default 1) and
 // tile (default ""); InputError naming the file on bad content.
 std::vector<Detection> load_points_geojson(const std::string& path);
+
+// One numeric property of each feature of the same file, in the same order; empty where a feature lacks it (or has
+// null). A value that is not a number is an InputError naming the file and the feature.
+std::vector<std::optional<double>> load_point_property(const std::string& path, const std::string& property);
 
 }  // namespace campscope

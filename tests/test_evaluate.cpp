@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
 
 #include "evaluate.h"
@@ -457,6 +458,78 @@ TEST(Evaluate, HundredThousandEachSideStaysFast) {
   // Generous bound for a loaded 2-core machine; an O(n*m) scan would take minutes.
   EXPECT_LT(seconds, 5.0);
   RecordProperty("evaluate_seconds", std::to_string(seconds));
+}
+
+// A lon/lat square camp [lon, lon + side] x [lat, lat + side].
+Camp square_camp(const std::string& name, double lon, double lat, double side) {
+  Camp camp;
+  camp.name = name;
+  camp.polygons = {{{{lon, lat}, {lon + side, lat}, {lon + side, lat + side}, {lon, lat + side}, {lon, lat}}}};
+  return camp;
+}
+
+TEST(EvaluateByCamp, CountsEachPointInTheCampHoldingIt) {
+  const std::vector<Camp> camps = {square_camp("Atme", 36.60, 36.20, 0.01), square_camp("Kah", 36.62, 36.20, 0.01)};
+  const std::string date = "2019-12-24";
+  const std::vector<Detection> truth = {point(36.601, 36.201, ObjectClass::Tent, date),
+                                        point(36.602, 36.202, ObjectClass::Tent, date),
+                                        point(36.603, 36.203, ObjectClass::Tent, date),
+                                        point(36.625, 36.205, ObjectClass::Tent, date),
+                                        point(36.650, 36.205, ObjectClass::Tent, date)};  // in no camp
+  const std::vector<Detection> detections = {
+      point(36.601, 36.201, ObjectClass::Tent, date), point(36.6021, 36.2021, ObjectClass::Tent, date),
+      point(36.625, 36.205, ObjectClass::Tent, date), point(36.626, 36.206, ObjectClass::Tent, date),
+      point(36.604, 36.204, ObjectClass::Vehicle, date)};
+  EvalResult result = evaluate_detections(truth, detections, 2.0);
+  add_camp_counts(result, truth, detections, camps);
+  ASSERT_EQ(result.by_class_camp_date.size(), 4u);  // both classes x both camps x one date
+  const CampCounts atme_tents = result.by_class_camp_date.at({"tent", "Atme", date});
+  EXPECT_EQ(atme_tents.truth, 3);
+  EXPECT_EQ(atme_tents.detected, 2);
+  EXPECT_DOUBLE_EQ(atme_tents.count_error(), -1.0 / 3.0);
+  EXPECT_DOUBLE_EQ(result.by_class_camp_date.at({"tent", "Kah", date}).count_error(), 1.0);
+  EXPECT_TRUE(std::isinf(result.by_class_camp_date.at({"vehicle", "Atme", date}).count_error()));
+  const CampCounts kah_vehicles = result.by_class_camp_date.at({"vehicle", "Kah", date});
+  EXPECT_EQ(kah_vehicles.truth + kah_vehicles.detected, 0);
+  EXPECT_EQ(kah_vehicles.count_error(), 0.0);
+
+  const nlohmann::json parsed = nlohmann::json::parse(eval_report_json(result));
+  EXPECT_EQ(parsed["classes"]["tent"]["by_camp"]["Kah"][date]["detected"], 2);
+  EXPECT_TRUE(parsed["classes"]["vehicle"]["by_camp"]["Atme"][date]["count_error"].is_null());
+  const std::string text = eval_report_text(result);
+  EXPECT_NE(text.find("per camp"), std::string::npos) << text;
+  EXPECT_NE(text.find("tent     Atme             2019-12-24        3        2      -33.33"), std::string::npos) << text;
+}
+
+TEST(EvaluateByProperty, RecallPerBucketOfTheTruthProperty) {
+  std::mt19937 rng(11);
+  std::vector<Detection> truth = spaced_points(rng, 6, 36.6, 36.2);
+  for (Detection& d : truth) d.cls = ObjectClass::Vehicle, d.date = "2019-12-01";
+  // 0.3 is stored just below 3 x 0.1 and must still land in [0.3, 0.4).
+  const std::vector<std::optional<double>> gsd = {0.3, 0.5, 0.52, std::nullopt, 0.7, 0.3};
+  const std::vector<Detection> detections = {truth[0], truth[2], truth[3]};
+  EvalResult result = evaluate_detections(truth, detections, 1.0);
+  add_property_breakdown(result, truth, gsd, "gsd", "gsd_m", 0.1);
+  ASSERT_EQ(result.breakdowns.size(), 1u);
+  const PropertyBreakdown& b = result.breakdowns[0];
+  EXPECT_EQ(b.without_property, 1);
+  const std::vector<RecallBucket>& buckets = b.by_class.at("vehicle");
+  ASSERT_EQ(buckets.size(), 3u);
+  EXPECT_NEAR(buckets[0].low, 0.3, 1e-12);
+  EXPECT_EQ(buckets[0].truth, 2);
+  EXPECT_EQ(buckets[0].matched, 1);
+  EXPECT_NEAR(buckets[1].low, 0.5, 1e-12);
+  EXPECT_EQ(buckets[1].truth, 2);
+  EXPECT_EQ(buckets[1].matched, 1);
+  EXPECT_EQ(buckets[2].truth, 1);
+  EXPECT_EQ(buckets[2].recall(), 0.0);
+  const nlohmann::json parsed = nlohmann::json::parse(eval_report_json(result));
+  EXPECT_EQ(parsed["classes"]["vehicle"]["by_gsd"].size(), 3u);
+  EXPECT_DOUBLE_EQ(parsed["classes"]["vehicle"]["by_gsd"][0]["recall"].get<double>(), 0.5);
+  EXPECT_NE(eval_report_text(result).find("1 truth points without gsd_m left out"), std::string::npos);
+
+  const std::vector<std::optional<double>> none(truth.size());
+  EXPECT_THROW(add_property_breakdown(result, truth, none, "contrast", "contrast", 25.0), InputError);
 }
 
 }  // namespace

@@ -289,5 +289,29 @@ TEST(OutputsDensity, RejectsMismatchedValuesAndBadTargets) {
   EXPECT_TRUE(dir.listing().empty());
 }
 
+TEST(PointProperty, NumbersNullsAndMissingValues) {
+  TempDir dir;
+  const std::string path = dir.write("truth.geojson", R"({"type": "FeatureCollection", "features": [
+    {"type": "Feature", "geometry": {"type": "Point", "coordinates": [36.6, 36.2]}, "properties": {"contrast": 41.5}},
+    {"type": "Feature", "geometry": {"type": "Point", "coordinates": [36.6, 36.2]}, "properties": {"contrast": null}},
+    {"type": "Feature", "geometry": {"type": "Point", "coordinates": [36.6, 36.2]}, "properties": {}},
+    {"type": "Feature", "geometry": {"type": "Point", "coordinates": [36.6, 36.2]}, "properties": {"contrast": 7}}]})");
+  const std::vector<std::optional<double>> values = load_point_property(path, "contrast");
+  ASSERT_EQ(values.size(), 4u);
+  EXPECT_EQ(values[0], 41.5);
+  EXPECT_FALSE(values[1]);
+  EXPECT_FALSE(values[2]);
+  EXPECT_EQ(values[3], 7.0);
+
+  const std::string bad = dir.write("bad.geojson", R"({"type": "FeatureCollection", "features": [
+    {"type": "Feature", "geometry": {"type": "Point", "coordinates": [36.6, 36.2]}, "properties": {"gsd_m": "0.5"}}]})");
+  try {
+    load_point_property(bad, "gsd_m");
+    ADD_FAILURE() << "no InputError";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()), bad + ": feature 1 has a non-numeric 'gsd_m'");
+  }
+}
+
 }  // namespace
 }  // namespace campscope

@@ -76,11 +76,22 @@ TEST_F(EndToEnd, SameOutputsOnOneAndTwoThreads) {
 
 TEST_F(EndToEnd, DetectionAccuracyAgainstTruth) {
   const auto eval = run_campscope("eval --json --truth " + (root_ / "sample" / "truth.geojson").string() +
-                                      " --detections " + (root_ / "out2" / "detections.geojson").string(),
+                                      " --detections " + (root_ / "out2" / "detections.geojson").string() +
+                                      " --camps " + (root_ / "sample" / "camps.geojson").string() +
+                                      " --by size --by contrast",
                                   root_ / "eval");
   ASSERT_EQ(eval.exit_code, 0) << eval.err;
   const auto report = nlohmann::json::parse(eval.out);
   EXPECT_GE(report["classes"]["tent"]["f1"].get<double>(), 0.9);
+  // Per-camp tent counts: the issue 3 bound for hard scenes (7%) must hold on the default scenes too.
+  ASSERT_EQ(report["classes"]["tent"]["by_camp"].size(), 4u);
+  for (const auto& [camp, dates] : report["classes"]["tent"]["by_camp"].items())
+    for (const auto& [date, counts] : dates.items())
+      EXPECT_LE(std::abs(counts["count_error"].get<double>()), 0.07) << camp << " " << date;
+  long long bucketed = 0;
+  for (const auto& bucket : report["classes"]["vehicle"]["by_contrast"]) bucketed += bucket["truth"].get<long long>();
+  EXPECT_EQ(bucketed, report["classes"]["vehicle"]["truth"].get<long long>());
+  EXPECT_FALSE(report["classes"]["tent"]["by_size"].empty());
   // The issue's targets on seed 1 (measured: tents 0.995, vehicles 0.806).
   EXPECT_GE(report["classes"]["vehicle"]["f1"].get<double>(), 0.8);
 }

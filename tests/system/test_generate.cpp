@@ -236,6 +236,10 @@ TEST_F(Generate, TruthMatchesPopulationTableAndCampsGrow) {
   for (const json& feature : truth["features"]) {
     const json& properties = feature["properties"];
     EXPECT_EQ(properties["score"], 1.0);
+    EXPECT_EQ(properties["gsd_m"], 0.5);
+    // Every object differs from its surroundings; none by more than the L1 range over R, G, B.
+    const double contrast = properties["contrast"];
+    EXPECT_TRUE(contrast > 0.0 && contrast <= 765.0) << feature;
     auto& counts = counted[{properties["camp"], properties["date"]}];
     if (properties["class"] == "tent") {
       ++tents, ++counts.first;
