@@ -109,13 +109,21 @@ def summarise(rows):
 
 
 def detector_f1(eval_path, seed):
+    """Per-class precision, recall and F1, and the worst per-camp tent count error over (camp, date) rows."""
     if not eval_path.is_file():
         fail(f"{eval_path}: not found")
     try:
         classes = json.loads(eval_path.read_text())["classes"]
-        return {"seed": seed, "tent_f1": classes["tent"]["f1"], "vehicle_f1": classes["vehicle"]["f1"]}
+        row = {"seed": seed}
+        for cls in ("tent", "vehicle"):
+            for key in ("precision", "recall", "f1"):
+                row[f"{cls}_{key}"] = classes[cls][key]
+        errors = [abs(counts["count_error"]) for dates in classes["tent"].get("by_camp", {}).values()
+                  for counts in dates.values() if counts["truth"] > 0]
+        row["max_camp_tent_count_error"] = max(errors) if errors else None
+        return row
     except (ValueError, KeyError, TypeError) as error:
-        fail(f"{eval_path}: no classes.tent.f1 / classes.vehicle.f1 ({error})")
+        fail(f"{eval_path}: no classes.tent / classes.vehicle precision, recall and f1 ({error})")
 
 
 def pct(value, decimals=1):

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Does the population interval hold the truth? Generates the Idlib border scenario for seeds 1..N, runs campscope on
 # each and compares every imaged (camp, date) row of estimates.csv with truth_population.csv; also records the tent
-# and vehicle F1 from `campscope eval` per seed. Writes bench/out/coverage.json and bench/out/coverage.md.
+# and vehicle precision, recall and F1 and the worst per-camp tent count error from `campscope eval` per seed. Writes bench/out/coverage.json and bench/out/coverage.md.
 #
 #   bench/interval_coverage.sh [--seeds N] [--profile NAME]
 #
@@ -49,7 +49,8 @@ for seed in $(seq 1 "$seeds"); do
     { cat "$dir/generate.log" >&2; exit 1; }
   "$bin" run "$dir/manifest.json" --out "$dir/run" --threads 2 >"$dir/run.log" 2>&1 ||
     { cat "$dir/run.log" >&2; exit 1; }
-  "$bin" eval --json --truth "$dir/truth.geojson" --detections "$dir/run/detections.geojson" >"$dir/eval.json" ||
+  "$bin" eval --json --truth "$dir/truth.geojson" --detections "$dir/run/detections.geojson" \
+    --camps "$dir/camps.geojson" >"$dir/eval.json" ||
     exit 1
 done
 
