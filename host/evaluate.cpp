@@ -295,6 +295,7 @@ EvalResult evaluate_detections(const std::vector<Detection>& truth, const std::v
     total.false_negatives += counts.false_negatives;
   }
   result.truth_matched = std::move(truth_used);
+  result.detection_matched = std::move(detection_used);
   return result;
 }
 

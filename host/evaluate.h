@@ -55,7 +55,8 @@ struct EvalResult {
   double radius_m = 0.0;                                                         // matching radius used
   std::map<std::string, MatchCounts> by_class;                                   // "tent", "vehicle"
   std::map<std::pair<std::string, std::string>, MatchCounts> by_class_and_date;  // (class, date)
-  std::vector<char> truth_matched;  // per truth point, in input order
+  std::vector<char> truth_matched;      // per truth point, in input order
+  std::vector<char> detection_matched;  // per detection, in input order
   // Filled by add_camp_counts and add_property_breakdown.
   std::map<std::tuple<std::string, std::string, std::string>, CampCounts> by_class_camp_date;  // (class, camp, date)
   std::vector<PropertyBreakdown> breakdowns;

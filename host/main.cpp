@@ -9,6 +9,7 @@
 #include <map>
 #include <omp.h>
 
+#include "calibrate.h"
 #include "campscope/backend.h"
 #include "campscope/types.h"
 #include "evaluate.h"
@@ -93,6 +94,28 @@ int main(int argc, char** argv) {
                    "(contrast, 25); repeatable")
       ->check(CLI::IsMember({"size", "gsd", "contrast"}));
 
+  auto* calibrate = app.add_subcommand("calibrate", "Fit the detector to labelled objects and write a model file");
+  CalibrateOptions cal;
+  std::string calibrate_out;
+  int calibrate_threads = 0;
+  calibrate->add_option("manifest", cal.manifest_path, "MANIFEST.json of the labelled tiles")
+      ->required()
+      ->check(CLI::ExistingFile);
+  calibrate->add_option("--truth", cal.truth_path, "Labelled objects (GeoJSON points with class and date)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  calibrate->add_option("--out", calibrate_out, "Model file to write (YAML), for `campscope run --model`")->required();
+  calibrate->add_option("--seed", cal.seed, "Seed of the tile split and the forests")->capture_default_str();
+  calibrate->add_option("--validation-fraction", cal.validation_fraction, "Share of tiles held out to validate")
+      ->check(CLI::Range(0.01, 0.99))
+      ->capture_default_str();
+  calibrate->add_option("--radius-m", cal.radius_m, "Matching radius in metres")->check(CLI::Range(0.01, 100.0))
+      ->capture_default_str();
+  calibrate->add_option("--backend", backend_name_arg, "auto, cpu or cuda")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
+      ->capture_default_str();
+  calibrate->add_option("--threads", calibrate_threads, "CPU threads (0: all cores)")->check(CLI::Range(0, 1024));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -108,7 +131,11 @@ int main(int argc, char** argv) {
       options.manifest_path = manifest;
       options.out_dir = out_dir;
       options.backend = resolve_backend(backend_name_arg);
-      if (!model_path.empty()) options.detector = load_detector_model(model_path);
+      if (!model_path.empty()) {
+        const DetectorModel model = load_detector_model(model_path);
+        options.detector = model.params;
+        options.classifier = model.classifier;
+      }
       options.occupancy = {persons_per_tent, occupancy_low, occupancy_high};
       options.bandwidth_m = bandwidth_m;
       options.density_cell_m = cell_m;
@@ -117,6 +144,12 @@ int main(int argc, char** argv) {
       const RunResult result = run_pipeline(options);
       std::cout << summary_table(result);
       for (const auto& file : result.written_files) std::cout << "wrote " << file << '\n';
+    } else if (*calibrate) {
+      if (calibrate_threads > 0) omp_set_num_threads(calibrate_threads);
+      cal.backend = resolve_backend(backend_name_arg);
+      const CalibrationResult result = calibrate_detector(cal);
+      save_detector_model(result.model, calibrate_out);
+      std::cout << calibration_report(result) << "wrote " << calibrate_out << '\n';
     } else if (*generate) {
       const GenerateSummary summary = generate_scenario(gen);
       std::cout << "wrote " << summary.tiles << " tiles (" << summary.tents << " tents, " << summary.vehicles

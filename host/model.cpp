@@ -1,6 +1,7 @@
 #include "model.h"
 
 #include <cmath>
+#include <memory>
 #include <opencv2/core.hpp>
 #include <string_view>
 
@@ -59,7 +60,7 @@ void check_consistent(const DetectorParams& p, const std::string& path) {
 
 }  // namespace
 
-DetectorParams load_detector_model(const std::string& path) {
+DetectorModel load_detector_model(const std::string& path) {
   std::string text = read_text_file(path);
   // OpenCV's reader insists on the YAML directive, which hand-written files often leave out.
   if (text.rfind("%YAML", 0) != 0) text = "%YAML:1.0\n---\n" + text;
@@ -73,9 +74,21 @@ DetectorParams load_detector_model(const std::string& path) {
   const cv::FileNode root = storage.root();
   if (!root.isMap()) throw InputError(path + ": a model file must be a mapping of parameter names to numbers");
 
-  DetectorParams params;
+  DetectorModel model;
+  DetectorParams& params = model.params;
   for (const cv::FileNode& node : root) {
     const std::string key = node.name();
+    if (key == "classifier") {
+      model.classifier = std::make_shared<const ObjectClassifier>(ObjectClassifier::read(node, path));
+      continue;
+    }
+    if (key == "calibration") {
+      if (!node.isMap()) throw InputError(path + ": 'calibration' must be a mapping");
+      for (const cv::FileNode& entry : node)
+        model.calibration[entry.name()] = entry.isString() ? static_cast<std::string>(entry)
+                                                           : std::to_string(static_cast<double>(entry));
+      continue;
+    }
     bool known = false;
     visit_fields(params, [&](std::string_view name, auto& field) {
       if (name != key) return;
@@ -92,12 +105,22 @@ DetectorParams load_detector_model(const std::string& path) {
     if (!known) throw InputError(path + ": unknown parameter '" + key + "'");
   }
   check_consistent(params, path);
-  return params;
+  return model;
 }
 
-void save_detector_model(const DetectorParams& params, const std::string& path) {
+void save_detector_model(const DetectorModel& model, const std::string& path) {
   cv::FileStorage storage(".yml", cv::FileStorage::WRITE | cv::FileStorage::MEMORY | cv::FileStorage::FORMAT_YAML);
-  visit_fields(params, [&](std::string_view name, const auto& value) { storage << std::string(name) << value; });
+  visit_fields(model.params, [&](std::string_view name, const auto& value) { storage << std::string(name) << value; });
+  if (!model.calibration.empty()) {
+    storage << "calibration" << "{";
+    for (const auto& [key, value] : model.calibration) storage << key << value;
+    storage << "}";
+  }
+  if (model.classifier) {
+    storage << "classifier" << "{";
+    model.classifier->write(storage);
+    storage << "}";
+  }
   write_file_atomically(path, storage.releaseAndGetString());
 }
 

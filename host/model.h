@@ -1,18 +1,29 @@
-// Detector model files: the detector's free parameters as YAML (OpenCV FileStorage), written by `campscope
-// calibrate` and read by `campscope run --model`.
+// Detector model files: the detector's free parameters, and optionally a learned object classifier, as YAML
+// (OpenCV FileStorage), written by `campscope calibrate` and read by `campscope run --model`.
 #pragma once
+#include <map>
+#include <memory>
 #include <string>
 
 #include "campscope/detect.h"
+#include "classifier.h"
 
 namespace campscope {
 
-// Every field of DetectorParams under its own name. Keys missing from the file keep their built-in default, so a
-// hand-written file may set only what it changes; an unknown key or a value of the wrong type is an InputError
-// naming the file and the key, as is a file that is not YAML.
-DetectorParams load_detector_model(const std::string& path);
+struct DetectorModel {
+  DetectorParams params;
+  std::shared_ptr<const ObjectClassifier> classifier;  // none: every object the rules accept is kept
+  std::map<std::string, std::string> calibration;      // how the model was fitted, for the record
+};
 
-// Writes all fields, atomically (temporary file, then rename).
-void save_detector_model(const DetectorParams& params, const std::string& path);
+// Every field of DetectorParams under its own name, plus the optional maps `classifier` and `calibration`. Keys
+// missing from the file keep their built-in default, so a hand-written file may set only what it changes; an
+// unknown key or a value of the wrong type is an InputError naming the file and the key, as is a file that is
+// not YAML.
+DetectorModel load_detector_model(const std::string& path);
+
+// Writes all parameter fields, the classifier when there is one and the calibration record, atomically
+// (temporary file, then rename).
+void save_detector_model(const DetectorModel& model, const std::string& path);
 
 }  // namespace campscope

@@ -98,7 +98,7 @@ CoverageSamples sample_camp_areas(const std::vector<Camp>& camps, const CampPoly
 }
 
 struct TileOutcome {
-  std::vector<Detection> detections;
+  TileDetections found;
   std::vector<double> footprint_lon, footprint_lat;  // the tile's four corners
 };
 
@@ -141,10 +141,16 @@ TileOutcome process_tile(const TileEntry& entry, const RunOptions& options, cons
       Detection d;
       d.cls = o.cls;
       d.score = o.score;
+      if (options.classifier) {
+        const double probability = options.classifier->probability(o.cls, o.measured);
+        if (!options.classifier->accepts(o.cls, probability)) continue;
+        d.score = static_cast<float>(probability);
+      }
       d.date = entry.date;
       d.tile = entry.path;
       reader.pixel_to_lonlat(o.x, o.y, d.lon, d.lat);
-      outcome.detections.push_back(d);
+      outcome.found.detections.push_back(d);
+      outcome.found.measured.push_back(o.measured);
     }
     if (prefetch.valid()) prefetch.get();  // rethrows a read error
     std::swap(block, next);
@@ -158,21 +164,6 @@ TileOutcome process_tile(const TileEntry& entry, const RunOptions& options, cons
     outcome.footprint_lat.push_back(lat);
   }
   return outcome;
-}
-
-// Overlapping tiles of one date see the same objects: keep one per object.
-std::vector<Detection> merge_overlaps(std::vector<Detection> detections, double radius_m) {
-  if (detections.empty()) return detections;
-  const double lat0 = detections.front().lat;
-  const double lon0 = detections.front().lon;
-  const double lon_metres = kMetresPerDegreeLonAtEquator * std::cos(lat0 * M_PI / 180.0);
-  std::vector<ScoredPoint> points;
-  points.reserve(detections.size());
-  for (const auto& d : detections)
-    points.push_back({(d.lon - lon0) * lon_metres, (d.lat - lat0) * kMetresPerDegreeLat, d.score});
-  std::vector<Detection> kept;
-  for (std::size_t i : suppress_duplicates(points, radius_m)) kept.push_back(detections[i]);
-  return kept;
 }
 
 std::string format_number(double value) {
@@ -195,6 +186,23 @@ void validate_inputs(const Manifest& manifest, const std::vector<Camp>& camps,
 }
 
 }  // namespace
+
+TileDetections detect_tile(const TileEntry& entry, const RunOptions& options) {
+  std::vector<std::uint8_t> no_samples;
+  return process_tile(entry, options, CoverageSamples{}, no_samples).found;
+}
+
+std::vector<std::size_t> merge_overlaps(const std::vector<Detection>& detections, double radius_m) {
+  if (detections.empty()) return {};
+  const double lat0 = detections.front().lat;
+  const double lon0 = detections.front().lon;
+  const double lon_metres = kMetresPerDegreeLonAtEquator * std::cos(lat0 * M_PI / 180.0);
+  std::vector<ScoredPoint> points;
+  points.reserve(detections.size());
+  for (const auto& d : detections)
+    points.push_back({(d.lon - lon0) * lon_metres, (d.lat - lat0) * kMetresPerDegreeLat, d.score});
+  return suppress_duplicates(points, radius_m);
+}
 
 RunResult run_pipeline(const RunOptions& options) {
   const auto started = std::chrono::steady_clock::now();
@@ -230,19 +238,23 @@ RunResult run_pipeline(const RunOptions& options) {
     for (const TileEntry* tile : tiles) {
       const auto tile_started = std::chrono::steady_clock::now();
       TileOutcome outcome = process_tile(*tile, options, samples, covered);
+      const std::vector<Detection>& found = outcome.found.detections;
       long long tents = 0;
-      for (const auto& d : outcome.detections) tents += d.cls == ObjectClass::Tent;
-      date_detections.insert(date_detections.end(), outcome.detections.begin(), outcome.detections.end());
+      for (const auto& d : found) tents += d.cls == ObjectClass::Tent;
+      date_detections.insert(date_detections.end(), found.begin(), found.end());
       footprint_lon.insert(footprint_lon.end(), outcome.footprint_lon.begin(), outcome.footprint_lon.end());
       footprint_lat.insert(footprint_lat.end(), outcome.footprint_lat.begin(), outcome.footprint_lat.end());
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - tile_started).count();
       std::ostringstream message;
       message.precision(2);
       message << std::fixed << tile->path << " (" << date << "): " << tents << " tents, "
-              << outcome.detections.size() - tents << " vehicles, " << seconds << " s";
+              << found.size() - tents << " vehicles, " << seconds << " s";
       progress.report(++tiles_done, message.str());
     }
-    date_detections = merge_overlaps(std::move(date_detections), options.detector.duplicate_radius_m);
+    std::vector<Detection> merged;
+    for (std::size_t i : merge_overlaps(date_detections, options.detector.duplicate_radius_m))
+      merged.push_back(date_detections[i]);
+    date_detections = std::move(merged);
 
     std::vector<ReducePoint> points;
     points.reserve(date_detections.size());

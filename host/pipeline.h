@@ -1,11 +1,15 @@
 // `campscope run`: tiles -> detections -> density maps -> per-camp estimates -> comparison with reported figures.
 #pragma once
+#include <cstddef>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "campscope/backend.h"
 #include "campscope/detect.h"
+#include "classifier.h"
 #include "estimate.h"
+#include "inputs.h"
 
 namespace campscope {
 
@@ -16,6 +20,7 @@ struct RunOptions {
   OccupancyModel occupancy;
   DetectorAccuracy accuracy;
   DetectorParams detector;
+  std::shared_ptr<const ObjectClassifier> classifier;  // from a calibrated model; none: keep what the rules accept
   int block_size = 1024;         // core pixels per block side; memory per block is bounded by this
   double bandwidth_m = 25.0;     // Gaussian standard deviation of the density map
   double density_cell_m = 10.0;  // density raster pixel size
@@ -31,6 +36,17 @@ struct RunResult {
 
 // Validates every input before writing anything; throws InputError naming the file on bad input.
 RunResult run_pipeline(const RunOptions& options);
+
+// One tile's detections (before overlaps with other tiles are merged) and what the detector measured of each.
+struct TileDetections {
+  std::vector<Detection> detections;
+  std::vector<ObjectMeasurements> measured;
+};
+TileDetections detect_tile(const TileEntry& entry, const RunOptions& options);
+
+// Overlapping tiles of one date see the same objects: the indices (ascending) of the detections kept when any two
+// closer than radius_m are one object, the higher score winning.
+std::vector<std::size_t> merge_overlaps(const std::vector<Detection>& detections, double radius_m);
 
 // The one-screen per-camp, per-date table printed on stdout.
 std::string summary_table(const RunResult& result);

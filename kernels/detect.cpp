@@ -101,8 +101,7 @@ std::vector<DetectedObject> detect_objects(const RgbBlock& block, double gsd_m, 
     o.y = r.y + block.y0;
     o.cls = static_cast<ObjectClass>(r.cls);
     o.score = r.score;
-    o.length_m = r.length_m;
-    o.width_m = r.width_m;
+    o.measured = r.measured;
     objects.push_back(o);
   }
   // Several candidates on one object grow the same region; keep one result per object, whatever its class.

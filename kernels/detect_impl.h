@@ -34,8 +34,7 @@ struct CandidateResult {
   float score = 0.0f;
   double x = 0.0;  // block pixel coordinates of the region centroid
   double y = 0.0;
-  float length_m = 0.0f;
-  float width_m = 0.0f;
+  ObjectMeasurements measured;
 };
 
 }  // namespace campscope::detect

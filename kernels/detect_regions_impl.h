@@ -414,8 +414,14 @@ CAMPSCOPE_HD CandidateResult classify_region(const RegionFeatures& f, const Pixe
   // The sensor's blur widens every region by about a pixel; the size limits are for the object itself.
   const double object_length = length - gsd;
   const double object_width = width - gsd;
-  out.length_m = static_cast<float>(object_length);
-  out.width_m = static_cast<float>(object_width);
+  out.measured.length_m = static_cast<float>(object_length);
+  out.measured.width_m = static_cast<float>(object_width);
+  out.measured.fill = static_cast<float>(fill);
+  out.measured.contrast = static_cast<float>(contrast);
+  for (int c = 0; c < 3; ++c) {
+    out.measured.colour[c] = static_cast<float>(f.mean[c]);
+    out.measured.ground[c] = static_cast<float>(f.background[c]);
+  }
   out.score = static_cast<float>(contrast / (contrast + p.min_contrast));
   if (fill < p.min_fill) return out;
   if (looks_like_tent_material(f, p) && object_width >= p.tent_min_width_m && object_length <= p.tent_max_length_m &&

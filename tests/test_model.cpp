@@ -19,8 +19,8 @@ TEST(DetectorModel, SavedParametersLoadBackUnchanged) {
   params.min_fill = 0.6875;
   params.tent_inner_m = 2.125;
   const std::string path = dir.file("model.yml");
-  save_detector_model(params, path);
-  const DetectorParams loaded = load_detector_model(path);
+  save_detector_model({params, nullptr, {}}, path);
+  const DetectorParams loaded = load_detector_model(path).params;
   EXPECT_EQ(loaded.ground_tolerance, 13);
   EXPECT_DOUBLE_EQ(loaded.vehicle_max_width_m, 3.05);
   EXPECT_DOUBLE_EQ(loaded.min_fill, 0.6875);
@@ -30,7 +30,8 @@ TEST(DetectorModel, SavedParametersLoadBackUnchanged) {
 
 TEST(DetectorModel, AHandWrittenFileSetsOnlyWhatItNames) {
   TempDir dir;
-  const DetectorParams loaded = load_detector_model(dir.write("m.yml", "# tuned for 0.3 m\nmin_contrast: 40\n"));
+  const DetectorParams loaded =
+      load_detector_model(dir.write("m.yml", "# tuned for 0.3 m\nmin_contrast: 40\n")).params;
   EXPECT_EQ(loaded.min_contrast, 40);
   EXPECT_DOUBLE_EQ(loaded.tent_max_area_m2, DetectorParams{}.tent_max_area_m2);
   EXPECT_EQ(loaded.ground_tolerance, DetectorParams{}.ground_tolerance);

@@ -47,14 +47,23 @@ struct DetectorParams {
   double duplicate_radius_m = 1.5;
 };
 
+// What the detector measured of an object's region: the inputs of a learned classifier (`campscope calibrate`).
+struct ObjectMeasurements {
+  float length_m = 0.0f;  // blur-corrected extent of the fitted rectangle
+  float width_m = 0.0f;
+  float fill = 0.0f;      // region area over its fitted rectangle
+  float contrast = 0.0f;  // mean L1 colour distance of the region from its ground
+  float colour[3] = {0.0f, 0.0f, 0.0f};  // mean R, G, B of the region
+  float ground[3] = {0.0f, 0.0f, 0.0f};  // the ground colour it was judged against
+};
+
 // An object found in a block, in the block's tile pixel coordinates (pixel (i, j) covers [i, i+1) x [j, j+1)).
 struct DetectedObject {
   double x = 0.0;
   double y = 0.0;
   ObjectClass cls = ObjectClass::Tent;
   float score = 0.0f;
-  float length_m = 0.0f;
-  float width_m = 0.0f;
+  ObjectMeasurements measured;
 };
 
 struct ScoredPoint {

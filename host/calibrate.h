@@ -1,0 +1,43 @@
+// `campscope calibrate`: fits the detector to an analyst's labels. The manifest's tiles are split (seeded) into
+// training and validation tiles. On the training tiles the detector runs with its rule limits widened, every object
+// it finds is marked true or false by one-to-one matching with the labels, and a random forest per class learns to
+// tell them apart (OpenCV ml); each class's decision threshold is chosen by 3-fold cross-validation over the
+// training tiles to maximise F1. The validation tiles then measure the built-in detector and the calibrated one.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "campscope/backend.h"
+#include "evaluate.h"
+#include "model.h"
+
+namespace campscope {
+
+struct CalibrateOptions {
+  std::string manifest_path;
+  std::string truth_path;  // labelled objects: GeoJSON points with class and date, like truth.geojson
+  std::uint64_t seed = 1;
+  double validation_fraction = 0.3;  // of the tiles, at least one each side
+  double radius_m = 2.0;             // a detection within this distance of a label of its class and date is true
+  Backend backend = Backend::Cpu;
+};
+
+struct CalibrationResult {
+  DetectorModel model;
+  std::vector<std::string> training_tiles, validation_tiles;
+  long long labels_on_tiles = 0, labels_off_tiles = 0;
+  std::map<std::string, long long> true_examples, false_examples;  // per class, on the training tiles
+  std::map<std::string, MatchCounts> builtin, calibrated;          // per class, on the validation tiles
+};
+
+// Throws InputError naming the file for a manifest with fewer than two tiles, labels that are not a point
+// FeatureCollection, or labels of which none lies on a tile of its date.
+CalibrationResult calibrate_detector(const CalibrateOptions& options);
+
+// What calibrate prints: the split, the examples, the thresholds and precision/recall/F1 on the validation tiles
+// for the built-in and the calibrated detector.
+std::string calibration_report(const CalibrationResult& result);
+
+}  // namespace campscope

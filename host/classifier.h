@@ -1,0 +1,50 @@
+// A learned second opinion on the objects the detector's rules accept: per class, a random forest (OpenCV ml) over
+// the object's measurements, fitted to an analyst's labels by `campscope calibrate`. Its vote fraction becomes the
+// object's score, and an object whose score is below the class threshold is dropped. The forest runs on the host
+// after either backend, so both still give the same detections.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+#include <opencv2/ml.hpp>
+
+#include "campscope/detect.h"
+
+namespace campscope {
+
+class ObjectClassifier {
+ public:
+  static constexpr int kFeatureCount = 14;
+  // One row of kFeatureCount CV_32F values describing the object's region.
+  static cv::Mat features(const ObjectMeasurements& m);
+
+  // Fits the forest of one class to rows of features() and labels (1: a true object, 0: not). Deterministic for
+  // a given seed. Needs both kinds of label.
+  void train(ObjectClass cls, const cv::Mat& samples, const std::vector<int>& labels, std::uint64_t seed);
+  void set_threshold(ObjectClass cls, double threshold) { classes_[index(cls)].threshold = threshold; }
+  double threshold(ObjectClass cls) const { return classes_[index(cls)].threshold; }
+  bool trained(ObjectClass cls) const { return !classes_[index(cls)].forest.empty(); }
+
+  // The fraction of trees that call the object true; 1 for a class without a forest.
+  double probability(ObjectClass cls, const ObjectMeasurements& m) const;
+  double probability(ObjectClass cls, const cv::Mat& feature_row) const;
+  bool accepts(ObjectClass cls, double probability) const { return probability >= threshold(cls); }
+
+  // Under the FileStorage's current map: one map per trained class with its threshold and forest.
+  void write(cv::FileStorage& storage) const;
+  // From what write() produced; InputError naming `path` when the node is not a classifier.
+  static ObjectClassifier read(const cv::FileNode& node, const std::string& path);
+
+ private:
+  struct PerClass {
+    cv::Ptr<cv::ml::RTrees> forest;
+    double threshold = 0.5;
+  };
+  static std::size_t index(ObjectClass cls) { return cls == ObjectClass::Tent ? 0 : 1; }
+  std::array<PerClass, 2> classes_;
+};
+
+}  // namespace campscope
