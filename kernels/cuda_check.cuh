@@ -115,6 +115,22 @@ class Stream {
   cudaStream_t stream_ = nullptr;
 };
 
+// Marks a point in one stream's work that another stream can wait for.
+class Event {
+ public:
+  Event() { CAMPSCOPE_CUDA_CHECK(cudaEventCreateWithFlags(&event_, cudaEventDisableTiming)); }
+  ~Event() {
+    if (event_) cudaEventDestroy(event_);
+  }
+  Event(const Event&) = delete;
+  Event& operator=(const Event&) = delete;
+  void record(cudaStream_t stream) { CAMPSCOPE_CUDA_CHECK(cudaEventRecord(event_, stream)); }
+  void make_wait(cudaStream_t stream) const { CAMPSCOPE_CUDA_CHECK(cudaStreamWaitEvent(stream, event_, 0)); }
+
+ private:
+  cudaEvent_t event_ = nullptr;
+};
+
 // Grid size for one thread per element.
 inline unsigned int blocks_for(std::size_t count, unsigned int threads) {
   return static_cast<unsigned int>((count + threads - 1) / threads);

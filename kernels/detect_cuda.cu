@@ -1,8 +1,9 @@
-#include <thrust/copy.h>
-#include <thrust/execution_policy.h>
+#include <cub/device/device_select.cuh>
 #include <thrust/iterator/counting_iterator.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "cuda_check.cuh"
@@ -19,14 +20,36 @@ struct IsFlagged {
   __host__ __device__ bool operator()(std::int32_t i) const { return flags[i] != 0; }
 };
 
-// Buffers reused across blocks, so steady-state processing does no cudaMalloc per tile.
+// A block goes up in this many bands of rows, alternating between two streams, so one band's copy overlaps the
+// row sums of the band before it.
+constexpr int kUploadBands = 4;
+
+// Buffers reused across blocks, so steady-state processing does no cudaMalloc (or cudaMallocHost) per tile.
 struct Workspace {
-  cuda::Stream stream;
+  cuda::Stream stream, upload_stream;
+  cuda::Event uploaded;
+  cuda::PinnedBuffer<std::uint8_t> staged_rgb, staged_valid;  // page-locked, so copies run asynchronously
+  cuda::PinnedBuffer<CandidateResult> staged_results;
   cuda::DeviceBuffer<std::uint8_t> rgb, valid, is_candidate;
   cuda::DeviceBuffer<std::uint32_t> integral;
   cuda::DeviceBuffer<std::uint16_t> response;
   cuda::DeviceBuffer<std::int32_t> candidates;
+  cuda::DeviceBuffer<int> candidate_count;
+  cuda::PinnedBuffer<int> staged_count;
+  cuda::DeviceBuffer<std::uint8_t> scratch;  // CUB's temporary storage
   cuda::DeviceBuffer<CandidateResult> results;
+  Workspace() {
+    candidate_count.reserve(1);
+    staged_count.reserve(1);
+  }
+};
+
+// Runs `body` on indices [first, first + count) of its range.
+template <typename Body>
+struct Offset {
+  Body body;
+  std::int64_t first;
+  __device__ void operator()(std::int64_t i) const { body(first + i); }
 };
 
 Workspace& thread_workspace() {
@@ -50,23 +73,53 @@ std::vector<CandidateResult> analyse_block_cuda(const RgbBlock& block, const Pix
   ws.candidates.reserve(pixels);
   ws.integral.reserve(static_cast<std::size_t>(integral_size(w, h)));
 
-  CAMPSCOPE_CUDA_CHECK(cudaMemcpyAsync(ws.rgb.data(), block.rgb.data(), pixels * 3, cudaMemcpyHostToDevice, stream));
-  CAMPSCOPE_CUDA_CHECK(cudaMemcpyAsync(ws.valid.data(), block.valid.data(), pixels, cudaMemcpyHostToDevice, stream));
+  ws.staged_rgb.reserve(pixels * 3);
+  ws.staged_valid.reserve(pixels);
+
+  // Band by band: stage the rows in pinned memory (the host copy of the next band overlaps this band's upload),
+  // send them up, and take their integral rows; integral row y + 1 needs only image row y.
+  const IntegralRows rows{ws.rgb.data(), ws.valid.data(), ws.integral.data(), w, h};
+  const int band_rows = (h + kUploadBands - 1) / kUploadBands;
+  for (int band = 0, y0 = 0; y0 < h; ++band, y0 += band_rows) {
+    const int y1 = std::min(h, y0 + band_rows);
+    cudaStream_t band_stream = band % 2 == 0 ? stream : ws.upload_stream.get();
+    const std::int64_t first = static_cast<std::int64_t>(y0) * w, count = static_cast<std::int64_t>(y1 - y0) * w;
+    std::memcpy(ws.staged_rgb.data() + first * 3, block.rgb.data() + first * 3, count * 3);
+    std::memcpy(ws.staged_valid.data() + first, block.valid.data() + first, count);
+    CAMPSCOPE_CUDA_CHECK(cudaMemcpyAsync(ws.rgb.data() + first * 3, ws.staged_rgb.data() + first * 3, count * 3,
+                                         cudaMemcpyHostToDevice, band_stream));
+    CAMPSCOPE_CUDA_CHECK(cudaMemcpyAsync(ws.valid.data() + first, ws.staged_valid.data() + first, count,
+                                         cudaMemcpyHostToDevice, band_stream));
+    // Integral row 0 (all zero) goes with the first band.
+    const std::int64_t first_item = static_cast<std::int64_t>(y0 == 0 ? 0 : y0 + 1) * kChannels;
+    const std::int64_t end_item = static_cast<std::int64_t>(y1 + 1) * kChannels;
+    parallel_for_cuda(end_item - first_item, Offset<IntegralRows>{rows, first_item}, band_stream);
+  }
+  ws.uploaded.record(ws.upload_stream.get());
+  ws.uploaded.make_wait(stream);
 
   // Contrast and maxima take one pixel per thread (run 1), so neighbouring threads read neighbouring words.
-  parallel_for_cuda(IntegralRows{ws.rgb.data(), ws.valid.data(), ws.integral.data(), w, h}, stream);
   parallel_for_cuda(PrefixColumns{ws.integral.data(), w, h}, stream);
   parallel_for_cuda(ContrastResponse{ws.integral.data(), ws.response.data(), w, h, params, 1}, stream);
   parallel_for_cuda(LocalMaxima{ws.response.data(), ws.is_candidate.data(), w, h, params.nms_radius,
                                 params.physical.min_contrast, 1},
                     stream);
 
-  // Stream compaction keeps row-major order, so candidates come out in the same order as on the CPU.
-  std::int32_t* end = thrust::copy_if(thrust::cuda::par.on(stream), thrust::counting_iterator<std::int32_t>(0),
-                                      thrust::counting_iterator<std::int32_t>(static_cast<std::int32_t>(pixels)),
-                                      ws.candidates.data(), IsFlagged{ws.is_candidate.data()});
-  CAMPSCOPE_CUDA_CHECK_LAUNCH();
-  const std::int64_t count = end - ws.candidates.data();
+  // Stream compaction keeps row-major order, so candidates come out in the same order as on the CPU. CUB with a
+  // reused scratch buffer rather than thrust::copy_if, which allocates its scratch on every call.
+  const thrust::counting_iterator<std::int32_t> indices(0);
+  std::size_t scratch_bytes = 0;
+  CAMPSCOPE_CUDA_CHECK(cub::DeviceSelect::If(nullptr, scratch_bytes, indices, ws.candidates.data(),
+                                             ws.candidate_count.data(), static_cast<int>(pixels),
+                                             IsFlagged{ws.is_candidate.data()}, stream));
+  ws.scratch.reserve(scratch_bytes);
+  CAMPSCOPE_CUDA_CHECK(cub::DeviceSelect::If(ws.scratch.data(), scratch_bytes, indices, ws.candidates.data(),
+                                             ws.candidate_count.data(), static_cast<int>(pixels),
+                                             IsFlagged{ws.is_candidate.data()}, stream));
+  CAMPSCOPE_CUDA_CHECK(cudaMemcpyAsync(ws.staged_count.data(), ws.candidate_count.data(), sizeof(int),
+                                       cudaMemcpyDeviceToHost, stream));
+  ws.stream.synchronize();
+  const std::int64_t count = *ws.staged_count.data();
 
   std::vector<CandidateResult> results(count);
   if (count > 0) {
@@ -75,10 +128,12 @@ std::vector<CandidateResult> analyse_block_cuda(const RgbBlock& block, const Pix
                       AnalyseCandidates{ws.rgb.data(), ws.valid.data(), ws.candidates.data(), ws.results.data(), w,
                                         h, params},
                       stream);
-    CAMPSCOPE_CUDA_CHECK(cudaMemcpyAsync(results.data(), ws.results.data(), count * sizeof(CandidateResult),
-                                         cudaMemcpyDeviceToHost, stream));
+    ws.staged_results.reserve(count);
+    CAMPSCOPE_CUDA_CHECK(cudaMemcpyAsync(ws.staged_results.data(), ws.results.data(),
+                                         count * sizeof(CandidateResult), cudaMemcpyDeviceToHost, stream));
   }
   ws.stream.synchronize();
+  std::copy(ws.staged_results.data(), ws.staged_results.data() + count, results.begin());
   return results;
 }
 
