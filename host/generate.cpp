@@ -21,6 +21,7 @@
 
 #include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "campscope/types.h"
@@ -40,6 +41,10 @@ constexpr double kShadowDarkening = 0.45;
 constexpr int kDateCount = 3;
 const std::array<const char*, kDateCount> kDates = {"2019-11-01", "2019-12-01", "2019-12-24"};
 constexpr int kDefaultPersonsPerTent = 5;
+
+// The default profile's samples must stay byte for byte what they were, so everything the hard profile adds draws
+// either from its own random streams or only on paths the default profile never takes.
+enum class Profile { Default, Hard };
 
 // ---------------------------------------------------------------------------------------------------------------
 // Randomness
@@ -213,8 +218,9 @@ struct Roof {
 struct Tent {
   Footprint body;
   cv::Scalar colour;
-  double shadow_m = 0.0;  // tent height sets how far its shadow reaches
-  int first_date = 0;     // index into kDates; the tent stays for every later date
+  double shadow_m = 0.0;       // tent height sets how far its shadow reaches
+  int first_date = 0;          // index into kDates; the tent stays for every later date
+  bool block_shelter = false;  // flat concrete roof instead of a ridged cover; counted as a tent all the same
 };
 
 enum class VehicleKind { Car, Van, Truck };
@@ -253,6 +259,7 @@ struct Area {
   std::vector<Disc> trees;
   std::vector<Roof> roofs;
   std::vector<Disc> rocks;
+  std::vector<Footprint> walls;  // white compound walls, hard profile only
   std::vector<Tent> tents;
   std::array<std::vector<Vehicle>, kDateCount> vehicles;
 
@@ -317,7 +324,7 @@ constexpr double kBorderRoadLat = 36.216, kBorderRoadLon = 36.668;
 
 // Stream ids for stream_seed.
 enum Stream : std::uint64_t { kLayoutStream = 100, kTerrainStream = 200, kVehicleStream = 300, kSensorStream = 400,
-                              kSunStream = 500 };
+                              kSunStream = 500, kDeliveryStream = 600, kHardLayoutStream = 700, kCloudStream = 800 };
 
 // ---------------------------------------------------------------------------------------------------------------
 // Coordinates
@@ -498,7 +505,7 @@ void add_village(Random& random, Area& area, OccupancyIndex& occupancy) {
     }
 }
 
-enum class TentCover { White, OffWhite, Beige, BlueTarpaulin };
+enum class TentCover { White, OffWhite, Beige, BlueTarpaulin, SoilBeige };
 
 cv::Scalar tent_colour(Random& random, TentCover cover) {
   switch (cover) {
@@ -514,20 +521,40 @@ cv::Scalar tent_colour(Random& random, TentCover cover) {
     case TentCover::Beige:
       return cv::Scalar(215 + random.uniform(-4.0, 4.0), 200 + random.uniform(-4.0, 4.0),
                         170 + random.uniform(-4.0, 4.0));
+    case TentCover::SoilBeige:  // only about 25 levels above the soil (170, 155, 130): barely stands out
+      return cv::Scalar(195 + random.uniform(-4.0, 4.0), 180 + random.uniform(-4.0, 4.0),
+                        152 + random.uniform(-4.0, 4.0));
     case TentCover::BlueTarpaulin:
       break;
   }
   return cv::Scalar(random.uniform(40.0, 70.0), random.uniform(90.0, 120.0), random.uniform(160.0, 200.0));
 }
 
-TentCover random_cover(Random& random, const std::array<double, 4>& weights) {
+// Weights over TentCover in enum order. The default profile's arrays predate SoilBeige and keep their length, so
+// its draws stay as they were.
+constexpr std::array<double, 4> kBlockCovers = {0.45, 0.25, 0.15, 0.15};
+constexpr std::array<double, 4> kOddCovers = {0.2, 0.2, 0.3, 0.3};  // the odd tent in a block
+constexpr std::array<double, 4> kScatteredCovers = {0.15, 0.15, 0.3, 0.4};
+constexpr std::array<double, 5> kHardBlockCovers = {0.3, 0.15, 0.15, 0.15, 0.25};
+constexpr std::array<double, 5> kHardOddCovers = {0.15, 0.15, 0.2, 0.25, 0.25};
+constexpr std::array<double, 5> kHardScatteredCovers = {0.1, 0.1, 0.2, 0.3, 0.3};
+
+template <std::size_t N>
+TentCover random_cover(Random& random, const std::array<double, N>& weights) {
   return static_cast<TentCover>(random.weighted(weights));
+}
+
+cv::Scalar shelter_roof_colour(Random& random) {
+  const double shade = random.uniform(-6.0, 6.0);
+  return cv::Scalar(178 + shade, 176 + shade, 170 + shade);
 }
 
 // Lays out tents for the last date, then orders them so the camp spreads out from where it started: blocks
 // nearest `growth_origin` first, scattered tents anywhere in the sequence. Tents [0, targets[d]) exist on date d.
+// The hard profile packs blocks tighter, mixes in soil-coloured covers and builds some blocks of concrete shelters.
 void add_tents(Random& random, Area& area, OccupancyIndex& occupancy, const std::array<int, kDateCount>& targets,
-               cv::Point2d growth_origin) {
+               cv::Point2d growth_origin, Profile profile) {
+  const bool hard = profile == Profile::Hard;
   struct Block {
     double distance_m;
     std::vector<Tent> tents;
@@ -542,12 +569,17 @@ void add_tents(Random& random, Area& area, OccupancyIndex& occupancy, const std:
                                    random.uniform(bounds.y, bounds.y + bounds.height));
     if (area.camp_distance(block_centre) < 8.0) continue;
     const double angle = random.uniform(0.0, kPi / 2.0);
-    const double width = random.uniform(3.0, 5.0);
-    const double length = random.uniform(width, std::min(6.0, 1.5 * width));
-    // Gaps leave room for the jitter below: neighbours stay 1.5-3 m apart.
-    const double pitch_along = length + random.uniform(1.8, 2.6), pitch_across = width + random.uniform(1.8, 2.6);
+    const bool shelters = hard && random.chance(0.2);
+    // Shelters are 3-4 m x 4-6 m concrete boxes; tents 3-5 m wide. Both at most 1.5 times as long as wide.
+    const double width = shelters ? random.uniform(3.0, 4.0) : random.uniform(3.0, 5.0);
+    const double length = random.uniform(shelters ? std::max(4.0, width) : width, std::min(6.0, 1.5 * width));
+    // Gaps leave room for the jitter below: neighbours stay 1.5-3 m apart, under the hard profile 0.7-2.3 m, which
+    // `clearance` must let through.
+    const double gap_min = hard ? 1.0 : 1.8, gap_max = hard ? 2.0 : 2.6, clearance = hard ? 0.6 : 1.5;
+    const double pitch_along = length + random.uniform(gap_min, gap_max);
+    const double pitch_across = width + random.uniform(gap_min, gap_max);
     const int rows = random.integer(2, 6), columns = random.integer(4, 12);
-    const TentCover block_cover = random_cover(random, {0.45, 0.25, 0.15, 0.15});
+    const TentCover block_cover = hard ? random_cover(random, kHardBlockCovers) : random_cover(random, kBlockCovers);
     const cv::Point2d along = unit(angle), across(-along.y, along.x);
     Block block{std::hypot(block_centre.x - growth_origin.x, block_centre.y - growth_origin.y), {}};
     for (int row = 0; row < rows; ++row)
@@ -559,11 +591,19 @@ void add_tents(Random& random, Area& area, OccupancyIndex& occupancy, const std:
         tent.body.length = length;
         tent.body.width = width;
         tent.body.angle = angle + random.uniform(-0.015, 0.015);
-        const TentCover cover = random.chance(0.12) ? random_cover(random, {0.2, 0.2, 0.3, 0.3}) : block_cover;
-        tent.colour = tent_colour(random, cover);
-        tent.shadow_m = random.uniform(0.5, 1.0);
+        if (shelters) {
+          tent.colour = shelter_roof_colour(random);
+          tent.shadow_m = 2.5;
+          tent.block_shelter = true;
+        } else {
+          const TentCover cover =
+              random.chance(0.12) ? (hard ? random_cover(random, kHardOddCovers) : random_cover(random, kOddCovers))
+                                  : block_cover;
+          tent.colour = tent_colour(random, cover);
+          tent.shadow_m = random.uniform(0.5, 1.0);
+        }
         if (area.inside_camp(tent.body, 1.0) && !area.touches_road(tent.body, 1.5) &&
-            !occupancy.blocked(tent.body, 1.5))
+            !occupancy.blocked(tent.body, clearance))
           block.tents.push_back(tent);
       }
     if (block.tents.size() < 4) continue;
@@ -583,9 +623,11 @@ void add_tents(Random& random, Area& area, OccupancyIndex& occupancy, const std:
     tent.body.width = random.uniform(3.0, 4.5);
     tent.body.length = random.uniform(tent.body.width, std::min(6.0, 1.5 * tent.body.width));
     tent.body.angle = random.uniform(0.0, kPi / 2.0);
-    tent.colour = tent_colour(random, random_cover(random, {0.15, 0.15, 0.3, 0.4}));
+    tent.colour = tent_colour(random, hard ? random_cover(random, kHardScatteredCovers)
+                                           : random_cover(random, kScatteredCovers));
     tent.shadow_m = random.uniform(0.5, 1.0);
-    if (!area.inside_camp(tent.body, 1.0) || area.touches_road(tent.body, 1.5) || occupancy.blocked(tent.body, 2.0))
+    if (!area.inside_camp(tent.body, 1.0) || area.touches_road(tent.body, 1.5) ||
+        occupancy.blocked(tent.body, hard ? 1.0 : 2.0))
       continue;
     occupancy.add(tent.body);
     area.tents.insert(area.tents.begin() + random.integer(0, static_cast<int>(area.tents.size())), tent);
@@ -611,7 +653,7 @@ void add_rocks(Random& random, Area& area, OccupancyIndex& occupancy) {
   }
 }
 
-Vehicle random_vehicle(Random& random, const std::array<double, 3>& kind_weights) {
+Vehicle random_vehicle(Random& random, const std::array<double, 3>& kind_weights, Profile profile) {
   Vehicle vehicle;
   vehicle.kind = static_cast<VehicleKind>(random.weighted(kind_weights));
   switch (vehicle.kind) {
@@ -623,7 +665,10 @@ Vehicle random_vehicle(Random& random, const std::array<double, 3>& kind_weights
   static const std::array<cv::Scalar, 7> kPaints = {
       cv::Scalar(236, 236, 232), cv::Scalar(186, 189, 193), cv::Scalar(116, 118, 121), cv::Scalar(28, 28, 31),
       cv::Scalar(165, 32, 30),   cv::Scalar(36, 56, 138),   cv::Scalar(38, 72, 46)};
-  vehicle.colour = kPaints[random.weighted(std::array<double, 7>{0.3, 0.2, 0.15, 0.12, 0.08, 0.08, 0.07})];
+  // The hard profile favours grey and black, which all but vanish on asphalt and in shade.
+  static const std::array<double, 7> kPaintWeights = {0.3, 0.2, 0.15, 0.12, 0.08, 0.08, 0.07};
+  static const std::array<double, 7> kHardPaintWeights = {0.15, 0.13, 0.22, 0.3, 0.07, 0.07, 0.06};
+  vehicle.colour = kPaints[random.weighted(profile == Profile::Hard ? kHardPaintWeights : kPaintWeights)];
   static const std::array<cv::Scalar, 4> kCargoCovers = {cv::Scalar(222, 222, 216), cv::Scalar(52, 92, 160),
                                                          cv::Scalar(72, 100, 62), cv::Scalar(132, 130, 128)};
   vehicle.cargo_colour = kCargoCovers[static_cast<std::size_t>(random.integer(0, 3))];
@@ -635,7 +680,7 @@ bool clearly_in_or_out_of_camp(const Area& area, cv::Point2d ground) { return st
 
 // Vehicles on roads: singles in either lane and nose-to-tail queues (1-2 m gaps).
 void add_road_vehicles(Random& random, Area& area, OccupancyIndex& occupancy, int date, int count,
-                       double queue_chance) {
+                       double queue_chance, Profile profile) {
   std::vector<const Road*> roads;
   for (const Road& road : area.roads) roads.push_back(&road);
   std::vector<Vehicle>& placed = area.vehicles[static_cast<std::size_t>(date)];
@@ -651,7 +696,8 @@ void add_road_vehicles(Random& random, Area& area, OccupancyIndex& occupancy, in
     double s = random.uniform(0.0, road.length());
     double previous_half_length = 0.0;
     for (int member = 0; member < group && placed.size() < wanted; ++member) {
-      Vehicle vehicle = queue ? random_vehicle(random, {0.2, 0.2, 0.6}) : random_vehicle(random, {0.6, 0.25, 0.15});
+      Vehicle vehicle = queue ? random_vehicle(random, {0.2, 0.2, 0.6}, profile)
+                              : random_vehicle(random, {0.6, 0.25, 0.15}, profile);
       if (member > 0) s -= travel * (previous_half_length + random.uniform(1.0, 2.0) + vehicle.body.length / 2.0);
       const auto [point, heading] = road.pose_at(s);
       vehicle.body.angle = heading + (travel < 0.0 ? kPi : 0.0);
@@ -667,7 +713,8 @@ void add_road_vehicles(Random& random, Area& area, OccupancyIndex& occupancy, in
 }
 
 // Cars and vans parked beside a tent standing on `date`, at least 1.5 m from anything.
-void add_parked_vehicles(Random& random, Area& area, OccupancyIndex& occupancy, int date, int count) {
+void add_parked_vehicles(Random& random, Area& area, OccupancyIndex& occupancy, int date, int count,
+                         Profile profile) {
   std::vector<const Tent*> standing;
   for (const Tent& tent : area.tents)
     if (tent.first_date <= date) standing.push_back(&tent);
@@ -676,7 +723,7 @@ void add_parked_vehicles(Random& random, Area& area, OccupancyIndex& occupancy, 
   int parked = 0;
   for (int attempt = 0; attempt < 3000 && parked < count; ++attempt) {
     const Tent& tent = *standing[static_cast<std::size_t>(random.integer(0, static_cast<int>(standing.size()) - 1))];
-    Vehicle vehicle = random_vehicle(random, {0.7, 0.3, 0.0});
+    Vehicle vehicle = random_vehicle(random, {0.7, 0.3, 0.0}, profile);
     const double side = random.chance(0.5) ? 1.0 : -1.0;
     vehicle.body.angle = tent.body.angle + (random.chance(0.5) ? kPi : 0.0);
     vehicle.body.centre = tent.body.centre +
@@ -687,6 +734,43 @@ void add_parked_vehicles(Random& random, Area& area, OccupancyIndex& occupancy, 
     occupancy.add(vehicle.body);
     placed.push_back(vehicle);
     ++parked;
+  }
+}
+
+// White compound walls outside the camp with 1-3 cars parked along each, the same on every date: a bright line
+// with a dark band beside it and vehicle-sized blobs next to it, which a detector must not take for tents.
+void add_walled_parking(Random& random, Area& area, OccupancyIndex& occupancy) {
+  const int wanted = random.integer(4, 8);
+  int built = 0;
+  for (int attempt = 0; attempt < 500 && built < wanted; ++attempt) {
+    const Footprint wall{random_point_outside_camp(random, area, 15.0), random.uniform(8.0, 20.0), 0.3,
+                         random.uniform(0.0, kPi)};
+    if (!area.clear_of_camp(wall, 10.0) || area.touches_road(wall, 2.0) || occupancy.blocked(wall, 1.0)) continue;
+    const double side = random.chance(0.5) ? 1.0 : -1.0;
+    const int car_count = random.integer(1, 3);
+    std::vector<Vehicle> cars;
+    double along = -wall.length / 2.0 + random.uniform(0.5, 1.5);  // rear of the next car, from the wall's middle
+    for (int c = 0; c < car_count; ++c) {
+      Vehicle car = random_vehicle(random, {1.0, 0.0, 0.0}, Profile::Hard);
+      if (along + car.body.length > wall.length / 2.0) break;
+      car.body.angle = wall.angle + (random.chance(0.5) ? kPi : 0.0);
+      car.body.centre = wall.centre + wall.axis() * (along + car.body.length / 2.0) +
+                        wall.normal() * side * (wall.width / 2.0 + random.uniform(0.5, 1.0) + car.body.width / 2.0);
+      along += car.body.length + random.uniform(1.0, 2.5);
+      cars.push_back(car);
+    }
+    const auto unfit = [&](const Vehicle& car) {
+      return !area.on_canvas(car.body.centre) || !clearly_in_or_out_of_camp(area, car.body.centre) ||
+             area.touches_road(car.body, 0.5) || occupancy.blocked(car.body, 0.3);
+    };
+    if (cars.empty() || std::any_of(cars.begin(), cars.end(), unfit)) continue;
+    occupancy.add(wall);
+    area.walls.push_back(wall);
+    for (const Vehicle& car : cars) {
+      occupancy.add(car.body);
+      for (std::vector<Vehicle>& on_date : area.vehicles) on_date.push_back(car);
+    }
+    ++built;
   }
 }
 
@@ -715,7 +799,8 @@ Area make_area(const UtmProjection& projection, double lat, double lon, int widt
   return area;
 }
 
-Area make_camp_area(const UtmProjection& projection, const CampSite& site, std::uint64_t seed, int area_index) {
+Area make_camp_area(const UtmProjection& projection, const CampSite& site, std::uint64_t seed, int area_index,
+                    Profile profile) {
   Area area = make_area(projection, site.lat, site.lon,
                         site.split_across_two_tiles ? 2 * kTilePixels - kAtmeTileOverlapPixels : kTilePixels);
   area.camp_name = site.name;
@@ -753,10 +838,14 @@ Area make_camp_area(const UtmProjection& projection, const CampSite& site, std::
     targets[static_cast<std::size_t>(d)] =
         static_cast<int>(std::lround(site.target_tents[static_cast<std::size_t>(d)] * size_factor));
   const double growth_heading = random.uniform(0.0, 2.0 * kPi);
-  add_tents(random, area, occupancy, targets, area.centre() - unit(growth_heading) * 60.0);
+  add_tents(random, area, occupancy, targets, area.centre() - unit(growth_heading) * 60.0, profile);
   add_rocks(random, area, occupancy);
   if (site.swath_edge_date >= 0)
     area.swath_edge = make_swath_edge(random, area, site.swath_edge_date, growth_heading);
+  if (profile == Profile::Hard) {
+    Random walls(stream_seed(seed, kHardLayoutStream + static_cast<std::uint64_t>(area_index)));
+    add_walled_parking(walls, area, occupancy);
+  }
 
   for (int date = 0; date < kDateCount; ++date) {
     Random traffic(stream_seed(seed, kVehicleStream + 10 * static_cast<std::uint64_t>(area_index) +
@@ -764,13 +853,14 @@ Area make_camp_area(const UtmProjection& projection, const CampSite& site, std::
     OccupancyIndex with_traffic = occupancy;
     const int count = site.split_across_two_tiles ? traffic.integer(12, 34) : traffic.integer(5, 20);
     const int parked = static_cast<int>(std::lround(count * traffic.uniform(0.4, 0.7)));
-    add_parked_vehicles(traffic, area, with_traffic, date, parked);
-    add_road_vehicles(traffic, area, with_traffic, date, count - parked, 0.2);
+    add_parked_vehicles(traffic, area, with_traffic, date, parked, profile);
+    add_road_vehicles(traffic, area, with_traffic, date, count - parked, profile == Profile::Hard ? 0.4 : 0.2,
+                      profile);
   }
   return area;
 }
 
-Area make_border_road_area(const UtmProjection& projection, std::uint64_t seed, int area_index) {
+Area make_border_road_area(const UtmProjection& projection, std::uint64_t seed, int area_index, Profile profile) {
   Area area = make_area(projection, kBorderRoadLat, kBorderRoadLon, kTilePixels);
   area.tiles = {{"road", 0}};
   Random random(stream_seed(seed, kLayoutStream + static_cast<std::uint64_t>(area_index)));
@@ -791,7 +881,8 @@ Area make_border_road_area(const UtmProjection& projection, std::uint64_t seed, 
     // Queues toward the crossing lengthen as the displacement grows.
     static const std::array<std::pair<int, int>, kDateCount> kTraffic = {{{30, 40}, {45, 58}, {62, 80}}};
     const auto [fewest, most] = kTraffic[static_cast<std::size_t>(date)];
-    add_road_vehicles(traffic, area, with_traffic, date, traffic.integer(fewest, most), 0.5);
+    add_road_vehicles(traffic, area, with_traffic, date, traffic.integer(fewest, most),
+                      profile == Profile::Hard ? 0.7 : 0.5, profile);
   }
   return area;
 }
@@ -816,6 +907,43 @@ void fill_footprint(cv::Mat& image, const Footprint& footprint, const cv::Scalar
 void fill_disc(cv::Mat& image, cv::Point2d centre, double diameter_m, const cv::Scalar& colour) {
   const int radius = static_cast<int>(std::lround(diameter_m / 2.0 / kGroundSampleM * (1 << kDrawShift)));
   cv::circle(image, to_draw_point(centre), radius, colour, cv::FILLED, cv::LINE_AA, kDrawShift);
+}
+
+// Where shadows fall and how far they reach. Reaches are given for a sun 60 degrees high, the default profile's.
+struct Sun {
+  cv::Point2d shadow_direction;  // unit vector on the ground
+  double shadow_stretch = 1.0;   // tan(60 deg) / tan(elevation)
+  // The default profile moves each footprint by its reach. Under the hard profile's low sun a moved footprint
+  // would come loose from its object, so there the footprint is swept along the whole reach.
+  bool sweep = false;
+
+  cv::Point2d offset(double reach_m) const { return shadow_direction * (reach_m * shadow_stretch); }
+};
+
+void fill_shadow_footprint(cv::Mat& image, const Footprint& body, const Sun& sun, double reach_m,
+                           const cv::Scalar& colour) {
+  Footprint moved = body;
+  moved.centre += sun.offset(reach_m);
+  if (!sun.sweep) {
+    fill_footprint(image, moved, colour);
+    return;
+  }
+  std::vector<cv::Point> corners, hull;
+  for (const Footprint& end : {body, moved})
+    for (const cv::Point2d& corner : end.corners()) corners.push_back(to_draw_point(corner));
+  cv::convexHull(corners, hull);
+  cv::fillConvexPoly(image, hull, colour, cv::LINE_AA, kDrawShift);
+}
+
+void fill_shadow_disc(cv::Mat& image, cv::Point2d centre, double diameter_m, const Sun& sun, double reach_m,
+                      const cv::Scalar& colour) {
+  const cv::Point2d offset = sun.offset(reach_m);
+  fill_disc(image, centre + offset, diameter_m, colour);
+  if (!sun.sweep) return;
+  fill_disc(image, centre, diameter_m, colour);
+  fill_footprint(image, {centre + offset * 0.5, std::hypot(offset.x, offset.y), diameter_m,
+                         std::atan2(offset.y, offset.x)},
+                 colour);
 }
 
 cv::Scalar brighten(const cv::Scalar& colour, double amount) {
@@ -865,19 +993,17 @@ void draw_roads(cv::Mat& image, const Area& area) {
   }
 }
 
-void draw_shadows(cv::Mat& image, const Area& area, int date, cv::Point2d shadow_direction) {
+void draw_shadows(cv::Mat& image, const Area& area, int date, const Sun& sun) {
   cv::Mat mask = cv::Mat::zeros(image.size(), CV_8U);
   const cv::Scalar full(255);
-  const auto cast = [&](Footprint footprint, double reach_m) {
-    footprint.centre += shadow_direction * reach_m;
-    fill_footprint(mask, footprint, full);
-  };
-  for (const Roof& roof : area.roofs) cast(roof.body, 2.5);
-  for (const Disc& tree : area.trees) fill_disc(mask, tree.centre + shadow_direction * 1.8, tree.diameter, full);
-  for (const Disc& rock : area.rocks) fill_disc(mask, rock.centre + shadow_direction * 0.3, rock.diameter, full);
+  for (const Roof& roof : area.roofs) fill_shadow_footprint(mask, roof.body, sun, 2.5, full);
+  for (const Footprint& wall : area.walls) fill_shadow_footprint(mask, wall, sun, 2.5, full);
+  for (const Disc& tree : area.trees) fill_shadow_disc(mask, tree.centre, tree.diameter, sun, 1.8, full);
+  for (const Disc& rock : area.rocks) fill_shadow_disc(mask, rock.centre, rock.diameter, sun, 0.3, full);
   for (const Tent& tent : area.tents)
-    if (tent.first_date <= date) cast(tent.body, tent.shadow_m);
-  for (const Vehicle& vehicle : area.vehicles[static_cast<std::size_t>(date)]) cast(vehicle.body, 0.45);
+    if (tent.first_date <= date) fill_shadow_footprint(mask, tent.body, sun, tent.shadow_m, full);
+  for (const Vehicle& vehicle : area.vehicles[static_cast<std::size_t>(date)])
+    fill_shadow_footprint(mask, vehicle.body, sun, 0.45, full);
   for (int y = 0; y < image.rows; ++y) {
     const uchar* shade = mask.ptr<uchar>(y);
     cv::Vec3b* pixel = image.ptr<cv::Vec3b>(y);
@@ -911,34 +1037,68 @@ void draw_vehicle(cv::Mat& image, const Vehicle& vehicle) {
                  glass);
 }
 
-cv::Mat render_scene(const Area& area, const cv::Mat& soil, int date, cv::Point2d shadow_direction) {
+cv::Mat render_scene(const Area& area, const cv::Mat& soil, int date, const Sun& sun) {
   cv::Mat image = soil.clone();
   draw_roads(image, area);
-  draw_shadows(image, area, date, shadow_direction);
+  draw_shadows(image, area, date, sun);
   for (const Roof& roof : area.roofs) {
     fill_footprint(image, roof.body, roof.colour);
     for (const Disc& tank : roof.tanks) {
-      fill_disc(image, tank.centre + shadow_direction * 0.6, tank.diameter, brighten(roof.colour, -70.0));
+      fill_shadow_disc(image, tank.centre, tank.diameter, sun, 0.6, brighten(roof.colour, -70.0));
       fill_disc(image, tank.centre, tank.diameter, tank.colour);
     }
   }
+  for (const Footprint& wall : area.walls) fill_footprint(image, wall, cv::Scalar(235, 235, 230));
   for (const Disc& tree : area.trees) {
     fill_disc(image, tree.centre, tree.diameter, tree.colour);
-    fill_disc(image, tree.centre - shadow_direction * (tree.diameter * 0.15), tree.diameter * 0.5,
+    fill_disc(image, tree.centre - sun.shadow_direction * (tree.diameter * 0.15), tree.diameter * 0.5,
               brighten(tree.colour, 12.0));
   }
   for (const Disc& rock : area.rocks) fill_disc(image, rock.centre, rock.diameter, rock.colour);
   for (const Tent& tent : area.tents) {
     if (tent.first_date > date) continue;
+    if (tent.block_shelter) {  // flat roof: no ridge, so no lit and shaded halves
+      fill_footprint(image, tent.body, tent.colour);
+      continue;
+    }
     // A ridge along the length: the half facing the sun is lit, the other in its own shade.
     fill_footprint(image, tent.body, brighten(tent.colour, -8.0));
-    const double sunward = dot(tent.body.normal(), shadow_direction) < 0.0 ? 1.0 : -1.0;
+    const double sunward = dot(tent.body.normal(), sun.shadow_direction) < 0.0 ? 1.0 : -1.0;
     fill_footprint(image, {tent.body.centre + tent.body.normal() * (sunward * tent.body.width / 4.0),
                            tent.body.length, tent.body.width / 2.0, tent.body.angle},
                    brighten(tent.colour, 5.0));
   }
   for (const Vehicle& vehicle : area.vehicles[static_cast<std::size_t>(date)]) draw_vehicle(image, vehicle);
   return image;
+}
+
+// Hard profile: shadows of scattered clouds, a smooth random field thresholded into soft-edged patches over 15-30%
+// of the ground that darken it by up to 40%, so some tents lie half in shade.
+void darken_under_clouds(cv::Mat& image, std::uint64_t seed) {
+  cv::RNG rng(seed);
+  constexpr int kControlSpacing = 160;  // pixels between control points (80 m): patches some 50-150 m across
+  cv::Mat control(image.rows / kControlSpacing + 3, image.cols / kControlSpacing + 3, CV_32F);
+  rng.fill(control, cv::RNG::UNIFORM, 0.0, 1.0);
+  cv::Mat field;
+  cv::resize(control, field, cv::Size(control.cols * kControlSpacing, control.rows * kControlSpacing), 0, 0,
+             cv::INTER_CUBIC);
+  field = field(cv::Rect(kControlSpacing, kControlSpacing, image.cols, image.rows));
+  const double coverage = rng.uniform(0.15, 0.30), darkest = rng.uniform(0.25, 0.40);
+  std::vector<float> values(field.begin<float>(), field.end<float>());
+  const auto cut = values.begin() + static_cast<std::ptrdiff_t>((1.0 - coverage) * static_cast<double>(values.size()));
+  std::nth_element(values.begin(), cut, values.end());
+  const float threshold = *cut;
+  constexpr float kEdgeWidth = 0.08f;  // field units over which the shade fades in: a soft edge of some 10-20 m
+  for (int y = 0; y < image.rows; ++y) {
+    const float* level = field.ptr<float>(y);
+    cv::Vec3b* pixel = image.ptr<cv::Vec3b>(y);
+    for (int x = 0; x < image.cols; ++x) {
+      const float shade = std::clamp((level[x] - threshold) / kEdgeWidth, 0.0f, 1.0f);
+      if (shade <= 0.0f) continue;
+      const double keep = 1.0 - darkest * shade;
+      for (int c = 0; c < 3; ++c) pixel[x][c] = cv::saturate_cast<uchar>(pixel[x][c] * keep);
+    }
+  }
 }
 
 // Optics and detector: slight blur, Gaussian noise, and 0 reserved for nodata.
@@ -964,31 +1124,154 @@ void blank_unimaged(cv::Mat& image, const SwathEdge& edge) {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// Delivery: how one tile of one date reaches the user. The default profile's tiles carry the canvas pixels as
+// rendered; the hard profile gives each tile and date its own pixel size, atmosphere, compression and format.
+
+struct Delivery {
+  int pixels = kTilePixels;  // per side; every tile spans the same kTilePixels * kGroundSampleM metres of ground
+  double haze = 0.0;         // share of a pale grey-blue blended in
+  cv::Scalar gain = cv::Scalar::all(1.0);  // per channel
+  double offset = 0.0;                     // brightness, in 8-bit levels
+  int jpeg_quality = 0;                    // 0: no compression artefacts
+  double uint16_gain = 0.0;  // 0: 8-bit RGB; otherwise 16-bit R, G, B, NIR holding the 8-bit value x 16 x this
+
+  // Never below the nominal GSD: the pixel count is rounded down.
+  double pixel_size_m() const { return kTilePixels * kGroundSampleM / pixels; }
+  bool as_rendered() const {
+    return pixels == kTilePixels && haze == 0.0 && gain == cv::Scalar::all(1.0) && offset == 0.0 && jpeg_quality == 0;
+  }
+};
+
+std::string tile_path(const TileCut& cut, int date) {
+  return "tiles/" + cut.stem + "_" + kDates[static_cast<std::size_t>(date)] + ".tif";
+}
+
+std::vector<std::size_t> shuffled_indices(Random& random, std::size_t count) {
+  std::vector<std::size_t> indices(count);
+  for (std::size_t i = 0; i < count; ++i) indices[i] = i;
+  for (std::size_t i = count; i > 1; --i)
+    std::swap(indices[i - 1], indices[static_cast<std::size_t>(random.integer(0, static_cast<int>(i) - 1))]);
+  return indices;
+}
+
+// Deliveries by tile path. Hard: GSDs dealt round-robin and a third of the tiles made 16-bit, each over its own
+// shuffle, so every sample holds every GSD and both formats, in varying combinations.
+std::map<std::string, Delivery> plan_deliveries(const std::vector<Area>& areas, std::uint64_t seed, Profile profile) {
+  std::vector<std::string> paths;
+  for (int date = 0; date < kDateCount; ++date)
+    for (const Area& area : areas)
+      for (const TileCut& cut : area.tiles) paths.push_back(tile_path(cut, date));
+  std::map<std::string, Delivery> deliveries;
+  if (profile == Profile::Default) {
+    for (const std::string& path : paths) deliveries[path] = Delivery{};
+    return deliveries;
+  }
+  constexpr std::array<double, 4> kGsdsM = {0.3, 0.5, 0.7, 1.0};
+  Random random(stream_seed(seed, kDeliveryStream));
+  const std::vector<std::size_t> gsd_order = shuffled_indices(random, paths.size());
+  const std::vector<std::size_t> format_order = shuffled_indices(random, paths.size());
+  for (std::size_t i = 0; i < paths.size(); ++i) {
+    Delivery delivery;
+    const double gsd_m = kGsdsM[gsd_order[i] % kGsdsM.size()];
+    delivery.pixels = static_cast<int>(std::floor(kTilePixels * kGroundSampleM / gsd_m));
+    delivery.haze = random.uniform(0.0, 0.35);
+    delivery.gain = cv::Scalar(random.uniform(0.85, 1.15), random.uniform(0.85, 1.15), random.uniform(0.85, 1.15));
+    delivery.offset = random.uniform(-15.0, 15.0);
+    delivery.jpeg_quality = random.chance(0.4) ? random.integer(35, 70) : 0;
+    if (format_order[i] % 3 == 0) delivery.uint16_gain = random.uniform(0.6, 1.0);
+    deliveries[paths[i]] = delivery;
+  }
+  return deliveries;
+}
+
+// Resampling to the delivery grid, haze and colour, then JPEG. Nodata (0 in every band on the canvas) stays exactly
+// 0 and every valid pixel at least 1 in every band, as the sensor left them.
+cv::Mat deliver(const cv::Mat& crop, const Delivery& delivery) {
+  if (delivery.as_rendered()) return crop;
+  cv::Mat nodata, resampled;
+  cv::inRange(crop, cv::Scalar::all(0), cv::Scalar::all(0), nodata);
+  const cv::Size size(delivery.pixels, delivery.pixels);
+  cv::resize(crop, resampled, size, 0, 0, delivery.pixels < kTilePixels ? cv::INTER_AREA : cv::INTER_CUBIC);
+  cv::resize(nodata, nodata, size, 0, 0, cv::INTER_NEAREST);
+  cv::Mat signal;
+  resampled.convertTo(signal, CV_32FC3);
+  const cv::Scalar haze_colour(200, 208, 220);
+  signal = signal * (1.0 - delivery.haze) + haze_colour * delivery.haze;
+  cv::multiply(signal, delivery.gain, signal);
+  signal += cv::Scalar::all(delivery.offset);
+  cv::Mat image;
+  signal.convertTo(image, CV_8UC3);
+  if (delivery.jpeg_quality > 0) {
+    cv::Mat bgr;  // canvases are RGB, OpenCV's codecs BGR
+    cv::cvtColor(image, bgr, cv::COLOR_RGB2BGR);
+    std::vector<uchar> jpeg;
+    if (!cv::imencode(".jpg", bgr, jpeg, {cv::IMWRITE_JPEG_QUALITY, delivery.jpeg_quality}))
+      throw std::runtime_error("JPEG encoding failed");
+    cv::cvtColor(cv::imdecode(jpeg, cv::IMREAD_COLOR), image, cv::COLOR_BGR2RGB);
+  }
+  cv::max(image, cv::Scalar::all(1), image);
+  image.setTo(cv::Scalar::all(0), nodata);
+  return image;
+}
+
+// 16-bit R, G, B, NIR at about 12 bits. Near-infrared: vegetation (green above red and blue) is bright. Nodata
+// (0, 0, 0) maps to 0 in every band; valid pixels stay at least 1.
+cv::Mat to_uint16_rgbn(const cv::Mat& rgb, double gain) {
+  cv::Mat rgbn(rgb.size(), CV_16UC4);
+  const double scale = 16.0 * gain;
+  for (int y = 0; y < rgb.rows; ++y) {
+    const cv::Vec3b* in = rgb.ptr<cv::Vec3b>(y);
+    cv::Vec4w* out = rgbn.ptr<cv::Vec4w>(y);
+    for (int x = 0; x < rgb.cols; ++x) {
+      const double red = in[x][0], green = in[x][1], blue = in[x][2];
+      const double near_infrared =
+          std::min(255.0, 0.5 * (red + green) + 8.0 * std::max(0.0, green - std::max(red, blue)));
+      out[x] = cv::Vec4w(cv::saturate_cast<ushort>(red * scale), cv::saturate_cast<ushort>(green * scale),
+                         cv::saturate_cast<ushort>(blue * scale), cv::saturate_cast<ushort>(near_infrared * scale));
+    }
+  }
+  return rgbn;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Output
 
-void write_tile(const fs::path& path, const cv::Mat& canvas, const Area& area, const TileCut& cut) {
+// `image` is the delivered tile: 8-bit RGB, delivery.pixels on a side.
+void write_tile(const fs::path& path, const cv::Mat& image, const Area& area, const TileCut& cut,
+                const Delivery& delivery) {
   GDALDriver* driver = GetGDALDriverManager()->GetDriverByName("GTiff");
   if (driver == nullptr) throw std::runtime_error("GDAL has no GTiff driver");
-  const char* creation_options[] = {"TILED=YES", "COMPRESS=DEFLATE", nullptr};
-  std::unique_ptr<GDALDataset> dataset(driver->Create(path.string().c_str(), kTilePixels, kTilePixels, 3, GDT_Byte,
-                                                      const_cast<char**>(creation_options)));
+  const bool uint16 = delivery.uint16_gain > 0.0;
+  const cv::Mat pixels = uint16 ? to_uint16_rgbn(image, delivery.uint16_gain) : image;
+  const int bands = pixels.channels();
+  const GDALDataType type = uint16 ? GDT_UInt16 : GDT_Byte;
+  // Four UInt16 bands would default to PHOTOMETRIC=MINISBLACK; RGB with an unspecified extra sample keeps band 4
+  // from being read as alpha. Noisy 16-bit samples hardly compress: the fastest level costs 12% in size and saves
+  // two thirds of the time.
+  const char* rgb_options[] = {"TILED=YES", "COMPRESS=DEFLATE", nullptr};
+  const char* rgbn_options[] = {"TILED=YES", "COMPRESS=DEFLATE", "ZLEVEL=1", "PHOTOMETRIC=RGB", "ALPHA=UNSPECIFIED",
+                                nullptr};
+  std::unique_ptr<GDALDataset> dataset(driver->Create(path.string().c_str(), delivery.pixels, delivery.pixels, bands,
+                                                      type, const_cast<char**>(uint16 ? rgbn_options : rgb_options)));
   if (!dataset) throw InputError("cannot create " + path.string() + ": " + CPLGetLastErrorMsg());
-  double geotransform[6] = {area.utm_top_left.x + cut.left_px * kGroundSampleM, kGroundSampleM, 0.0,
-                            area.utm_top_left.y, 0.0, -kGroundSampleM};
+  const double pixel_size_m = delivery.pixel_size_m();
+  double geotransform[6] = {area.utm_top_left.x + cut.left_px * kGroundSampleM, pixel_size_m, 0.0,
+                            area.utm_top_left.y, 0.0, -pixel_size_m};
   dataset->SetGeoTransform(geotransform);
   OGRSpatialReference utm;  // one per call: tiles are written from several threads at once
   utm.importFromEPSG(32637);
   dataset->SetSpatialRef(&utm);
-  const std::array<GDALColorInterp, 3> interpretations = {GCI_RedBand, GCI_GreenBand, GCI_BlueBand};
-  for (int band = 1; band <= 3; ++band) {
+  // GDAL 3.6 has no near-infrared interpretation (GCI_NIRBand came in 3.10).
+  const std::array<GDALColorInterp, 4> interpretations = {GCI_RedBand, GCI_GreenBand, GCI_BlueBand, GCI_Undefined};
+  for (int band = 1; band <= bands; ++band) {
     dataset->GetRasterBand(band)->SetColorInterpretation(interpretations[static_cast<std::size_t>(band - 1)]);
     dataset->GetRasterBand(band)->SetNoDataValue(0.0);
   }
-  const cv::Mat crop = canvas(cv::Rect(cut.left_px, 0, kTilePixels, kTilePixels));
-  int band_map[3] = {1, 2, 3};
-  if (dataset->RasterIO(GF_Write, 0, 0, kTilePixels, kTilePixels, const_cast<uchar*>(crop.data), kTilePixels,
-                        kTilePixels, GDT_Byte, 3, band_map, 3, static_cast<GSpacing>(crop.step[0]), 1,
-                        nullptr) != CE_None)
+  int band_map[4] = {1, 2, 3, 4};
+  const GSpacing sample_bytes = static_cast<GSpacing>(pixels.elemSize1());
+  if (dataset->RasterIO(GF_Write, 0, 0, delivery.pixels, delivery.pixels, const_cast<uchar*>(pixels.data),
+                        delivery.pixels, delivery.pixels, type, bands, band_map, bands * sample_bytes,
+                        static_cast<GSpacing>(pixels.step[0]), sample_bytes, nullptr) != CE_None)
     throw InputError("cannot write " + path.string() + ": " + CPLGetLastErrorMsg());
   // Compression happens while closing, so a full disk shows up only here.
   CPLErrorReset();
@@ -1004,10 +1287,6 @@ void write_text(const fs::path& path, const std::string& text) {
   if (!out) throw InputError("cannot write " + path.string());
 }
 
-std::string tile_path(const TileCut& cut, int date) {
-  return "tiles/" + cut.stem + "_" + kDates[static_cast<std::size_t>(date)] + ".tif";
-}
-
 // Manifest path of the first tile whose valid pixels contain `ground`, or "" when none does.
 std::string showing_tile(const Area& area, const cv::Mat& canvas, cv::Point2d ground, int date) {
   if (!area.on_canvas(ground)) return "";
@@ -1018,9 +1297,10 @@ std::string showing_tile(const Area& area, const cv::Mat& canvas, cv::Point2d gr
   return "";
 }
 
-// How far an object stands out, as an analyst reads it off the delivered image (blur and noise included): L1
-// distance over R, G, B between the mean colour inside the footprint and the mean of a 1 m band around it. The
-// band may hold a neighbour; that is part of what makes a crowded object hard.
+// How far an object stands out, as an analyst reads it off the canvas (blur, noise and cloud shadow included, but
+// before the hard profile's per-tile delivery: resampling, haze, colour, JPEG): L1 distance over R, G, B between the
+// mean colour inside the footprint and the mean of a 1 m band around it. The band may hold a neighbour; that is
+// part of what makes a crowded object hard.
 double footprint_contrast(const cv::Mat& canvas, const Footprint& body) {
   const double reach_m = std::max(body.length, body.width) / 2.0 + 2.0;
   const cv::Rect box = cv::Rect(static_cast<int>((body.centre.x - reach_m) / kGroundSampleM),
@@ -1053,6 +1333,7 @@ struct CampDateCounts {
 
 struct TruthWriter {
   const UtmProjection& projection;
+  const std::map<std::string, Delivery>& deliveries;
   std::string features;
   long long tents = 0, vehicles = 0;
   std::map<std::pair<std::string, int>, CampDateCounts> per_camp;
@@ -1073,7 +1354,7 @@ struct TruthWriter {
                       {"camp", camp},
                       {"length_m", round_to_decimals(body.length, 2)},
                       {"width_m", round_to_decimals(body.width, 2)},
-                      {"gsd_m", kGroundSampleM},
+                      {"gsd_m", round_to_decimals(deliveries.at(tile).pixel_size_m(), 6)},
                       {"contrast", round_to_decimals(footprint_contrast(canvas, body), 1)}}}};
     features += (features.empty() ? "" : ",\n") + feature.dump();
     CampDateCounts& counts = per_camp[{camp, date}];
@@ -1137,7 +1418,9 @@ std::string reported_csv(long long population_change) {
 GenerateSummary generate_scenario(const GenerateOptions& options) {
   if (options.scenario != "idlib-border")
     throw InputError("unknown scenario '" + options.scenario + "' (expected idlib-border)");
-  if (options.profile != "default") throw InputError("unknown profile '" + options.profile + "' (expected default)");
+  if (options.profile != "default" && options.profile != "hard")
+    throw InputError("unknown profile '" + options.profile + "' (expected default or hard)");
+  const Profile profile = options.profile == "hard" ? Profile::Hard : Profile::Default;
   if (options.out_dir.empty()) throw InputError("no output directory given");
   const fs::path out_dir(options.out_dir);
   std::error_code error;
@@ -1148,21 +1431,28 @@ GenerateSummary generate_scenario(const GenerateOptions& options) {
   const UtmProjection projection;
   std::vector<Area> areas;
   for (std::size_t i = 0; i < kCampSites.size(); ++i)
-    areas.push_back(make_camp_area(projection, kCampSites[i], options.seed, static_cast<int>(i)));
-  areas.push_back(make_border_road_area(projection, options.seed, static_cast<int>(areas.size())));
+    areas.push_back(make_camp_area(projection, kCampSites[i], options.seed, static_cast<int>(i), profile));
+  areas.push_back(make_border_road_area(projection, options.seed, static_cast<int>(areas.size()), profile));
+  const std::map<std::string, Delivery> deliveries = plan_deliveries(areas, options.seed, profile);
 
   std::vector<cv::Mat> soils;
   for (std::size_t a = 0; a < areas.size(); ++a)
     soils.push_back(render_soil(areas[a].size_px, stream_seed(options.seed, kTerrainStream + a)));
 
   Json tiles = Json::array();
-  TruthWriter truth{projection, {}, 0, 0, {}};
+  TruthWriter truth{projection, deliveries, {}, 0, 0, {}};
   GenerateSummary summary;
   for (int date = 0; date < kDateCount; ++date) {
-    Random sun(stream_seed(options.seed, kSunStream + static_cast<std::uint64_t>(date)));
+    Random sun_position(stream_seed(options.seed, kSunStream + static_cast<std::uint64_t>(date)));
     // Mid-morning in winter: the sun stands in the south-east, shadows fall north-west to north.
-    const double shadow_azimuth = sun.uniform(300.0, 340.0) * kPi / 180.0;
-    const cv::Point2d shadow_direction(std::sin(shadow_azimuth), -std::cos(shadow_azimuth));
+    const double shadow_azimuth = sun_position.uniform(300.0, 340.0) * kPi / 180.0;
+    Sun sun;
+    sun.shadow_direction = cv::Point2d(std::sin(shadow_azimuth), -std::cos(shadow_azimuth));
+    if (profile == Profile::Hard) {  // the default profile keeps a sun 60 degrees high
+      const double elevation = sun_position.uniform(25.0, 70.0) * kPi / 180.0;
+      sun.shadow_stretch = std::tan(kPi / 3.0) / std::tan(elevation);
+      sun.sweep = true;
+    }
     // Rendering and compressing dominate the run time and are independent per area; the truth is gathered after,
     // in a fixed order.
     std::vector<cv::Mat> canvases(areas.size());
@@ -1172,11 +1462,19 @@ GenerateSummary generate_scenario(const GenerateOptions& options) {
       const std::size_t index = static_cast<std::size_t>(a);
       try {
         const Area& area = areas[index];
+        cv::Mat scene = render_scene(area, soils[index], date, sun);
+        if (profile == Profile::Hard)
+          darken_under_clouds(scene,
+                              stream_seed(options.seed, kCloudStream + 10 * index + static_cast<std::uint64_t>(date)));
         cv::Mat canvas = apply_sensor(
-            render_scene(area, soils[index], date, shadow_direction),
-            stream_seed(options.seed, kSensorStream + 10 * index + static_cast<std::uint64_t>(date)));
+            scene, stream_seed(options.seed, kSensorStream + 10 * index + static_cast<std::uint64_t>(date)));
         if (area.swath_edge && area.swath_edge->date == date) blank_unimaged(canvas, *area.swath_edge);
-        for (const TileCut& cut : area.tiles) write_tile(out_dir / tile_path(cut, date), canvas, area, cut);
+        for (const TileCut& cut : area.tiles) {
+          const std::string path = tile_path(cut, date);
+          const Delivery& delivery = deliveries.at(path);
+          write_tile(out_dir / path, deliver(canvas(cv::Rect(cut.left_px, 0, kTilePixels, kTilePixels)), delivery),
+                     area, cut, delivery);
+        }
         canvases[index] = canvas;
       } catch (...) {
         failures[index] = std::current_exception();

@@ -8,7 +8,10 @@ namespace campscope {
 
 struct GenerateOptions {
   std::string scenario = "idlib-border";  // the only scenario; anything else -> InputError
-  std::string profile = "default";        // only "default" for now; anything else -> InputError ("hard" comes later)
+  // "default" or "hard"; anything else -> InputError. "hard" adds what real deliveries bring: GSDs 0.3-1.0 m,
+  // haze, colour shifts, JPEG artefacts, 16-bit RGB + NIR files, low sun, cloud shadows, packed low-contrast tents
+  // and block shelters, walls with cars parked along them, and more dark vehicles and queues.
+  std::string profile = "default";
   std::string out_dir;
   std::uint64_t seed = 1;
 };

@@ -72,7 +72,10 @@ int main(int argc, char** argv) {
   auto* generate = app.add_subcommand("generate", "Write a synthetic sample batch with its truth");
   GenerateOptions gen;
   generate->add_option("--scenario", gen.scenario, "Scenario name")->capture_default_str();
-  generate->add_option("--profile", gen.profile, "Scene difficulty profile")->capture_default_str();
+  generate->add_option("--profile", gen.profile,
+                       "default, or hard: GSDs 0.3-1.0 m, haze, JPEG, 16-bit RGB+NIR, low sun, clouds, packed and "
+                       "low-contrast tents, shelters, walls with parked cars, more dark vehicles and queues")
+      ->capture_default_str();
   generate->add_option("--out", gen.out_dir, "Output directory")->required();
   generate->add_option("--seed", gen.seed, "Random seed")->capture_default_str();
 

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -124,7 +125,28 @@ class LonLatToUtm {
   std::unique_ptr<OGRCoordinateTransformation, Deleter> transform_;
 };
 
-// The sample is generated once for the whole suite: twice with seed 1 (to compare bytes) and once with seed 2.
+// Every band of a tile, read as UInt16 whatever the file holds, pixel-interleaved.
+struct TileBands {
+  int width = 0, height = 0, bands = 0;
+  std::vector<std::uint16_t> samples;
+};
+
+TileBands read_all_bands(GDALDataset& dataset) {
+  TileBands tile;
+  tile.width = dataset.GetRasterXSize();
+  tile.height = dataset.GetRasterYSize();
+  tile.bands = dataset.GetRasterCount();
+  tile.samples.resize(static_cast<std::size_t>(tile.bands) * tile.width * tile.height);
+  const GSpacing sample_bytes = sizeof(std::uint16_t);
+  if (dataset.RasterIO(GF_Read, 0, 0, tile.width, tile.height, tile.samples.data(), tile.width, tile.height,
+                       GDT_UInt16, tile.bands, nullptr, tile.bands * sample_bytes,
+                       tile.bands * sample_bytes * tile.width, sample_bytes, nullptr) != CE_None)
+    throw std::runtime_error("cannot read " + std::string(dataset.GetDescription()));
+  return tile;
+}
+
+// The samples are generated once for the whole suite: the default profile twice with seed 1 (to compare bytes) and
+// once with seed 2, the hard profile twice with seed 1.
 class Generate : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -139,17 +161,24 @@ class Generate : public ::testing::Test {
     options.out_dir = (root_ / "seed2").string();
     options.seed = 2;
     generate_scenario(options);
+    options.profile = "hard";
+    options.seed = 1;
+    options.out_dir = hard_sample().string();
+    hard_summary_ = generate_scenario(options);
+    options.out_dir = (root_ / "hard_seed1_again").string();
+    generate_scenario(options);
   }
   static void TearDownTestSuite() { fs::remove_all(root_); }
 
   static fs::path sample() { return root_ / "seed1"; }
+  static fs::path hard_sample() { return root_ / "hard_seed1"; }
 
   static fs::path root_;
-  static GenerateSummary summary_;
+  static GenerateSummary summary_, hard_summary_;
 };
 
 fs::path Generate::root_;
-GenerateSummary Generate::summary_;
+GenerateSummary Generate::summary_, Generate::hard_summary_;
 
 TEST_F(Generate, SameSeedWritesIdenticalBytes) {
   const std::vector<std::string> files = relative_files(sample());
@@ -357,12 +386,125 @@ TEST_F(Generate, UnknownScenarioOrProfileIsInputError) {
   options.scenario = "aleppo";
   EXPECT_THROW(generate_scenario(options), InputError);
   options.scenario = "idlib-border";
-  options.profile = "hard";
-  EXPECT_THROW(generate_scenario(options), InputError);
+  options.profile = "extreme";
+  try {
+    generate_scenario(options);
+    ADD_FAILURE() << "profile 'extreme' was accepted";
+  } catch (const InputError& error) {
+    EXPECT_NE(std::string(error.what()).find("(expected default or hard)"), std::string::npos) << error.what();
+  }
   options.profile = "default";
   options.out_dir.clear();
   EXPECT_THROW(generate_scenario(options), InputError);
   EXPECT_FALSE(fs::exists(never_written));
+}
+
+TEST_F(Generate, HardSameSeedWritesIdenticalBytes) {
+  const std::vector<std::string> files = relative_files(hard_sample());
+  ASSERT_EQ(files, relative_files(root_ / "hard_seed1_again"));
+  for (const std::string& file : files)
+    EXPECT_TRUE(read_text(hard_sample() / file) == read_text(root_ / "hard_seed1_again" / file)) << file;
+}
+
+// Every tile spans 512 m of ground at 0.3, 0.5, 0.7 or 1.0 m (pixel count rounded down, so the pixel is never finer
+// than nominal); 8-bit RGB and 16-bit R, G, B, NIR both occur; nodata is 0 in every band and nowhere else.
+TEST_F(Generate, HardTilesMixGsdsAndFormatsAndKeepNodataZero) {
+  const json manifest = read_json(hard_sample() / "manifest.json");
+  ASSERT_EQ(static_cast<int>(manifest["tiles"].size()), hard_summary_.tiles);
+  EXPECT_EQ(hard_summary_.tiles, 18);
+  std::set<double> gsds;
+  int rgb_tiles = 0, rgbn_tiles = 0;
+  long long deir_hassan_nodata = 0;
+  for (const json& tile : manifest["tiles"]) {
+    const std::string path = tile["path"];
+    std::unique_ptr<GDALDataset> dataset(
+        GDALDataset::Open((hard_sample() / path).string().c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
+    ASSERT_TRUE(dataset) << path;
+    double gt[6];
+    ASSERT_EQ(dataset->GetGeoTransform(gt), CE_None) << path;
+    const int pixels = dataset->GetRasterXSize();
+    EXPECT_EQ(dataset->GetRasterYSize(), pixels) << path;
+    EXPECT_EQ(gt[5], -gt[1]) << path;
+    EXPECT_NEAR(gt[1] * pixels, 512.0, 1e-9) << path;
+    bool known_gsd = false;
+    for (double nominal : {0.3, 0.5, 0.7, 1.0})
+      if (pixels == static_cast<int>(std::floor(512.0 / nominal))) {
+        known_gsd = true;
+        gsds.insert(nominal);
+        EXPECT_GE(gt[1], nominal) << path;
+      }
+    EXPECT_TRUE(known_gsd) << path << ": " << pixels << " pixels";
+
+    const GDALDataType type = dataset->GetRasterBand(1)->GetRasterDataType();
+    if (type == GDT_UInt16 && dataset->GetRasterCount() == 4) {
+      ++rgbn_tiles;
+      EXPECT_NE(dataset->GetRasterBand(4)->GetColorInterpretation(), GCI_AlphaBand) << path;
+    } else {
+      EXPECT_EQ(type, GDT_Byte) << path;
+      EXPECT_EQ(dataset->GetRasterCount(), 3) << path;
+      ++rgb_tiles;
+    }
+    for (int band = 1; band <= dataset->GetRasterCount(); ++band) {
+      GDALRasterBand* raster = dataset->GetRasterBand(band);
+      EXPECT_EQ(raster->GetRasterDataType(), type) << path << " band " << band;
+      int has_nodata = 0;
+      EXPECT_EQ(raster->GetNoDataValue(&has_nodata), 0.0) << path << " band " << band;
+      EXPECT_TRUE(has_nodata) << path << " band " << band;
+    }
+
+    const TileBands bands = read_all_bands(*dataset);
+    long long mixed = 0, nodata = 0;
+    for (std::size_t at = 0; at < bands.samples.size(); at += static_cast<std::size_t>(bands.bands)) {
+      const auto first = bands.samples.begin() + static_cast<std::ptrdiff_t>(at);
+      const auto zeros = std::count(first, first + bands.bands, 0);
+      if (zeros == bands.bands)
+        ++nodata;
+      else if (zeros > 0)
+        ++mixed;
+    }
+    EXPECT_EQ(mixed, 0) << path << ": pixels with 0 in some bands but not all";
+    if (path == "tiles/deir-hassan_2019-12-01.tif")
+      deir_hassan_nodata = nodata;
+    else
+      EXPECT_EQ(nodata, 0) << path;
+  }
+  EXPECT_EQ(gsds, (std::set<double>{0.3, 0.5, 0.7, 1.0}));
+  EXPECT_GT(rgb_tiles, 0);
+  EXPECT_GT(rgbn_tiles, 0);
+  EXPECT_GT(deir_hassan_nodata, 0) << "the swath edge of Deir Hassan on 2019-12-01 must survive delivery";
+}
+
+TEST_F(Generate, HardTruthCarriesThePixelSizeOfItsTile) {
+  std::map<std::string, double> pixel_size;
+  const json manifest = read_json(hard_sample() / "manifest.json");
+  for (const json& tile : manifest["tiles"]) {
+    const std::string path = tile["path"];
+    std::unique_ptr<GDALDataset> dataset(
+        GDALDataset::Open((hard_sample() / path).string().c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
+    ASSERT_TRUE(dataset) << path;
+    double gt[6];
+    ASSERT_EQ(dataset->GetGeoTransform(gt), CE_None) << path;
+    pixel_size[path] = gt[1];
+  }
+  const json truth = read_json(hard_sample() / "truth.geojson");
+  long long tents = 0, vehicles = 0;
+  std::set<std::string> gsds_seen;
+  for (const json& feature : truth["features"]) {
+    const json& properties = feature["properties"];
+    const auto tile = pixel_size.find(properties["tile"].get<std::string>());
+    ASSERT_NE(tile, pixel_size.end()) << feature;
+    EXPECT_NEAR(properties["gsd_m"].get<double>(), tile->second, 1e-6) << feature;
+    gsds_seen.insert(properties["gsd_m"].dump());
+    if (properties["class"] == "tent") {
+      ++tents;
+    } else {
+      EXPECT_EQ(properties["class"], "vehicle") << feature;
+      ++vehicles;
+    }
+  }
+  EXPECT_EQ(tents, hard_summary_.tents);
+  EXPECT_EQ(vehicles, hard_summary_.vehicles);
+  EXPECT_EQ(gsds_seen.size(), 4u);
 }
 
 }  // namespace
