@@ -15,7 +15,8 @@ constexpr int kMaxRegionSide = 2 * kMaxRegionRadius + 1;
 constexpr int kMaxRegionPixels = kMaxRegionSide * kMaxRegionSide;
 constexpr int kChannels = 4;  // R, G, B (masked by validity) and the validity count
 
-// Detector parameters converted to pixels for one ground-sample distance. Plain data: passed by value to kernels.
+// Detector parameters converted to pixels for one ground-sample distance, plus what is measured once per block.
+// Plain data: passed by value to kernels.
 struct PixelParams {
   DetectorParams physical;
   double gsd_m = 0.5;
@@ -24,6 +25,7 @@ struct PixelParams {
   int nms_radius = 2;
   int region_radius = 14;
   int shadow_percent = 55;
+  int block_ground[3] = {0, 0, 0};  // the block's dominant colour, set per block by detect_objects
 };
 
 PixelParams to_pixel_params(const DetectorParams& params, double gsd_m);

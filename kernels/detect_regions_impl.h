@@ -49,6 +49,7 @@ struct RegionFeatures {
   double background[3] = {0, 0, 0};
   double contrast = 0;  // mean L1 colour distance of the region's pixels from the ground they stand on
   bool touches_window = false;
+  bool separated = false;  // cut out of a larger region by separate_packed_objects
 };
 
 // The square of pixels an object centred near (cx, cy) must fit in, clipped to the block.
@@ -81,11 +82,18 @@ CAMPSCOPE_HD bool box_mean(const std::uint8_t* rgb, const std::uint8_t* valid, i
   return true;
 }
 
+// One bit per pixel of a region window, indexed (y - y0) * side + (x - x0).
+struct WindowMask {
+  std::uint32_t bits[(kMaxRegionPixels + 31) / 32] = {};
+  CAMPSCOPE_HD bool get(int i) const { return (bits[i >> 5] >> (i & 31)) & 1u; }
+  CAMPSCOPE_HD void set(int i) { bits[i >> 5] |= 1u << (i & 31); }
+};
+
 // The 4-connected region of pixels with a positive `strength` (their colour distance from the ground), grown breadth-first from (sx, sy) inside `window` with a
 // bounded queue of window-local indices; its size, centroid, second moments and mean colour.
 template <typename Strength>
 CAMPSCOPE_HD bool flood_region(const std::uint8_t* rgb, int width, const RegionWindow& window, int sx, int sy,
-                               const Strength& strength, RegionFeatures& f) {
+                               const Strength& strength, RegionFeatures& f, WindowMask* members = nullptr) {
   if (!window.contains(sx, sy) || strength(sx, sy) <= 0) return false;
   const int wside = window.side();
   std::uint32_t visited[(kMaxRegionPixels + 31) / 32] = {};
@@ -94,6 +102,7 @@ CAMPSCOPE_HD bool flood_region(const std::uint8_t* rgb, int width, const RegionW
   const int start = (sy - window.y0) * wside + (sx - window.x0);
   visited[start >> 5] |= 1u << (start & 31);
   queue[tail++] = static_cast<std::uint16_t>(start);
+  if (members) members->set(start);
 
   std::int64_t sum_x = 0, sum_y = 0, sum_xx = 0, sum_yy = 0, sum_xy = 0, sum_c[3] = {0, 0, 0}, sum_strength = 0;
   bool touches = false;
@@ -119,7 +128,10 @@ CAMPSCOPE_HD bool flood_region(const std::uint8_t* rgb, int width, const RegionW
       const int nl = (ny[k] - window.y0) * wside + (nx[k] - window.x0);
       if (visited[nl >> 5] & (1u << (nl & 31))) continue;
       visited[nl >> 5] |= 1u << (nl & 31);
-      if (strength(nx[k], ny[k]) > 0) queue[tail++] = static_cast<std::uint16_t>(nl);
+      if (strength(nx[k], ny[k]) > 0) {
+        queue[tail++] = static_cast<std::uint16_t>(nl);
+        if (members) members->set(nl);
+      }
     }
   }
 
@@ -171,6 +183,184 @@ CAMPSCOPE_HD std::int64_t most_distinct_pixel(const std::uint8_t* rgb, const std
   return best;
 }
 
+CAMPSCOPE_HD bool looks_like_tent_material(const RegionFeatures& f, const DetectorParams& p) {
+  const double brightness_gain = luma(f.mean) - luma(f.background);
+  double lo = f.mean[0], hi = f.mean[0];
+  for (int c = 1; c < 3; ++c) {
+    lo = f.mean[c] < lo ? f.mean[c] : lo;
+    hi = f.mean[c] > hi ? f.mean[c] : hi;
+  }
+  const bool pale = brightness_gain >= p.tent_min_brightness_gain && hi - lo <= p.tent_max_chroma;
+  const bool blue_tarp = f.mean[2] - f.mean[0] >= p.tarp_min_blue_excess && f.mean[2] > f.mean[1];
+  return pale || blue_tarp;
+}
+
+// A dark strip beside a roof, wall or tent: the region's average colour is its ground's colour in shadow.
+CAMPSCOPE_HD bool looks_like_shadow(const RegionFeatures& f, const PixelParams& params) {
+  std::uint8_t mean[3];
+  int ground[3], shadowed[3];
+  for (int c = 0; c < 3; ++c) {
+    mean[c] = static_cast<std::uint8_t>(f.mean[c]);
+    ground[c] = static_cast<int>(f.background[c]);
+    shadowed[c] = ground[c] * params.shadow_percent / 100;
+  }
+  const std::int64_t tolerance = params.physical.ground_tolerance;
+  return segment_distance_sq(mean, ground, shadowed) <= tolerance * tolerance;
+}
+
+CAMPSCOPE_HD CandidateResult classify_region(const RegionFeatures& f, const PixelParams& params) {
+  const DetectorParams& p = params.physical;
+  CandidateResult out;
+  out.x = f.cx;
+  out.y = f.cy;
+  if (f.touches_window) return out;
+  const double gsd = params.gsd_m;
+  const double length = f.length_px * gsd;
+  const double width = f.width_px * gsd;
+  const double area = static_cast<double>(f.n) * gsd * gsd;
+  const double elongation = length / width;
+  const double fill = area / (length * width);
+  const double contrast = f.contrast;
+  // The sensor's blur widens every region by about a pixel; the size limits are for the object itself.
+  const double object_length = length - gsd;
+  const double object_width = width - gsd;
+  out.measured.length_m = static_cast<float>(object_length);
+  out.measured.width_m = static_cast<float>(object_width);
+  out.measured.fill = static_cast<float>(fill);
+  out.measured.contrast = static_cast<float>(contrast);
+  for (int c = 0; c < 3; ++c) {
+    out.measured.colour[c] = static_cast<float>(f.mean[c]);
+    out.measured.ground[c] = static_cast<float>(f.background[c]);
+  }
+  out.score = static_cast<float>(contrast / (contrast + p.min_contrast));
+  if (fill < p.min_fill) return out;
+  if (looks_like_tent_material(f, p) && object_width >= p.tent_min_width_m && object_length <= p.tent_max_length_m &&
+      area >= p.tent_min_area_m2 && area <= p.tent_max_area_m2 && elongation <= p.tent_max_elongation) {
+    out.cls = static_cast<int>(ObjectClass::Tent);
+  } else if (!looks_like_shadow(f, params) && contrast >= p.vehicle_min_contrast &&
+             object_width >= p.vehicle_min_width_m && object_width <= p.vehicle_max_width_m &&
+             object_length >= p.vehicle_min_length_m && object_length <= p.vehicle_max_length_m &&
+             elongation >= p.vehicle_min_elongation) {
+    out.cls = static_cast<int>(ObjectClass::Vehicle);
+  }
+  return out;
+}
+
+// Larger than any tent, allowing for about a pixel of sensor blur.
+CAMPSCOPE_HD bool too_large_for_tent(const RegionFeatures& f, const PixelParams& params) {
+  const double gsd = params.gsd_m;
+  return f.length_px * gsd - gsd > params.physical.tent_max_length_m ||
+         static_cast<double>(f.n) * gsd * gsd > params.physical.tent_max_area_m2;
+}
+
+// Tents packed a metre or two apart join into one region larger than any tent: the blurred gap between two of
+// them is a blend, often nearer the tents' colour than the ground's, and thin bridges of such blends remain.
+// The region's pixels that are clearly of the seed's material leave the blends out; eroding them a pixel at a time
+// cuts the remaining bridges before it removes whole tents. The part holding the seed is grown back, over the
+// region and in step with the other parts, and replaces `f` once it is no longer too large. The depth is
+// bounded: a bridge wider than it stays.
+template <typename Strength>
+CAMPSCOPE_HD void separate_packed_objects(const std::uint8_t* rgb, int width, const RegionWindow& window, int sx,
+                                          int sy, int search_half, const Strength& strength,
+                                          const PixelParams& params, const WindowMask& region,
+                                          const WindowMask& clearly, RegionFeatures& f) {
+  constexpr int kMaxErosion = 3;
+  constexpr int kMaxBridgePercent = 15;  // of the border of a separated tent that may be of its material
+  const int side = window.side(), rows = window.y1 - window.y0;
+  const auto inside = [&](int lx, int ly) { return lx >= 0 && ly >= 0 && lx < side && ly < rows; };
+  WindowMask core;
+  for (int i = 0; i < side * rows; ++i)
+    if (region.get(i) && clearly.get(i)) core.set(i);
+  for (int depth = 0; depth <= kMaxErosion; ++depth) {
+    // The window's edge is no gap: erosion does not eat in from it, so a piece of something larger than the window
+    // stays at the edge and is then rejected for touching it.
+    if (depth > 0) {
+      WindowMask eroded;
+      bool any = false;
+      for (int ly = 0; ly < rows; ++ly)
+        for (int lx = 0; lx < side; ++lx) {
+          bool all = core.get(ly * side + lx);
+          for (int dy = -1; dy <= 1 && all; ++dy)
+            for (int dx = -1; dx <= 1 && all; ++dx)
+              all = !inside(lx + dx, ly + dy) || core.get((ly + dy) * side + lx + dx);
+          if (all) {
+            eroded.set(ly * side + lx);
+            any = true;
+          }
+        }
+      if (!any) return;
+      core = eroded;
+    }
+    // The part of the eroded region nearest the seed, within the candidate's inner box.
+    int px = -1, py = -1, nearest = 1 << 30;
+    for (int y = sy - search_half; y <= sy + search_half; ++y)
+      for (int x = sx - search_half; x <= sx + search_half; ++x) {
+        if (!window.contains(x, y) || !core.get((y - window.y0) * side + (x - window.x0))) continue;
+        const int d = (x - sx) * (x - sx) + (y - sy) * (y - sy);
+        if (d < nearest) {
+          nearest = d;
+          px = x;
+          py = y;
+        }
+      }
+    if (px < 0) return;
+    WindowMask part;
+    RegionFeatures unused;
+    const auto in_core = [&](int x, int y) { return core.get((y - window.y0) * side + (x - window.x0)) ? 1 : 0; };
+    flood_region(rgb, width, window, px, py, in_core, unused, &part);
+    // Grown back by the erosion depth over the region, in step with the other parts of the eroded region, so it
+    // stops where it meets a neighbour: a pixel as near to both is gap and stays out.
+    WindowMask others;
+    for (int i = 0; i < side * rows; ++i)
+      if (core.get(i) && !part.get(i)) others.set(i);
+    for (int step = 0; step <= depth; ++step) {
+      WindowMask grown = part, others_grown = others;
+      for (int ly = 0; ly < rows; ++ly)
+        for (int lx = 0; lx < side; ++lx) {
+          const int i = ly * side + lx;
+          if (part.get(i) || others.get(i) || !region.get(i)) continue;
+          bool near_part = false, near_other = false;
+          for (int dy = -1; dy <= 1; ++dy)
+            for (int dx = -1; dx <= 1; ++dx) {
+              if (!inside(lx + dx, ly + dy)) continue;
+              near_part = near_part || part.get((ly + dy) * side + lx + dx);
+              near_other = near_other || others.get((ly + dy) * side + lx + dx);
+            }
+          if (near_part && !near_other) grown.set(i);
+          if (near_other && !near_part) others_grown.set(i);
+        }
+      part = grown;
+      others = others_grown;
+    }
+    // A tent of a packed block is bordered by the gaps around it, joined to its neighbours only by thin bridges;
+    // a piece cut out of a larger object (a roof between its water tanks) is bordered mostly by more of the
+    // object, clearly of the same material.
+    int border = 0, border_same = 0;
+    for (int ly = 0; ly < rows; ++ly)
+      for (int lx = 0; lx < side; ++lx) {
+        if (part.get(ly * side + lx)) continue;
+        const bool touches_part = (lx > 0 && part.get(ly * side + lx - 1)) ||
+                                  (lx + 1 < side && part.get(ly * side + lx + 1)) ||
+                                  (ly > 0 && part.get((ly - 1) * side + lx)) ||
+                                  (ly + 1 < rows && part.get((ly + 1) * side + lx));
+        if (!touches_part) continue;
+        ++border;
+        border_same += clearly.get(ly * side + lx) && region.get(ly * side + lx);
+      }
+    if (kMaxBridgePercent * border < 100 * border_same) continue;
+    const auto in_part = [&](int x, int y) {
+      return part.get((y - window.y0) * side + (x - window.x0)) ? strength(x, y) : 0;
+    };
+    RegionFeatures separated;
+    if (!flood_region(rgb, width, window, px, py, in_part, separated)) return;
+    if (!separated.touches_window && !too_large_for_tent(separated, params)) {
+      f = separated;
+      f.separated = true;
+      return;
+    }
+  }
+}
+
 // Uniform-material objects (tents): pixels closer in colour to the seed than to the surroundings or to shadowed
 // ground. A two-class nearest-mean split, so the boundary adapts to each object's own contrast; averaging the seed
 // over the inner pixels like the most distinct one keeps a thin bright line from growing as wide as the blur.
@@ -212,12 +402,92 @@ CAMPSCOPE_HD bool grow_material_region(const std::uint8_t* rgb, const std::uint8
     const int to_bg = colour_distance(rgb + p * 3, bg);
     return to_seed < to_bg && to_seed < colour_distance(rgb + p * 3, shadow) ? to_bg : 0;
   };
-  if (!flood_region(rgb, width, window, static_cast<int>(distinct % width), static_cast<int>(distinct / width),
-                    strength, f))
-    return false;
+  const int sx = static_cast<int>(distinct % width), sy = static_cast<int>(distinct / width);
+  WindowMask region;
+  if (!flood_region(rgb, width, window, sx, sy, strength, f, &region)) return false;
+  // Only a region of tent material, judged against the block's ground, that is no object as it stands (a white
+  // truck is too long for a tent, but a vehicle) is taken apart: bare ground between olive canopies, say, is also
+  // a network of tent-sized pieces, brighter than the trees around it.
+  const bool tent_coloured =
+      luma_of(seed) - luma_of(params.block_ground) >= params.physical.tent_min_brightness_gain ||
+      (seed[2] - seed[0] >= params.physical.tarp_min_blue_excess && seed[2] > seed[1]);
   for (int c = 0; c < 3; ++c) f.background[c] = bg[c];
+  if (tent_coloured && (f.touches_window || too_large_for_tent(f, params)) && classify_region(f, params).cls < 0) {
+    WindowMask clearly;
+    for (int y = window.y0; y < window.y1; ++y)
+      for (int x = window.x0; x < window.x1; ++x) {
+        const std::int64_t p = static_cast<std::int64_t>(y) * width + x;
+        if (!valid[p]) continue;
+        const int to_seed = 2 * colour_distance(rgb + p * 3, seed);
+        if (to_seed < colour_distance(rgb + p * 3, bg) && to_seed < colour_distance(rgb + p * 3, shadow))
+          clearly.set((y - window.y0) * window.side() + (x - window.x0));
+      }
+    separate_packed_objects(rgb, width, window, sx, sy, h, strength, params, region, clearly, f);
+    for (int c = 0; c < 3; ++c) f.background[c] = bg[c];
+  }
   return true;
 }
+
+// A coarse colour histogram, 8 levels of 32 per channel. A ground is one compact colour and fills a bin and its
+// neighbours, while objects spread over many bins, so the most populous (smoothed) bins are the ground colours.
+struct ColourHistogram {
+  static constexpr int kLevels = 8;
+  static constexpr int kBins = kLevels * kLevels * kLevels;
+  std::uint32_t counts[kBins] = {};
+
+  CAMPSCOPE_HD static int bin_of(const std::uint8_t* p) {
+    return ((p[0] >> 5) * kLevels + (p[1] >> 5)) * kLevels + (p[2] >> 5);
+  }
+  // Chebyshev distance between two bins in bin steps.
+  CAMPSCOPE_HD static int bin_gap(int a, int b) {
+    int gap = 0;
+    for (int c = 0, scale = kLevels * kLevels; c < 3; ++c, scale /= kLevels) {
+      const int d = (a / scale) % kLevels - (b / scale) % kLevels;
+      gap = (d < 0 ? -d : d) > gap ? (d < 0 ? -d : d) : gap;
+    }
+    return gap;
+  }
+  CAMPSCOPE_HD void add(const std::uint8_t* p) { ++counts[bin_of(p)]; }
+  // Counts of the bin and its 26 neighbours, so a ground colour on a bin boundary is not split in two.
+  CAMPSCOPE_HD int mass(int bin) const {
+    int total = 0;
+    for (int r = -1; r <= 1; ++r)
+      for (int g = -1; g <= 1; ++g)
+        for (int b = -1; b <= 1; ++b) {
+          const int br = bin / (kLevels * kLevels) + r, bg = (bin / kLevels) % kLevels + g, bb = bin % kLevels + b;
+          if (br < 0 || bg < 0 || bb < 0 || br >= kLevels || bg >= kLevels || bb >= kLevels) continue;
+          total += static_cast<int>(counts[(br * kLevels + bg) * kLevels + bb]);
+        }
+    return total;
+  }
+  // The occupied bin of largest mass at least `min_gap` bins from `other` (ignored when negative); -1 if none.
+  CAMPSCOPE_HD int mode(int other, int min_gap, int& mode_mass) const {
+    int best = -1;
+    mode_mass = 0;
+    for (int i = 0; i < kBins; ++i) {
+      if (!counts[i] || (other >= 0 && bin_gap(i, other) < min_gap)) continue;
+      const int m = mass(i);
+      if (m > mode_mass) {
+        mode_mass = m;
+        best = i;
+      }
+    }
+    return best;
+  }
+  // Mean colour of the valid pixels of [x0, x1) x [y0, y1) in bin `mode` or a bin touching it.
+  CAMPSCOPE_HD static void mode_colour(const std::uint8_t* rgb, const std::uint8_t* valid, int width, int x0, int y0,
+                                       int x1, int y1, int mode, int* colour) {
+    std::int64_t sum[3] = {0, 0, 0}, n = 0;
+    for (int y = y0; y < y1; ++y)
+      for (int x = x0; x < x1; ++x) {
+        const std::int64_t p = static_cast<std::int64_t>(y) * width + x;
+        if (!valid[p] || bin_gap(bin_of(rgb + p * 3), mode) > 1) continue;
+        for (int c = 0; c < 3; ++c) sum[c] += rgb[p * 3 + c];
+        ++n;
+      }
+    for (int c = 0; c < 3; ++c) colour[c] = n > 0 ? static_cast<int>(sum[c] / n) : 0;
+  }
+};
 
 // Multi-part objects (vehicles: body, glass, a truck's cab and cargo): pixels unlike the window's two dominant
 // ground colours (road and verge). The grounds are the two most frequent colours of a coarse histogram: each is
@@ -226,73 +496,24 @@ CAMPSCOPE_HD bool grow_material_region(const std::uint8_t* rgb, const std::uint8
 CAMPSCOPE_HD bool grow_foreground_region(const std::uint8_t* rgb, const std::uint8_t* valid, int width, int height,
                                          int cx, int cy, const PixelParams& params, RegionFeatures& f) {
   const RegionWindow window(cx, cy, params.region_radius, width, height);
-  constexpr int kLevels = 8;  // bins per channel, 32 grey levels each
-  constexpr int kBins = kLevels * kLevels * kLevels;
-  std::uint16_t histogram[kBins] = {};
-  const auto bin_of = [](const std::uint8_t* p) {
-    return ((p[0] >> 5) * kLevels + (p[1] >> 5)) * kLevels + (p[2] >> 5);
-  };
-  const auto bin_gap = [](int a, int b) {
-    int gap = 0;
-    for (int c = 0, scale = kLevels * kLevels; c < 3; ++c, scale /= kLevels) {
-      const int d = (a / scale) % kLevels - (b / scale) % kLevels;
-      gap = (d < 0 ? -d : d) > gap ? (d < 0 ? -d : d) : gap;
-    }
-    return gap;
-  };
+  ColourHistogram histogram;
   int window_n = 0;
   for (int y = window.y0; y < window.y1; ++y)
     for (int x = window.x0; x < window.x1; ++x) {
       const std::int64_t p = static_cast<std::int64_t>(y) * width + x;
       if (!valid[p]) continue;
-      ++histogram[bin_of(rgb + p * 3)];
+      histogram.add(rgb + p * 3);
       ++window_n;
     }
   if (window_n == 0) return false;
-  // Smoothed counts, so a ground colour on a bin boundary is not split in two.
-  const auto mass = [&](int bin) {
-    int total = 0;
-    for (int r = -1; r <= 1; ++r)
-      for (int g = -1; g <= 1; ++g)
-        for (int b = -1; b <= 1; ++b) {
-          const int br = bin / (kLevels * kLevels) + r, bg = (bin / kLevels) % kLevels + g, bb = bin % kLevels + b;
-          if (br < 0 || bg < 0 || bb < 0 || br >= kLevels || bg >= kLevels || bb >= kLevels) continue;
-          total += histogram[(br * kLevels + bg) * kLevels + bb];
-        }
-    return total;
-  };
-  int mode[2] = {-1, -1};
   int mode_mass[2] = {0, 0};
-  for (int i = 0; i < kBins; ++i) {
-    if (!histogram[i]) continue;
-    const int m = mass(i);
-    if (m > mode_mass[0]) {
-      mode_mass[0] = m;
-      mode[0] = i;
-    }
-  }
-  for (int i = 0; i < kBins; ++i) {
-    if (!histogram[i] || bin_gap(i, mode[0]) < 2) continue;
-    const int m = mass(i);
-    if (m > mode_mass[1]) {
-      mode_mass[1] = m;
-      mode[1] = i;
-    }
-  }
+  int mode[2] = {histogram.mode(-1, 0, mode_mass[0]), -1};
+  mode[1] = histogram.mode(mode[0], 2, mode_mass[1]);
   if (mode[1] < 0 || 10 * mode_mass[1] < window_n) mode[1] = mode[0];  // one ground only
   // Each ground colour is the mean of the pixels in its bin and the bins touching it.
   int ground[2][3];
-  for (int k = 0; k < 2; ++k) {
-    std::int64_t sum[3] = {0, 0, 0}, n = 0;
-    for (int y = window.y0; y < window.y1; ++y)
-      for (int x = window.x0; x < window.x1; ++x) {
-        const std::int64_t p = static_cast<std::int64_t>(y) * width + x;
-        if (!valid[p] || bin_gap(bin_of(rgb + p * 3), mode[k]) > 1) continue;
-        for (int c = 0; c < 3; ++c) sum[c] += rgb[p * 3 + c];
-        ++n;
-      }
-    for (int c = 0; c < 3; ++c) ground[k][c] = static_cast<int>(sum[c] / n);
-  }
+  for (int k = 0; k < 2; ++k)
+    histogram.mode_colour(rgb, valid, width, window.x0, window.y0, window.x1, window.y1, mode[k], ground[k]);
   // Ground also covers blends: pixels straddling the road edge mix asphalt and soil, and shadows darken either
   // ground, so a pixel is ground when it lies near the colour segment between the two grounds or between a ground
   // and its shadow.
@@ -373,69 +594,6 @@ CAMPSCOPE_HD bool grow_foreground_region(const std::uint8_t* rgb, const std::uin
   return true;
 }
 
-CAMPSCOPE_HD bool looks_like_tent_material(const RegionFeatures& f, const DetectorParams& p) {
-  const double brightness_gain = luma(f.mean) - luma(f.background);
-  double lo = f.mean[0], hi = f.mean[0];
-  for (int c = 1; c < 3; ++c) {
-    lo = f.mean[c] < lo ? f.mean[c] : lo;
-    hi = f.mean[c] > hi ? f.mean[c] : hi;
-  }
-  const bool pale = brightness_gain >= p.tent_min_brightness_gain && hi - lo <= p.tent_max_chroma;
-  const bool blue_tarp = f.mean[2] - f.mean[0] >= p.tarp_min_blue_excess && f.mean[2] > f.mean[1];
-  return pale || blue_tarp;
-}
-
-// A dark strip beside a roof, wall or tent: the region's average colour is its ground's colour in shadow.
-CAMPSCOPE_HD bool looks_like_shadow(const RegionFeatures& f, const PixelParams& params) {
-  std::uint8_t mean[3];
-  int ground[3], shadowed[3];
-  for (int c = 0; c < 3; ++c) {
-    mean[c] = static_cast<std::uint8_t>(f.mean[c]);
-    ground[c] = static_cast<int>(f.background[c]);
-    shadowed[c] = ground[c] * params.shadow_percent / 100;
-  }
-  const std::int64_t tolerance = params.physical.ground_tolerance;
-  return segment_distance_sq(mean, ground, shadowed) <= tolerance * tolerance;
-}
-
-CAMPSCOPE_HD CandidateResult classify_region(const RegionFeatures& f, const PixelParams& params) {
-  const DetectorParams& p = params.physical;
-  CandidateResult out;
-  out.x = f.cx;
-  out.y = f.cy;
-  if (f.touches_window) return out;
-  const double gsd = params.gsd_m;
-  const double length = f.length_px * gsd;
-  const double width = f.width_px * gsd;
-  const double area = static_cast<double>(f.n) * gsd * gsd;
-  const double elongation = length / width;
-  const double fill = area / (length * width);
-  const double contrast = f.contrast;
-  // The sensor's blur widens every region by about a pixel; the size limits are for the object itself.
-  const double object_length = length - gsd;
-  const double object_width = width - gsd;
-  out.measured.length_m = static_cast<float>(object_length);
-  out.measured.width_m = static_cast<float>(object_width);
-  out.measured.fill = static_cast<float>(fill);
-  out.measured.contrast = static_cast<float>(contrast);
-  for (int c = 0; c < 3; ++c) {
-    out.measured.colour[c] = static_cast<float>(f.mean[c]);
-    out.measured.ground[c] = static_cast<float>(f.background[c]);
-  }
-  out.score = static_cast<float>(contrast / (contrast + p.min_contrast));
-  if (fill < p.min_fill) return out;
-  if (looks_like_tent_material(f, p) && object_width >= p.tent_min_width_m && object_length <= p.tent_max_length_m &&
-      area >= p.tent_min_area_m2 && area <= p.tent_max_area_m2 && elongation <= p.tent_max_elongation) {
-    out.cls = static_cast<int>(ObjectClass::Tent);
-  } else if (!looks_like_shadow(f, params) && contrast >= p.vehicle_min_contrast &&
-             object_width >= p.vehicle_min_width_m && object_width <= p.vehicle_max_width_m &&
-             object_length >= p.vehicle_min_length_m && object_length <= p.vehicle_max_length_m &&
-             elongation >= p.vehicle_min_elongation) {
-    out.cls = static_cast<int>(ObjectClass::Vehicle);
-  }
-  return out;
-}
-
 struct AnalyseCandidates {
   const std::uint8_t* rgb;
   const std::uint8_t* valid;
@@ -465,7 +623,9 @@ struct AnalyseCandidates {
         return;
       }
     }
-    results[i] = as_material;
+    // A piece cut out of a larger region is a tent or nothing: in street scenes such pieces of roofs and
+    // markings would otherwise pass as vehicles.
+    if (!material.separated) results[i] = as_material;
   }
 };
 
