@@ -16,8 +16,11 @@ from pathlib import Path
 
 CONTAINED_TARGET = 0.90
 WIDTH_AIM_PCT = 30.0
-PROFILE_NOTE = ('only the "default" generator profile exists today; a "hard" profile is planned and is not '
-                'measured here')
+PROFILE_NOTES = {
+    "default": "the scenes the detector was tuned on (0.5 m, 8-bit RGB, mid-morning sun)",
+    "hard": "GSD 0.3-1.0 m per tile, haze, colour shifts, JPEG, 16-bit RGB+NIR, low sun, clouds, packed and "
+            "low-contrast tents, shelters, walls with parked cars (campscope generate --profile hard)",
+}
 NOTES = [
     "Partially imaged rows compare like with like: truth_population.csv counts only tents whose centre lies on an "
     "imaged pixel, and the estimate is not scaled up by coverage.",
@@ -167,6 +170,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--work", type=Path, required=True, help="folder holding seed1..seedN")
     parser.add_argument("--seeds", type=int, required=True)
+    parser.add_argument("--first-seed", type=int, default=1)
+    parser.add_argument("--calibrated", choices=("yes", "no"), default="no",
+                        help="the runs used a calibrated model (campscope run --model)")
     parser.add_argument("--profile", default="default")
     parser.add_argument("--command", required=True, help="the command that produced the runs, for the record")
     parser.add_argument("--commit", required=True)
@@ -177,7 +183,7 @@ def main():
     if args.seeds < 1:
         fail(f"--seeds must be at least 1, got {args.seeds}")
 
-    seeds = list(range(1, args.seeds + 1))
+    seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     rows, f1 = [], []
     for seed in seeds:
         seed_dir = args.work / f"seed{seed}"
@@ -193,7 +199,8 @@ def main():
         "command": args.command,
         "seeds": seeds,
         "profile": args.profile,
-        "profile_note": PROFILE_NOTE,
+        "calibrated": args.calibrated == "yes",
+        "profile_note": PROFILE_NOTES.get(args.profile, ""),
         "notes": NOTES,
         "targets": {"contained_fraction_min": CONTAINED_TARGET, "mean_width_pct_max": WIDTH_AIM_PCT},
         "imaged": summarise(rows),

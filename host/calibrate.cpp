@@ -231,6 +231,20 @@ CalibrationResult calibrate_detector(const CalibrateOptions& options) {
 
   result.model.params = run.detector;
   result.model.classifier = classifier;
+  // What the population interval needs: the calibrated tent detector's precision and recall on tiles it did not
+  // learn from, with a margin of two binomial standard errors of each (at least the built-in margin).
+  const MatchCounts& tents = result.calibrated[class_name(ObjectClass::Tent)];
+  if (tents.truth_count() > 0 && tents.true_positives > 0) {
+    DetectorAccuracy accuracy;
+    accuracy.precision = tents.precision();
+    accuracy.recall = tents.recall();
+    const double precision_error = std::sqrt(accuracy.precision * (1.0 - accuracy.precision) /
+                                             static_cast<double>(tents.detected_count()));
+    const double recall_error =
+        std::sqrt(accuracy.recall * (1.0 - accuracy.recall) / static_cast<double>(tents.truth_count()));
+    accuracy.margin = std::max(DetectorAccuracy{}.margin, 2.0 * std::max(precision_error, recall_error));
+    result.model.accuracy = accuracy;
+  }
   auto& record = result.model.calibration;
   record["seed"] = std::to_string(options.seed);
   record["training_tiles"] = std::to_string(training_tiles.size());

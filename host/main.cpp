@@ -138,6 +138,7 @@ int main(int argc, char** argv) {
         const DetectorModel model = load_detector_model(model_path);
         options.detector = model.params;
         options.classifier = model.classifier;
+        if (model.accuracy) options.accuracy = *model.accuracy;
       }
       options.occupancy = {persons_per_tent, occupancy_low, occupancy_high};
       options.bandwidth_m = bandwidth_m;

@@ -82,6 +82,23 @@ DetectorModel load_detector_model(const std::string& path) {
       model.classifier = std::make_shared<const ObjectClassifier>(ObjectClassifier::read(node, path));
       continue;
     }
+    if (key == "accuracy") {
+      if (!node.isMap()) throw InputError(path + ": 'accuracy' must be a mapping of precision, recall and margin");
+      DetectorAccuracy accuracy;
+      for (const cv::FileNode& entry : node) {
+        const std::string name = entry.name();
+        double* field = name == "precision" ? &accuracy.precision
+                        : name == "recall"  ? &accuracy.recall
+                        : name == "margin"  ? &accuracy.margin
+                                            : nullptr;
+        if (!field) throw InputError(path + ": unknown accuracy figure '" + name + "'");
+        if (!entry.isReal() && !entry.isInt()) throw InputError(path + ": accuracy '" + name + "' must be a number");
+        *field = static_cast<double>(entry);
+        if (!(*field > 0.0 && *field <= 1.0)) throw InputError(path + ": accuracy '" + name + "' must lie in (0, 1]");
+      }
+      model.accuracy = accuracy;
+      continue;
+    }
     if (key == "calibration") {
       if (!node.isMap()) throw InputError(path + ": 'calibration' must be a mapping");
       for (const cv::FileNode& entry : node)
@@ -111,6 +128,12 @@ DetectorModel load_detector_model(const std::string& path) {
 void save_detector_model(const DetectorModel& model, const std::string& path) {
   cv::FileStorage storage(".yml", cv::FileStorage::WRITE | cv::FileStorage::MEMORY | cv::FileStorage::FORMAT_YAML);
   visit_fields(model.params, [&](std::string_view name, const auto& value) { storage << std::string(name) << value; });
+  if (model.accuracy) {
+    storage << "accuracy" << "{";
+    storage << "precision" << model.accuracy->precision << "recall" << model.accuracy->recall << "margin"
+            << model.accuracy->margin;
+    storage << "}";
+  }
   if (!model.calibration.empty()) {
     storage << "calibration" << "{";
     for (const auto& [key, value] : model.calibration) storage << key << value;

@@ -5,18 +5,25 @@
 #include <memory>
 #include <string>
 
+#include <optional>
+
 #include "campscope/detect.h"
 #include "classifier.h"
+#include "estimate.h"
 
 namespace campscope {
 
 struct DetectorModel {
   DetectorParams params;
   std::shared_ptr<const ObjectClassifier> classifier;  // none: every object the rules accept is kept
+  // The tent detector's precision and recall measured on the calibration's validation tiles; they replace the
+  // built-in figures in the population interval. None: the built-in figures apply.
+  std::optional<DetectorAccuracy> accuracy;
   std::map<std::string, std::string> calibration;      // how the model was fitted, for the record
 };
 
-// Every field of DetectorParams under its own name, plus the optional maps `classifier` and `calibration`. Keys
+// Every field of DetectorParams under its own name, plus the optional maps `accuracy` (precision, recall, margin,
+// each in (0, 1]), `classifier` and `calibration`. Keys
 // missing from the file keep their built-in default, so a hand-written file may set only what it changes; an
 // unknown key or a value of the wrong type is an InputError naming the file and the key, as is a file that is
 // not YAML.

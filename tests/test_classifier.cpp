@@ -75,12 +75,20 @@ TEST(ObjectClassifier, SameSeedSameForestAndItSurvivesTheModelFile) {
   a.set_threshold(ObjectClass::Tent, 0.35);
   TempDir dir;
   const std::string path = dir.file("model.yml");
-  save_detector_model({DetectorParams{}, std::make_shared<const ObjectClassifier>(a), {{"seed", "11"}}}, path);
+  DetectorModel model;
+  model.classifier = std::make_shared<const ObjectClassifier>(a);
+  model.calibration["seed"] = "11";
+  model.accuracy = DetectorAccuracy{0.91, 0.83, 0.05};
+  save_detector_model(model, path);
   const DetectorModel loaded = load_detector_model(path);
   ASSERT_TRUE(loaded.classifier);
   EXPECT_DOUBLE_EQ(loaded.classifier->threshold(ObjectClass::Tent), 0.35);
   EXPECT_FALSE(loaded.classifier->trained(ObjectClass::Vehicle));
   EXPECT_EQ(loaded.calibration.at("seed"), "11");
+  ASSERT_TRUE(loaded.accuracy);
+  EXPECT_DOUBLE_EQ(loaded.accuracy->precision, 0.91);
+  EXPECT_DOUBLE_EQ(loaded.accuracy->recall, 0.83);
+  EXPECT_DOUBLE_EQ(loaded.accuracy->margin, 0.05);
   for (const ObjectMeasurements& m : probe.measured) {
     const double p = a.probability(ObjectClass::Tent, m);
     EXPECT_EQ(b.probability(ObjectClass::Tent, m), p);

@@ -19,7 +19,7 @@ TEST(DetectorModel, SavedParametersLoadBackUnchanged) {
   params.min_fill = 0.6875;
   params.tent_inner_m = 2.125;
   const std::string path = dir.file("model.yml");
-  save_detector_model({params, nullptr, {}}, path);
+  save_detector_model({params, nullptr, std::nullopt, {}}, path);
   const DetectorParams loaded = load_detector_model(path).params;
   EXPECT_EQ(loaded.ground_tolerance, 13);
   EXPECT_DOUBLE_EQ(loaded.vehicle_max_width_m, 3.05);
@@ -51,6 +51,8 @@ TEST(DetectorModel, BadFilesNameTheFileAndTheProblem) {
       {"min_fill: 1.5\n", "min_fill must not exceed 1"},
       {"vehicle_min_length_m: -2\n", "'vehicle_min_length_m' must be a positive number"},
       {"vehicle_min_width_m: 4\nvehicle_max_width_m: 3\n", "vehicle_min_width_m exceeds vehicle_max_width_m"},
+      {"accuracy:\n  recall: 1.5\n", "accuracy 'recall' must lie in (0, 1]"},
+      {"accuracy:\n  f1: 0.5\n", "unknown accuracy figure 'f1'"},
   };
   for (const auto& c : cases) {
     const std::string path = dir.write("bad.yml", c.content);

@@ -59,6 +59,7 @@ TEST_F(Calibrate, FitsReportsAndIsDeterministic) {
   const std::string model = read_file(root_ / "model.yml");
   EXPECT_NE(model.find("classifier:"), std::string::npos);
   EXPECT_NE(model.find("validation_tent_f1"), std::string::npos);
+  EXPECT_NE(model.find("accuracy:"), std::string::npos);  // measured precision and recall for the intervals
   ASSERT_EQ(calibrate("again.yml").exit_code, 0);
   EXPECT_EQ(read_file(root_ / "again.yml"), model);
 }
