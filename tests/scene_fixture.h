@@ -3,9 +3,11 @@
 #include <opencv2/imgproc.hpp>
 
 #include <cmath>
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
+#include "campscope/detect.h"
 #include "campscope/image.h"
 #include "campscope/types.h"
 
@@ -41,8 +43,10 @@ class SceneBuilder {
     cv::circle(image_, cv::Point(cvRound(cx / gsd_ * 16), cvRound(cy / gsd_ * 16)),
                cvRound(diameter / 2 / gsd_ * 16), bgr, cv::FILLED, cv::LINE_AA, 4);
   }
-  void tent(double cx, double cy, double side, double angle, cv::Scalar bgr) {
-    rectangle(cx + 0.7, cy + 0.7, side, side, angle, cv::Scalar(70, 85, 95));  // shadow
+  // A square tent with its shadow reaching `shadow_m` toward the south-east.
+  void tent(double cx, double cy, double side, double angle, cv::Scalar bgr, double shadow_m = 0.7) {
+    for (double reach = shadow_m; reach >= 0.5; reach -= 0.5)  // swept, so a long shadow stays attached
+      rectangle(cx + reach, cy + reach, side, side, angle, cv::Scalar(70, 85, 95));
     rectangle(cx, cy, side, side, angle, bgr);
     objects_.push_back({ObjectClass::Tent, cx, cy});
   }
@@ -88,5 +92,38 @@ class SceneBuilder {
   cv::RNG rng_;
   std::vector<PlacedObject> objects_;
 };
+
+// Each placed object in turn takes the nearest unused detection within radius_m, whatever its class.
+struct MatchStats {
+  int matched_tents = 0, matched_vehicles = 0, missed = 0, spurious = 0, wrong_class = 0;
+};
+
+inline MatchStats match(const std::vector<testing::PlacedObject>& truth, const std::vector<DetectedObject>& found,
+                 double gsd, double radius_m) {
+  MatchStats stats;
+  std::vector<bool> used(found.size(), false);
+  for (const auto& t : truth) {
+    int best = -1;
+    double best_d = radius_m;
+    for (std::size_t i = 0; i < found.size(); ++i) {
+      if (used[i]) continue;
+      const double d = std::hypot(found[i].x * gsd - t.x_m, found[i].y * gsd - t.y_m);
+      if (d <= best_d) {
+        best_d = d;
+        best = static_cast<int>(i);
+      }
+    }
+    if (best < 0) {
+      ++stats.missed;
+      continue;
+    }
+    used[best] = true;
+    if (found[best].cls != t.cls) ++stats.wrong_class;
+    else if (t.cls == ObjectClass::Tent) ++stats.matched_tents;
+    else ++stats.matched_vehicles;
+  }
+  stats.spurious = static_cast<int>(std::count(used.begin(), used.end(), false));
+  return stats;
+}
 
 }  // namespace campscope::testing

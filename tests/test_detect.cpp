@@ -12,6 +12,8 @@
 namespace campscope {
 namespace {
 
+using testing::match;
+using testing::MatchStats;
 using testing::SceneBuilder;
 
 // A camp corner beside a road: tent rows of every colour at several angles, a car queue, and the traps of this
@@ -46,38 +48,6 @@ SceneBuilder border_scene(double gsd, std::uint64_t seed) {
   s.disc(30, 60, 1.0, cv::Scalar(120, 125, 128));               // rocks
   s.disc(45, 65, 1.4, cv::Scalar(110, 112, 115));
   return s;
-}
-
-struct MatchStats {
-  int matched_tents = 0, matched_vehicles = 0, missed = 0, spurious = 0, wrong_class = 0;
-};
-
-MatchStats match(const std::vector<testing::PlacedObject>& truth, const std::vector<DetectedObject>& found,
-                 double gsd, double radius_m) {
-  MatchStats stats;
-  std::vector<bool> used(found.size(), false);
-  for (const auto& t : truth) {
-    int best = -1;
-    double best_d = radius_m;
-    for (std::size_t i = 0; i < found.size(); ++i) {
-      if (used[i]) continue;
-      const double d = std::hypot(found[i].x * gsd - t.x_m, found[i].y * gsd - t.y_m);
-      if (d <= best_d) {
-        best_d = d;
-        best = static_cast<int>(i);
-      }
-    }
-    if (best < 0) {
-      ++stats.missed;
-      continue;
-    }
-    used[best] = true;
-    if (found[best].cls != t.cls) ++stats.wrong_class;
-    else if (t.cls == ObjectClass::Tent) ++stats.matched_tents;
-    else ++stats.matched_vehicles;
-  }
-  stats.spurious = static_cast<int>(std::count(used.begin(), used.end(), false));
-  return stats;
 }
 
 class DetectAcrossGsd : public ::testing::TestWithParam<double> {};

@@ -1,0 +1,240 @@
+// The detector on one difficulty at a time (issue 3's hard scenes): each scene isolates one thing real deliveries
+// bring, and the test asserts bounds on recall and precision for it. The bounds are today's figures less a margin
+// (they record where the detector stands and catch regressions; where they sit far below 1 the scene names a known
+// weakness, see the issue notes).
+#include <gtest/gtest.h>
+
+#include <opencv2/imgcodecs.hpp>
+
+#include <cstdio>
+#include <functional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "campscope/backend.h"
+#include "campscope/detect.h"
+#include "scene_fixture.h"
+
+namespace campscope {
+namespace {
+
+using testing::match;
+using testing::MatchStats;
+using testing::SceneBuilder;
+
+// BGR, as SceneBuilder draws.
+const cv::Scalar kWhite(242, 243, 244), kBlue(185, 110, 55), kSoilBeige(152, 180, 195), kShelterGrey(170, 176, 178);
+const cv::Scalar kAsphalt(88, 85, 85);
+
+// Post-processing of the finished block: what the atmosphere and the delivery do to it.
+void haze(RgbBlock& block, double strength) {
+  const double veil[3] = {200.0, 205.0, 215.0};  // R, G, B
+  for (std::size_t i = 0; i < block.rgb.size(); ++i)
+    block.rgb[i] = cv::saturate_cast<std::uint8_t>(block.rgb[i] * (1.0 - strength) + veil[i % 3] * strength);
+}
+void colour_shift(RgbBlock& block, const double (&gain)[3], double offset) {
+  for (std::size_t i = 0; i < block.rgb.size(); ++i)
+    block.rgb[i] = cv::saturate_cast<std::uint8_t>(block.rgb[i] * gain[i % 3] + offset);
+}
+void jpeg(RgbBlock& block, int quality) {
+  cv::Mat rgb(block.height, block.width, CV_8UC3, block.rgb.data()), bgr;
+  cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
+  std::vector<std::uint8_t> encoded;
+  cv::imencode(".jpg", bgr, encoded, {cv::IMWRITE_JPEG_QUALITY, quality});
+  cv::cvtColor(cv::imdecode(encoded, cv::IMREAD_COLOR), rgb, cv::COLOR_BGR2RGB);
+}
+
+// A block of tents in rows, `pitch` metres apart.
+void tent_rows(SceneBuilder& s, double x0, double y0, int rows, int columns, double side, double pitch, double angle,
+               const cv::Scalar& colour, double shadow_m = 0.7) {
+  const double rad = angle * CV_PI / 180.0;
+  for (int r = 0; r < rows; ++r)
+    for (int c = 0; c < columns; ++c)
+      s.tent(x0 + c * pitch * std::cos(rad) - r * pitch * std::sin(rad),
+             y0 + c * pitch * std::sin(rad) + r * pitch * std::cos(rad), side, angle, colour, shadow_m);
+}
+
+struct HardScene {
+  std::string name;
+  double gsd;
+  std::function<RgbBlock(SceneBuilder&)> build;  // draws the scene and returns the finished block
+  double min_recall;     // of the placed objects (tents and vehicles alike), matched with the right class
+  int max_spurious;      // detections that match nothing placed
+};
+
+std::vector<HardScene> hard_scenes() {
+  return {
+      {"tents_at_1m", 1.0,
+       [](SceneBuilder& s) {
+         tent_rows(s, 10, 10, 3, 5, 5.0, 9.0, 0, kWhite);
+         tent_rows(s, 60, 10, 3, 4, 5.5, 9.0, 0, kBlue);
+         return s.finish();
+       },
+       0.5, 1},  // 15 of 27 today: a 3 m gap is 3 pixels, and small tents fall under the size limits
+      {"soil_coloured_tents", 0.5,
+       [](SceneBuilder& s) {
+         tent_rows(s, 10, 10, 3, 8, 4.0, 7.0, 10, kSoilBeige);
+         return s.finish();
+       },
+       0.9, 1},
+      {"blue_tarpaulins", 0.5,
+       [](SceneBuilder& s) {
+         tent_rows(s, 10, 10, 3, 8, 4.0, 7.0, 25, kBlue);
+         return s.finish();
+       },
+       0.9, 1},
+      {"block_shelters", 0.5,
+       [](SceneBuilder& s) {
+         tent_rows(s, 10, 10, 3, 8, 3.5, 6.5, 0, kShelterGrey, 2.5);
+         return s.finish();
+       },
+       0.75, 1},  // 20 of 24 today
+      {"packed_tents", 0.3,
+       [](SceneBuilder& s) {
+         tent_rows(s, 10, 10, 4, 8, 4.0, 5.2, 0, kWhite);
+         return s.finish();
+       },
+       0.9, 1},
+      {"rows_at_every_angle", 0.5,
+       [](SceneBuilder& s) {
+         for (int k = 0; k < 4; ++k) tent_rows(s, 12 + 22 * k, 12, 3, 2, 4.0, 7.0, 30.0 * k, kWhite);
+         return s.finish();
+       },
+       0.9, 1},
+      {"long_shadows_low_sun", 0.5,
+       [](SceneBuilder& s) {
+         tent_rows(s, 10, 10, 3, 8, 4.0, 9.0, 0, kWhite, 3.5);
+         return s.finish();
+       },
+       0.9, 1},
+      {"haze", 0.5,
+       [](SceneBuilder& s) {
+         tent_rows(s, 10, 10, 3, 8, 4.0, 7.0, 0, kWhite);
+         tent_rows(s, 10, 35, 2, 8, 4.0, 7.0, 0, kBlue);
+         RgbBlock block = s.finish();
+         haze(block, 0.3);
+         return block;
+       },
+       0.5, 1},
+      {"colour_and_brightness_shift", 0.5,
+       [](SceneBuilder& s) {
+         tent_rows(s, 10, 10, 3, 8, 4.0, 7.0, 0, kWhite);
+         tent_rows(s, 10, 35, 2, 8, 4.0, 7.0, 0, kBlue);
+         RgbBlock block = s.finish();
+         colour_shift(block, {1.12, 0.95, 0.88}, -12.0);
+         return block;
+       },
+       0.7, 1},
+      {"jpeg_artefacts", 0.5,
+       [](SceneBuilder& s) {
+         tent_rows(s, 10, 10, 3, 8, 4.0, 7.0, 0, kWhite);
+         tent_rows(s, 10, 35, 2, 8, 4.0, 7.0, 0, kBlue);
+         RgbBlock block = s.finish();
+         jpeg(block, 40);
+         return block;
+       },
+       0.8, 1},
+      {"cloud_shadow_over_tents", 0.5,
+       [](SceneBuilder& s) {
+         tent_rows(s, 10, 10, 3, 8, 4.0, 7.0, 0, kWhite);
+         RgbBlock block = s.finish();
+         // A soft-edged shadow darkening by up to 40% across the middle rows.
+         for (int y = 0; y < block.height; ++y)
+           for (int x = 0; x < block.width; ++x) {
+             const double dy = (y * s.gsd() - 17.0) / 6.0;
+             const double shade = 1.0 - 0.4 * std::exp(-dy * dy);
+             for (int c = 0; c < 3; ++c) {
+               std::uint8_t& v = block.rgb[(static_cast<std::size_t>(y) * block.width + x) * 3 + c];
+               v = cv::saturate_cast<std::uint8_t>(v * shade);
+             }
+           }
+         return block;
+       },
+       0.6, 1},  // 16 of 24 today: shaded tents lose their brightness gain over the lit ground
+      {"olive_grove", 0.5,
+       [](SceneBuilder& s) {
+         for (int gx = 0; gx < 12; ++gx)
+           for (int gy = 0; gy < 7; ++gy) {
+             s.disc(8 + gx * 7 + 1.2, 8 + gy * 7 + 1.2, 4.4, cv::Scalar(50, 60, 65));
+             s.disc(8 + gx * 7, 8 + gy * 7, 4.4, cv::Scalar(45, 75, 60));
+           }
+         return s.finish();
+       },
+       0.0, 2},
+      {"roofs_with_tanks", 0.5,
+       [](SceneBuilder& s) {
+         for (int k = 0; k < 4; ++k) {
+           const double x = 14 + 22 * k;
+           s.rectangle(x + 1.5, 22 + 1.5, 14, 12, 8 * k, cv::Scalar(95, 105, 115));  // shadow
+           s.rectangle(x, 22, 14, 12, 8 * k, cv::Scalar(185, 190, 195));
+           s.disc(x - 3, 20, 1.6, cv::Scalar(60, 60, 62));
+           s.disc(x + 2, 25, 1.2, cv::Scalar(70, 70, 75));
+           s.disc(x + 3, 19, 1.8, cv::Scalar(55, 55, 58));
+         }
+         return s.finish();
+       },
+       0.0, 2},
+      {"rocks_and_road_markings", 0.5,
+       [](SceneBuilder& s) {
+         s.rectangle(50, 40, 100, 7, 0, kAsphalt);
+         for (double x = 4; x < 96; x += 9) s.rectangle(x, 40, 3, 0.15, 0, cv::Scalar(240, 240, 240));
+         for (int k = 0; k < 12; ++k) s.disc(6 + 8 * k, 12 + (k % 3) * 5, 0.6 + 0.08 * k, cv::Scalar(115, 120, 124));
+         return s.finish();
+       },
+       0.0, 1},
+      {"cars_beside_white_walls", 0.5,
+       [](SceneBuilder& s) {
+         for (int k = 0; k < 5; ++k) {
+           const double x = 12 + 18 * k;
+           s.rectangle(x, 20, 14, 0.3, 0, cv::Scalar(230, 235, 235));  // wall
+           s.car(x - 2.5, 21.8, 0, k % 2 ? cv::Scalar(40, 40, 180) : cv::Scalar(190, 190, 190));
+         }
+         return s.finish();
+       },
+       0.0, 1},  // none of 5 today: the wall joins each car (known weakness; the bound checks invention only)
+      {"dark_vehicles_on_asphalt", 0.5,
+       [](SceneBuilder& s) {
+         s.rectangle(50, 20, 100, 9, 0, kAsphalt);
+         for (int k = 0; k < 8; ++k) s.car(8 + 11 * k, 20, 0, k % 2 ? cv::Scalar(20, 20, 22) : cv::Scalar(60, 62, 64));
+         return s.finish();
+       },
+       0.0, 1},  // none of 8 today: dark grey is the colour of asphalt in shadow, and the windscreen splits a
+                 // black car (known weakness; the bound checks invention only)
+      {"queue_nose_to_tail", 0.5,
+       [](SceneBuilder& s) {
+         s.rectangle(50, 20, 100, 9, 0, kAsphalt);
+         const cv::Scalar colours[] = {{240, 240, 240}, {40, 40, 180}, {190, 190, 190}, {150, 60, 30}};
+         for (int k = 0; k < 12; ++k) s.car(6 + 6.0 * k, 21.75, 0, colours[k % 4]);
+         return s.finish();
+       },
+       0.75, 4},  // 10 of 12 today, two of them as tents
+  };
+}
+
+void PrintTo(const HardScene& scene, std::ostream* out) { *out << scene.name; }
+
+class HardScenes : public ::testing::TestWithParam<HardScene> {};
+
+TEST_P(HardScenes, RecallAndPrecisionWithinBounds) {
+  const HardScene& scene = GetParam();
+  SceneBuilder builder(100.0, 50.0, scene.gsd, 11);
+  const RgbBlock block = scene.build(builder);
+  const auto found = detect_objects(block, scene.gsd, DetectorParams{}, Backend::Cpu);
+  const MatchStats stats = match(builder.objects(), found, scene.gsd, 2.0);
+  const int placed = static_cast<int>(builder.objects().size());
+  const int matched = stats.matched_tents + stats.matched_vehicles;
+  const double recall = placed > 0 ? static_cast<double>(matched) / placed : 1.0;
+  RecordProperty("recall", std::to_string(recall));
+  RecordProperty("spurious", stats.spurious);
+  std::printf("%-28s placed %3d matched %3d wrong class %2d spurious %2d recall %.2f\n", scene.name.c_str(), placed,
+              matched, stats.wrong_class, stats.spurious, recall);
+  EXPECT_GE(recall, scene.min_recall) << scene.name;
+  EXPECT_LE(stats.spurious + stats.wrong_class, scene.max_spurious) << scene.name;
+}
+
+INSTANTIATE_TEST_SUITE_P(Detect, HardScenes, ::testing::ValuesIn(hard_scenes()),
+                         [](const ::testing::TestParamInfo<HardScene>& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace campscope
