@@ -15,6 +15,7 @@
 #include "campscope/types.h"
 #include "geotiff.h"
 
+#include "input_error.h"
 #include "temp_dir.h"
 
 namespace campscope {
@@ -78,15 +79,7 @@ std::vector<std::uint16_t> random_samples(const TiffSpec& spec, std::mt19937& rn
 }
 
 void expect_tile_error(const std::string& path, const std::string& detail) {
-  try {
-    TileReader reader(path);
-    ADD_FAILURE() << "no InputError opening " << path << " (expected '" << detail << "')";
-  } catch (const InputError& e) {
-    const std::string message = e.what();
-    EXPECT_EQ(message.rfind(path + ": ", 0), 0u) << message;
-    EXPECT_NE(message.find(detail), std::string::npos) << message;
-    EXPECT_EQ(message.find('\n'), std::string::npos) << message;
-  }
+  testing::expect_input_error([&] { TileReader reader(path); }, path, detail);
 }
 
 // ---- plan_blocks ----

@@ -55,6 +55,13 @@ void tent_rows(SceneBuilder& s, double x0, double y0, int rows, int columns, dou
              y0 + c * pitch * std::sin(rad) + r * pitch * std::cos(rad), side, angle, colour, shadow_m);
 }
 
+// Rows of white tents above rows of blue tarpaulins, finished: the scene the delivery effects are applied to.
+RgbBlock white_and_blue_rows(SceneBuilder& s) {
+  tent_rows(s, 10, 10, 3, 8, 4.0, 7.0, 0, kWhite);
+  tent_rows(s, 10, 35, 2, 8, 4.0, 7.0, 0, kBlue);
+  return s.finish();
+}
+
 struct HardScene {
   std::string name;
   double gsd;
@@ -110,27 +117,21 @@ std::vector<HardScene> hard_scenes() {
        0.9, 1},
       {"haze", 0.5,
        [](SceneBuilder& s) {
-         tent_rows(s, 10, 10, 3, 8, 4.0, 7.0, 0, kWhite);
-         tent_rows(s, 10, 35, 2, 8, 4.0, 7.0, 0, kBlue);
-         RgbBlock block = s.finish();
+         RgbBlock block = white_and_blue_rows(s);
          haze(block, 0.3);
          return block;
        },
        0.5, 1},
       {"colour_and_brightness_shift", 0.5,
        [](SceneBuilder& s) {
-         tent_rows(s, 10, 10, 3, 8, 4.0, 7.0, 0, kWhite);
-         tent_rows(s, 10, 35, 2, 8, 4.0, 7.0, 0, kBlue);
-         RgbBlock block = s.finish();
+         RgbBlock block = white_and_blue_rows(s);
          colour_shift(block, {1.12, 0.95, 0.88}, -12.0);
          return block;
        },
        0.7, 1},
       {"jpeg_artefacts", 0.5,
        [](SceneBuilder& s) {
-         tent_rows(s, 10, 10, 3, 8, 4.0, 7.0, 0, kWhite);
-         tent_rows(s, 10, 35, 2, 8, 4.0, 7.0, 0, kBlue);
-         RgbBlock block = s.finish();
+         RgbBlock block = white_and_blue_rows(s);
          jpeg(block, 40);
          return block;
        },

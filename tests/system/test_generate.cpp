@@ -172,6 +172,13 @@ class Generate : public ::testing::Test {
 
   static fs::path sample() { return root_ / "seed1"; }
   static fs::path hard_sample() { return root_ / "hard_seed1"; }
+  // A tile of the hard sample (path as in its manifest) and its geotransform.
+  static std::unique_ptr<GDALDataset> open_hard_tile(const std::string& path, double (&geotransform)[6]) {
+    std::unique_ptr<GDALDataset> dataset(
+        GDALDataset::Open((hard_sample() / path).string().c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
+    if (dataset && dataset->GetGeoTransform(geotransform) != CE_None) dataset.reset();
+    return dataset;
+  }
 
   static fs::path root_;
   static GenerateSummary summary_, hard_summary_;
@@ -417,11 +424,9 @@ TEST_F(Generate, HardTilesMixGsdsAndFormatsAndKeepNodataZero) {
   long long deir_hassan_nodata = 0;
   for (const json& tile : manifest["tiles"]) {
     const std::string path = tile["path"];
-    std::unique_ptr<GDALDataset> dataset(
-        GDALDataset::Open((hard_sample() / path).string().c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
-    ASSERT_TRUE(dataset) << path;
     double gt[6];
-    ASSERT_EQ(dataset->GetGeoTransform(gt), CE_None) << path;
+    const std::unique_ptr<GDALDataset> dataset = open_hard_tile(path, gt);
+    ASSERT_TRUE(dataset) << path << " does not open with a geotransform";
     const int pixels = dataset->GetRasterXSize();
     EXPECT_EQ(dataset->GetRasterYSize(), pixels) << path;
     EXPECT_EQ(gt[5], -gt[1]) << path;
@@ -479,11 +484,9 @@ TEST_F(Generate, HardTruthCarriesThePixelSizeOfItsTile) {
   const json manifest = read_json(hard_sample() / "manifest.json");
   for (const json& tile : manifest["tiles"]) {
     const std::string path = tile["path"];
-    std::unique_ptr<GDALDataset> dataset(
-        GDALDataset::Open((hard_sample() / path).string().c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
-    ASSERT_TRUE(dataset) << path;
     double gt[6];
-    ASSERT_EQ(dataset->GetGeoTransform(gt), CE_None) << path;
+    const std::unique_ptr<GDALDataset> dataset = open_hard_tile(path, gt);
+    ASSERT_TRUE(dataset) << path << " does not open with a geotransform";
     pixel_size[path] = gt[1];
   }
   const json truth = read_json(hard_sample() / "truth.geojson");
