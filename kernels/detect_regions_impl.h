@@ -221,9 +221,11 @@ CAMPSCOPE_HD CandidateResult classify_region(const RegionFeatures& f, const Pixe
   const double elongation = length / width;
   const double fill = area / (length * width);
   const double contrast = f.contrast;
-  // The sensor's blur widens every region by about a pixel; the size limits are for the object itself.
+  // The sensor's blur widens every region by about a pixel; the size limits are for the object itself (at 1 m a
+  // 5.5 m tent covers 7 x 7 pixels, 49 m^2).
   const double object_length = length - gsd;
   const double object_width = width - gsd;
+  const double object_area = area * (object_length * object_width) / (length * width);
   out.measured.length_m = static_cast<float>(object_length);
   out.measured.width_m = static_cast<float>(object_width);
   out.measured.fill = static_cast<float>(fill);
@@ -235,7 +237,7 @@ CAMPSCOPE_HD CandidateResult classify_region(const RegionFeatures& f, const Pixe
   out.score = static_cast<float>(contrast / (contrast + p.min_contrast));
   if (fill < p.min_fill) return out;
   if (looks_like_tent_material(f, p) && object_width >= p.tent_min_width_m && object_length <= p.tent_max_length_m &&
-      area >= p.tent_min_area_m2 && area <= p.tent_max_area_m2 && elongation <= p.tent_max_elongation) {
+      object_area >= p.tent_min_area_m2 && object_area <= p.tent_max_area_m2 && elongation <= p.tent_max_elongation) {
     out.cls = static_cast<int>(ObjectClass::Tent);
   } else if (!looks_like_shadow(f, params) && contrast >= p.vehicle_min_contrast &&
              object_width >= p.vehicle_min_width_m && object_width <= p.vehicle_max_width_m &&
@@ -246,11 +248,12 @@ CAMPSCOPE_HD CandidateResult classify_region(const RegionFeatures& f, const Pixe
   return out;
 }
 
-// Larger than any tent, allowing for about a pixel of sensor blur.
+// Larger than any tent, allowing for about a pixel of sensor blur as classify_region does.
 CAMPSCOPE_HD bool too_large_for_tent(const RegionFeatures& f, const PixelParams& params) {
   const double gsd = params.gsd_m;
-  return f.length_px * gsd - gsd > params.physical.tent_max_length_m ||
-         static_cast<double>(f.n) * gsd * gsd > params.physical.tent_max_area_m2;
+  const double length = f.length_px * gsd, width = f.width_px * gsd;
+  const double area = static_cast<double>(f.n) * gsd * gsd * (length - gsd) * (width - gsd) / (length * width);
+  return length - gsd > params.physical.tent_max_length_m || area > params.physical.tent_max_area_m2;
 }
 
 // Tents packed a metre or two apart join into one region larger than any tent: the blurred gap between two of

@@ -78,7 +78,7 @@ std::vector<HardScene> hard_scenes() {
          tent_rows(s, 60, 10, 3, 4, 5.5, 9.0, 0, kBlue);
          return s.finish();
        },
-       0.5, 1},  // 15 of 27 today: a 3 m gap is 3 pixels, and small tents fall under the size limits
+       0.9, 1},  // the blur adds a pixel all round: 12 of the 27 fell over the area limit until it was corrected
       {"soil_coloured_tents", 0.5,
        [](SceneBuilder& s) {
          tent_rows(s, 10, 10, 3, 8, 4.0, 7.0, 10, kSoilBeige);
