@@ -102,14 +102,31 @@ struct TileOutcome {
   std::vector<double> footprint_lon, footprint_lat;  // the tile's four corners
 };
 
+// A tile opened, its blocks planned and the first one read: prepared on another thread while the tile before it is
+// detected, so that decoding a one-block tile overlaps work too.
+struct OpenedTile {
+  std::unique_ptr<TileReader> reader;
+  std::vector<BlockWindow> blocks;
+  RgbBlock first;
+};
+
+OpenedTile open_tile(const TileEntry& entry, const RunOptions& options) {
+  OpenedTile tile;
+  tile.reader = std::make_unique<TileReader>(entry.resolved_path);
+  const TileInfo& info = tile.reader->info();
+  tile.blocks =
+      plan_blocks(info.width, info.height, options.block_size, detector_halo_px(options.detector, info.gsd_m));
+  if (!tile.blocks.empty()) tile.reader->read(tile.blocks.front(), tile.first);
+  return tile;
+}
+
 // Streams one tile block by block: detections whose centre lies in a block's core, and which coverage samples
 // fall on imaged pixels.
-TileOutcome process_tile(const TileEntry& entry, const RunOptions& options, const CoverageSamples& samples,
-                         std::vector<std::uint8_t>& sample_covered) {
-  TileReader reader(entry.resolved_path);
+TileOutcome process_tile(OpenedTile tile, const TileEntry& entry, const RunOptions& options,
+                         const CoverageSamples& samples, std::vector<std::uint8_t>& sample_covered) {
+  TileReader& reader = *tile.reader;
   const TileInfo& info = reader.info();
-  const int halo = detector_halo_px(options.detector, info.gsd_m);
-  const std::vector<BlockWindow> blocks = plan_blocks(info.width, info.height, options.block_size, halo);
+  const std::vector<BlockWindow>& blocks = tile.blocks;
   const int blocks_x = (info.width + options.block_size - 1) / options.block_size;
 
   std::vector<std::vector<std::pair<std::size_t, std::array<int, 2>>>> samples_by_block(blocks.size());
@@ -124,8 +141,7 @@ TileOutcome process_tile(const TileEntry& entry, const RunOptions& options, cons
 
   TileOutcome outcome;
   // Decoding the next block overlaps detection on this one; only the prefetch touches the dataset meanwhile.
-  RgbBlock block, next;
-  if (!blocks.empty()) reader.read(blocks.front(), block);
+  RgbBlock block = std::move(tile.first), next;
   for (std::size_t b = 0; b < blocks.size(); ++b) {
     const BlockWindow& window = blocks[b];
     std::future<void> prefetch;
@@ -189,7 +205,7 @@ void validate_inputs(const Manifest& manifest, const std::vector<Camp>& camps,
 
 TileDetections detect_tile(const TileEntry& entry, const RunOptions& options) {
   std::vector<std::uint8_t> no_samples;
-  return process_tile(entry, options, CoverageSamples{}, no_samples).found;
+  return process_tile(open_tile(entry, options), entry, options, CoverageSamples{}, no_samples).found;
 }
 
 std::vector<std::size_t> merge_overlaps(const std::vector<Detection>& detections, double radius_m) {
@@ -231,13 +247,22 @@ RunResult run_pipeline(const RunOptions& options) {
   Progress progress(options.progress_bar, manifest.tiles.size());
   std::size_t tiles_done = 0;
 
+  // Tiles in processing order; the next one is opened while this one is detected.
+  std::vector<const TileEntry*> order;
+  for (const auto& [date, tiles] : tiles_by_date) order.insert(order.end(), tiles.begin(), tiles.end());
+  std::future<OpenedTile> upcoming;
+  if (!order.empty()) upcoming = std::async(std::launch::async, open_tile, std::cref(*order.front()), std::cref(options));
+
   for (const auto& [date, tiles] : tiles_by_date) {
     std::vector<std::uint8_t> covered(samples.lon.size(), 0);
     std::vector<Detection> date_detections;
     std::vector<double> footprint_lon, footprint_lat;
     for (const TileEntry* tile : tiles) {
       const auto tile_started = std::chrono::steady_clock::now();
-      TileOutcome outcome = process_tile(*tile, options, samples, covered);
+      OpenedTile opened = upcoming.get();  // rethrows a read error
+      if (tiles_done + 1 < order.size())
+        upcoming = std::async(std::launch::async, open_tile, std::cref(*order[tiles_done + 1]), std::cref(options));
+      TileOutcome outcome = process_tile(std::move(opened), *tile, options, samples, covered);
       const std::vector<Detection>& found = outcome.found.detections;
       long long tents = 0;
       for (const auto& d : found) tents += d.cls == ObjectClass::Tent;
