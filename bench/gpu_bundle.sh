@@ -8,12 +8,12 @@ cd "$(dirname "$0")/.."
 build=${CAMPSCOPE_GPU_BUILD:-build-gpu}
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCAMPSCOPE_ENABLE_CUDA=ON -DCAMPSCOPE_BUILD_TESTS=ON \
   -DCAMPSCOPE_BUILD_BENCH=ON >/dev/null
-cmake --build "$build" -j"$(nproc)" --target campscope campscope_tests campscope_system_tests bench_stages >/dev/null
+cmake --build "$build" -j"$(nproc)" --target campscope campscope_tests campscope_system_tests bench_stages cuda_kernels >/dev/null
 grep -q "CAMPSCOPE_WITH_CUDA" "$build/CMakeFiles/campscope_core.dir/flags.make" ||
   { echo "gpu_bundle: $build has no CUDA backend (is nvcc installed?)" >&2; exit 1; }
 
 rm -rf .gpu && mkdir -p .gpu/bin .gpu/stage/lib .gpu/stage/share
-for exe in campscope campscope_tests campscope_system_tests bench_stages; do cp "$build/$exe" .gpu/bin/; done
+for exe in campscope campscope_tests campscope_system_tests bench_stages cuda_kernels; do cp "$build/$exe" .gpu/bin/; done
 # Everything the binaries link against except the C library and the CUDA driver, which the GPU machine has.
 ldd .gpu/bin/* | awk '/=>/ {print $3}' | sort -u |
   grep -vE '/(libc|libm|libdl|librt|libpthread|ld-linux[^/]*|libcuda)\.so' | xargs -r -I{} cp -L {} .gpu/stage/lib/

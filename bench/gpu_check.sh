@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs on a lent GPU machine from the bundle bench/gpu_bundle.sh made (.gpu, carried): the CPU-vs-CUDA tests,
-# `campscope run` on the generated sample with both backends (outputs must be identical), and the CUDA stage
-# benchmarks next to their CPU counterparts. Results go to $OUT (the device tool's folder) or bench/out/gpu.
+# `campscope run` on the generated sample with both backends (outputs must be identical), the CUDA stage
+# benchmarks next to their CPU counterparts, and every kernel timed with CUDA events against the device's copy
+# bandwidth (cuda_kernels.json). Results go to $OUT (the device tool's folder) or bench/out/gpu.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-bench/out/gpu}
@@ -37,4 +38,8 @@ echo "== CUDA stage benchmarks" | tee -a "$out/summary.txt"
   --benchmark_report_aggregates_only=true --benchmark_out="$out/gpu.json" --benchmark_out_format=json \
   >"$out/bench.log" 2>&1 || status=1
 grep -E "median" "$out/bench.log" | tee -a "$out/summary.txt"
+
+echo "== CUDA kernels against copy bandwidth" | tee -a "$out/summary.txt"
+.gpu/bin/cuda_kernels --size 4096 --repeats 20 >"$out/cuda_kernels.json" 2>"$out/cuda_kernels.err" || status=1
+cat "$out/cuda_kernels.json" "$out/cuda_kernels.err" | tee -a "$out/summary.txt"
 exit $status

@@ -275,6 +275,25 @@ def gpu_section(path):
     return lines
 
 
+def kernel_section(path):
+    """Per-kernel CUDA event timings against the device's copy bandwidth (bench/cuda_kernels.cu via gpu_check.sh)."""
+    if not os.path.exists(path):
+        return []
+    report = load_json(path)
+    lines = ["", "Kernels timed with CUDA events (median of %d after warm-up, %d x %d) on %s; device-to-device copy "
+             "bandwidth %.0f GB/s. Target: each kernel at >= 60%% of it." % (
+                 report["repeats"], report["size"], report["size"], report["device"],
+                 report["copy_device_to_device_gbps"]),
+             "",
+             "| kernel | ms | GB/s | share of copy bandwidth | >= 60%? |",
+             "|---|---:|---:|---:|---|"]
+    for k in report["kernels"]:
+        lines.append("| %s | %.3f | %.0f | %.0f%% | %s |" % (k["name"], k["median_ms"], k["gbps"],
+                                                           100 * k["fraction_of_copy"],
+                                                           "yes" if k["fraction_of_copy"] >= 0.6 else "**no**"))
+    return lines
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: make_results.py OUT_DIR")
@@ -313,6 +332,7 @@ def main():
     lines += large_section(os.path.join(out, "large.json"))
     lines.append("")
     lines += gpu_section(os.path.join(out, "gpu.json"))
+    lines += kernel_section(os.path.join(out, "cuda_kernels.json"))
     print("\n".join(lines))
 
 
