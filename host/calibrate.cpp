@@ -52,6 +52,7 @@ struct SplitData {
   std::vector<ObjectMeasurements> measured;
   std::vector<std::size_t> tile_of;  // index among this side's tiles
   std::vector<Detection> labels;
+  std::vector<std::size_t> label_tile;  // the first of this side's tiles each label lies on
 };
 
 SplitData detect_split(const std::vector<const TileEntry*>& tiles, const std::vector<Detection>& labels,
@@ -70,7 +71,10 @@ SplitData detect_split(const std::vector<const TileEntry*>& tiles, const std::ve
       reader.lonlat_to_pixel(labels[i].lon, labels[i].lat, px, py);
       if (!(px >= 0 && py >= 0 && px < reader.info().width && py < reader.info().height)) continue;
       label_on_a_tile[i] = 1;
-      if (!taken[i]) split.labels.push_back(labels[i]);
+      if (!taken[i]) {
+        split.labels.push_back(labels[i]);
+        split.label_tile.push_back(t);
+      }
       taken[i] = 1;
     }
     TileDetections tile = detect_tile(*tiles[t], run);
@@ -168,6 +172,27 @@ std::map<std::string, MatchCounts> score(const std::vector<Detection>& detection
   return counts;
 }
 
+// Standard deviation of tent recall across the validation tiles with enough labelled tents to measure it.
+double tile_recall_spread(const SplitData& found, const SplitData& labelled, double radius_m) {
+  constexpr long long kMinTentsPerTile = 20;
+  std::map<std::size_t, std::pair<std::vector<Detection>, std::vector<Detection>>> per_tile;  // labels, detections
+  for (std::size_t i = 0; i < labelled.labels.size(); ++i)
+    if (labelled.labels[i].cls == ObjectClass::Tent) per_tile[labelled.label_tile[i]].first.push_back(labelled.labels[i]);
+  for (std::size_t i = 0; i < found.detections.size(); ++i)
+    if (found.detections[i].cls == ObjectClass::Tent) per_tile[found.tile_of[i]].second.push_back(found.detections[i]);
+  std::vector<double> recalls;
+  for (const auto& [tile, sets] : per_tile) {
+    if (static_cast<long long>(sets.first.size()) < kMinTentsPerTile) continue;
+    const EvalResult result = evaluate_detections(sets.first, sets.second, radius_m);
+    recalls.push_back(result.by_class.at(class_name(ObjectClass::Tent)).recall());
+  }
+  if (recalls.size() < 2) return 0.0;
+  double mean = 0.0, squares = 0.0;
+  for (double r : recalls) mean += r / static_cast<double>(recalls.size());
+  for (double r : recalls) squares += (r - mean) * (r - mean);
+  return std::sqrt(squares / static_cast<double>(recalls.size() - 1));
+}
+
 std::string figure(double value) {
   char text[32];
   std::snprintf(text, sizeof text, "%.4f", value);
@@ -224,15 +249,16 @@ CalibrationResult calibrate_detector(const CalibrateOptions& options) {
   RunOptions calibrated = run;
   calibrated.classifier = classifier;
   std::vector<char> seen_again(labels.size(), 0);
+  const SplitData calibrated_validation = detect_split(validation_tiles, labels, calibrated, seen_again);
   result.builtin = score(validating.detections, validating.labels, options.radius_m);
-  result.calibrated =
-      score(detect_split(validation_tiles, labels, calibrated, seen_again).detections, validating.labels,
-            options.radius_m);
+  result.calibrated = score(calibrated_validation.detections, validating.labels, options.radius_m);
 
   result.model.params = run.detector;
   result.model.classifier = classifier;
   // What the population interval needs: the calibrated tent detector's precision and recall on tiles it did not
-  // learn from, with a margin of two binomial standard errors of each (at least the built-in margin).
+  // learn from. A camp's count comes from one or two tiles, so the margin is the spread of recall from tile to
+  // tile (imaging conditions differ more between tiles than counting noise does), at least two binomial standard
+  // errors and the built-in margin.
   const MatchCounts& tents = result.calibrated[class_name(ObjectClass::Tent)];
   if (tents.truth_count() > 0 && tents.true_positives > 0) {
     DetectorAccuracy accuracy;
@@ -242,7 +268,8 @@ CalibrationResult calibrate_detector(const CalibrateOptions& options) {
                                              static_cast<double>(tents.detected_count()));
     const double recall_error =
         std::sqrt(accuracy.recall * (1.0 - accuracy.recall) / static_cast<double>(tents.truth_count()));
-    accuracy.margin = std::max(DetectorAccuracy{}.margin, 2.0 * std::max(precision_error, recall_error));
+    accuracy.margin = std::max({DetectorAccuracy{}.margin, 2.0 * std::max(precision_error, recall_error),
+                                tile_recall_spread(calibrated_validation, validating, options.radius_m)});
     result.model.accuracy = accuracy;
   }
   auto& record = result.model.calibration;
