@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "calibrate.h"
 #include "evaluate.h"
 #include "geotiff.h"
 #include "inputs.h"
@@ -265,6 +266,36 @@ TEST(KitVehicles, DetectorAccuracyHasNotRegressed) {
   EXPECT_GE(vehicles.precision(), kPrecisionFloor);
   EXPECT_GE(vehicles.recall(), kRecallFloor);
   EXPECT_GE(vehicles.f1(), kF1Floor);
+}
+
+// Calibration on real imagery: fitted on 14 of the 20 mosaics (seeded split), measured on the other 6. Measured
+// on commit 713dbad: vehicles on the 6 held-out mosaics F1 0.09 built-in -> 0.27 calibrated (precision 0.58 ->
+// 0.92, recall 0.05 -> 0.16): the forest rejects most false vehicles and the widened limits let more real cars
+// through, but the regions the rules grow on real cars still cover only part of each car.
+TEST(KitVehicles, CalibrationOnSomeMosaicsHelpsOnTheOthers) {
+  SKIP_WITHOUT_KIT_DATA();
+  TempDir dir("kit-calibration");
+  prepare_kit_scenes(kKitDir.string(), dir.file("scenes"), 0.4);
+  CalibrateOptions options;
+  options.manifest_path = dir.file("scenes/manifest.json");
+  options.truth_path = dir.file("scenes/truth.geojson");
+  const CalibrationResult result = calibrate_detector(options);
+  const MatchCounts& builtin = result.builtin.at("vehicle");
+  const MatchCounts& calibrated = result.calibrated.at("vehicle");
+  std::printf("KIT_CALIBRATED %s\n",
+              nlohmann::json{{"training_mosaics", result.training_tiles.size()},
+                             {"validation_mosaics", result.validation_tiles.size()},
+                             {"builtin_f1", builtin.f1()},
+                             {"precision", calibrated.precision()},
+                             {"recall", calibrated.recall()},
+                             {"f1", calibrated.f1()}}
+                  .dump()
+                  .c_str());
+  std::fflush(stdout);
+  EXPECT_EQ(result.validation_tiles.size(), 6u);
+  EXPECT_GT(calibrated.f1(), builtin.f1());
+  EXPECT_GE(calibrated.f1(), 0.22);
+  EXPECT_GE(calibrated.precision(), 0.8);
 }
 
 }  // namespace
