@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
   auto* run = app.add_subcommand("run", "Detect tents and vehicles in a batch of tiles and estimate camp populations");
   std::string manifest, out_dir, backend_name_arg = "auto";
   double persons_per_tent = 5.0, occupancy_low = 4.5, occupancy_high = 6.0, bandwidth_m = 25.0, cell_m = 10.0;
-  int threads = 0, block_size = 1024;
+  int threads = 0, block_size = 1024, tiles_in_flight = 0;
   std::string model_path;
   run->add_option("manifest", manifest, "MANIFEST.json listing tiles (with dates), camps and reported figures")
       ->required()
@@ -67,6 +67,11 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   run->add_option("--block-size", block_size, "Block side in pixels for streaming large rasters")
       ->check(CLI::Range(64, 16384))
+      ->capture_default_str();
+
+  run->add_option("--tiles-in-flight", tiles_in_flight,
+                  "Tiles of a date detected at once (0: 2 on the CUDA backend, 1 on the CPU); outputs do not change")
+      ->check(CLI::Range(0, 16))
       ->capture_default_str();
 
   auto* generate = app.add_subcommand("generate", "Write a synthetic sample batch with its truth");
@@ -144,6 +149,7 @@ int main(int argc, char** argv) {
       options.bandwidth_m = bandwidth_m;
       options.density_cell_m = cell_m;
       options.block_size = block_size;
+      options.tiles_in_flight = tiles_in_flight > 0 ? tiles_in_flight : options.backend == Backend::Cuda ? 2 : 1;
       options.progress_bar = isatty(STDERR_FILENO) != 0;
       const RunResult result = run_pipeline(options);
       std::cout << summary_table(result);

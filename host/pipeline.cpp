@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <deque>
 #include <filesystem>
 #include <future>
 #include <map>
@@ -247,35 +248,63 @@ RunResult run_pipeline(const RunOptions& options) {
   Progress progress(options.progress_bar, manifest.tiles.size());
   std::size_t tiles_done = 0;
 
-  // Tiles in processing order; the next one is opened while this one is detected.
+  // Tiles in processing order; the next one is opened while the ones before it are detected.
   std::vector<const TileEntry*> order;
   for (const auto& [date, tiles] : tiles_by_date) order.insert(order.end(), tiles.begin(), tiles.end());
+  std::size_t opened_count = 0;
   std::future<OpenedTile> upcoming;
-  if (!order.empty()) upcoming = std::async(std::launch::async, open_tile, std::cref(*order.front()), std::cref(options));
+  const auto open_next = [&] {
+    if (opened_count < order.size())
+      upcoming = std::async(std::launch::async, open_tile, std::cref(*order[opened_count++]), std::cref(options));
+  };
+  open_next();
+  const std::size_t in_flight = static_cast<std::size_t>(std::max(1, options.tiles_in_flight));
 
   for (const auto& [date, tiles] : tiles_by_date) {
     std::vector<std::uint8_t> covered(samples.lon.size(), 0);
     std::vector<Detection> date_detections;
     std::vector<double> footprint_lon, footprint_lat;
-    for (const TileEntry* tile : tiles) {
-      const auto tile_started = std::chrono::steady_clock::now();
-      OpenedTile opened = upcoming.get();  // rethrows a read error
-      if (tiles_done + 1 < order.size())
-        upcoming = std::async(std::launch::async, open_tile, std::cref(*order[tiles_done + 1]), std::cref(options));
-      TileOutcome outcome = process_tile(std::move(opened), *tile, options, samples, covered);
-      const std::vector<Detection>& found = outcome.found.detections;
+    // Up to `in_flight` tiles of the date are detected at once, each marking coverage in its own array; their
+    // results are taken in manifest order, so the outputs do not depend on how many run together.
+    struct TileRun {
+      TileOutcome outcome;
+      std::vector<std::uint8_t> covered;
+      double seconds = 0.0;
+    };
+    std::deque<std::pair<const TileEntry*, std::future<TileRun>>> running;
+    const auto finish_oldest = [&] {
+      const TileEntry* tile = running.front().first;
+      TileRun run = running.front().second.get();  // rethrows a read error
+      running.pop_front();
+      for (std::size_t s = 0; s < covered.size(); ++s) covered[s] |= run.covered[s];
+      const std::vector<Detection>& found = run.outcome.found.detections;
       long long tents = 0;
       for (const auto& d : found) tents += d.cls == ObjectClass::Tent;
       date_detections.insert(date_detections.end(), found.begin(), found.end());
-      footprint_lon.insert(footprint_lon.end(), outcome.footprint_lon.begin(), outcome.footprint_lon.end());
-      footprint_lat.insert(footprint_lat.end(), outcome.footprint_lat.begin(), outcome.footprint_lat.end());
-      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - tile_started).count();
+      footprint_lon.insert(footprint_lon.end(), run.outcome.footprint_lon.begin(), run.outcome.footprint_lon.end());
+      footprint_lat.insert(footprint_lat.end(), run.outcome.footprint_lat.begin(), run.outcome.footprint_lat.end());
       std::ostringstream message;
       message.precision(2);
       message << std::fixed << tile->path << " (" << date << "): " << tents << " tents, "
-              << found.size() - tents << " vehicles, " << seconds << " s";
+              << found.size() - tents << " vehicles, " << run.seconds << " s";
       progress.report(++tiles_done, message.str());
+    };
+    for (const TileEntry* tile : tiles) {
+      OpenedTile opened = upcoming.get();  // rethrows a read error
+      open_next();
+      running.emplace_back(tile, std::async(std::launch::async, [&options, &samples, tile,
+                                                                 opened = std::move(opened)]() mutable {
+                             const auto tile_started = std::chrono::steady_clock::now();
+                             TileRun run;
+                             run.covered.assign(samples.lon.size(), 0);
+                             run.outcome = process_tile(std::move(opened), *tile, options, samples, run.covered);
+                             run.seconds =
+                                 std::chrono::duration<double>(std::chrono::steady_clock::now() - tile_started).count();
+                             return run;
+                           }));
+      while (running.size() >= in_flight) finish_oldest();
     }
+    while (!running.empty()) finish_oldest();
     std::vector<Detection> merged;
     for (std::size_t i : merge_overlaps(date_detections, options.detector.duplicate_radius_m))
       merged.push_back(date_detections[i]);

@@ -74,6 +74,22 @@ TEST_F(EndToEnd, SameOutputsOnOneAndTwoThreads) {
   }
 }
 
+// Several tiles detected at once (as on the CUDA backend) must not change a byte.
+TEST_F(EndToEnd, SameOutputsWithSeveralTilesInFlight) {
+  const auto out = root_ / "out-in-flight";
+  const auto run = run_campscope("run " + (root_ / "sample" / "manifest.json").string() +
+                                     " --backend cpu --threads 2 --tiles-in-flight 3 --out " + out.string(),
+                                 root_ / "log-in-flight");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  std::size_t files = 0;
+  for (const auto& entry : fs::directory_iterator(root_ / "out2")) {
+    const std::string name = entry.path().filename().string();
+    EXPECT_EQ(read_file(out / name), read_file(entry.path())) << name;
+    ++files;
+  }
+  EXPECT_GE(files, 6u);
+}
+
 TEST_F(EndToEnd, DetectionAccuracyAgainstTruth) {
   const auto eval = run_campscope("eval --json --truth " + (root_ / "sample" / "truth.geojson").string() +
                                       " --detections " + (root_ / "out2" / "detections.geojson").string() +
