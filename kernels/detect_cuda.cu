@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <memory>
+#include <mutex>
 #include <vector>
 
 #include "cuda_check.cuh"
@@ -52,10 +54,37 @@ struct Offset {
   __device__ void operator()(std::int64_t i) const { body(first + i); }
 };
 
-Workspace& thread_workspace() {
-  thread_local Workspace workspace;
-  return workspace;
+// Workspaces outlive the threads that use them (the pipeline detects each tile on a thread of its own), so steady
+// state allocates nothing: a block borrows a free workspace and gives it back.
+class WorkspacePool {
+ public:
+  std::unique_ptr<Workspace> borrow() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (free_.empty()) return std::make_unique<Workspace>();
+    std::unique_ptr<Workspace> workspace = std::move(free_.back());
+    free_.pop_back();
+    return workspace;
+  }
+  void give_back(std::unique_ptr<Workspace> workspace) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    free_.push_back(std::move(workspace));
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<Workspace>> free_;
+};
+
+WorkspacePool& workspace_pool() {
+  static WorkspacePool pool;
+  return pool;
 }
+
+// A workspace for the duration of one block.
+struct BorrowedWorkspace {
+  std::unique_ptr<Workspace> workspace = workspace_pool().borrow();
+  ~BorrowedWorkspace() { workspace_pool().give_back(std::move(workspace)); }
+};
 
 }  // namespace
 
@@ -64,7 +93,8 @@ std::vector<CandidateResult> analyse_block_cuda(const RgbBlock& block, const Pix
   const int h = block.height;
   const std::int64_t pixels = static_cast<std::int64_t>(w) * h;
   if (pixels == 0) return {};
-  Workspace& ws = thread_workspace();
+  BorrowedWorkspace borrowed;
+  Workspace& ws = *borrowed.workspace;
   cudaStream_t stream = ws.stream.get();
   ws.rgb.reserve(pixels * 3);
   ws.valid.reserve(pixels);
