@@ -259,6 +259,8 @@ RunResult run_pipeline(const RunOptions& options) {
   };
   open_next();
   const std::size_t in_flight = static_cast<std::size_t>(std::max(1, options.tiles_in_flight));
+  // One tile at a time runs on this thread (deferred), so the backends' per-thread scratch is kept from tile to tile.
+  const std::launch launch_policy = in_flight > 1 ? std::launch::async : std::launch::deferred;
 
   for (const auto& [date, tiles] : tiles_by_date) {
     std::vector<std::uint8_t> covered(samples.lon.size(), 0);
@@ -292,8 +294,8 @@ RunResult run_pipeline(const RunOptions& options) {
     for (const TileEntry* tile : tiles) {
       OpenedTile opened = upcoming.get();  // rethrows a read error
       open_next();
-      running.emplace_back(tile, std::async(std::launch::async, [&options, &samples, tile,
-                                                                 opened = std::move(opened)]() mutable {
+      running.emplace_back(tile, std::async(launch_policy, [&options, &samples, tile,
+                                                          opened = std::move(opened)]() mutable {
                              const auto tile_started = std::chrono::steady_clock::now();
                              TileRun run;
                              run.covered.assign(samples.lon.size(), 0);
