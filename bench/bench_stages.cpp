@@ -195,14 +195,14 @@ void count(benchmark::State& state, std::int64_t items, std::int64_t bytes) {
 // ---------------------------------------------------------------------------------------------------------------
 // Decode: the whole tile from its DEFLATE GeoTIFF into interleaved 8-bit RGB. Both sides open the file on every
 // iteration, because GDAL keeps decoded blocks in its cache for as long as the dataset is open, and a warm cache
-// would measure a copy, not a decode. TileReader also reads the nodata masks into the validity plane; imread
-// (libtiff) ignores GDAL's nodata and returns BGR.
+// would measure a copy, not a decode. TileReader decompresses on kThreads threads and applies the nodata masks to
+// the validity plane; imread (libtiff) has no threads, ignores GDAL's nodata and returns BGR.
 
 void decode_campscope(benchmark::State& state) {
   const Inputs& in = *g_inputs;
   RgbBlock block;
   for (auto _ : state) {
-    TileReader reader(in.tile_path);
+    TileReader reader(in.tile_path, kThreads);
     reader.read(in.window, block);
     benchmark::DoNotOptimize(block.rgb.data());
   }
@@ -537,7 +537,7 @@ void register_benchmarks() {
 }
 
 // The I/O floor of `campscope run`: every block of every tile, read as process_tile reads it (same block size and
-// halo, one reader per tile, one thread), and nothing else.
+// halo, one reader per tile, blocks decompressed on the run's threads), and nothing else.
 int decode_only(const std::string& manifest_path, int block_size) {
   const Manifest manifest = load_manifest(manifest_path);
   const DetectorParams detector;
@@ -545,7 +545,7 @@ int decode_only(const std::string& manifest_path, int block_size) {
   RgbBlock block;
   const auto started = std::chrono::steady_clock::now();
   for (const TileEntry& tile : manifest.tiles) {
-    TileReader reader(tile.resolved_path);
+    TileReader reader(tile.resolved_path, kThreads);
     const TileInfo& info = reader.info();
     for (const BlockWindow& window :
          plan_blocks(info.width, info.height, block_size, detector_halo_px(detector, info.gsd_m))) {
@@ -555,9 +555,11 @@ int decode_only(const std::string& manifest_path, int block_size) {
     pixels += static_cast<std::int64_t>(info.width) * info.height;
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  std::printf("{\"tiles\": %zu, \"blocks\": %lld, \"block_size\": %d, \"pixels\": %lld, \"seconds\": %.6f}\n",
-              manifest.tiles.size(), static_cast<long long>(blocks), block_size, static_cast<long long>(pixels),
-              seconds);
+  std::printf(
+      "{\"tiles\": %zu, \"blocks\": %lld, \"block_size\": %d, \"decode_threads\": %d, \"pixels\": %lld, "
+      "\"seconds\": %.6f}\n",
+      manifest.tiles.size(), static_cast<long long>(blocks), block_size, kThreads, static_cast<long long>(pixels),
+      seconds);
   return 0;
 }
 

@@ -14,8 +14,10 @@ import sys
 # What each stage measures, the unit of its items, and what the OpenCV peer does differently.
 STAGES = {
     "decode": ("pix", "1024 x 1024 DEFLATE GeoTIFF tile to 8-bit RGB; the file is opened on every call on both sides "
-                      "(GDAL's block cache would otherwise serve decoded blocks). TileReader also reads the nodata "
-                      "masks into the validity plane; cv::imread (libtiff) ignores them and returns BGR."),
+                      "(GDAL's block cache would otherwise serve decoded blocks). TileReader decompresses the tile's blocks "
+                      "on 2 threads (GTiff NUM_THREADS, as `campscope run --threads 2` does) and applies the nodata "
+                      "masks to the validity plane; cv::imread (libtiff) has no threads, ignores nodata and returns "
+                      "BGR."),
     "integral": ("pix", "integral images of masked R, G, B and validity (4 uint32 planes); peer: cv::split + "
                         "4 x cv::integral (no masking: nodata pixels are already 0 on this tile)."),
     "contrast": ("pix", "centre-surround colour contrast at the vehicle and tent scales; ours reads the integral "
@@ -213,8 +215,8 @@ def e2e_section(e2e):
             " / ".join("%.2f" % x for x in e2e.get("load_average_before_run", [])) or "?", os.cpu_count() or 0),
         "",
         "I/O floor: the same tiles read block by block exactly as `campscope run` reads them (TileReader, %d-pixel "
-        "blocks with the detector's halo, %d blocks, one thread) and nothing else." % (
-            e2e["block_size"], e2e["decode_blocks"]),
+        "blocks with the detector's halo, %d blocks, one tile at a time, decompressed on %d threads as the run "
+        "does) and nothing else." % (e2e["block_size"], e2e["decode_blocks"], e2e["decode_threads"]),
         "",
         "| decode-only seconds | decode-only Mpix/s | pipeline / decode (time) | pipeline share of the floor's speed |",
         "|---:|---:|---:|---:|",

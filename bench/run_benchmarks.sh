@@ -139,6 +139,7 @@ e2e = {
     "run_system_seconds": float(time_v["System time (seconds)"]),
     "decode_seconds": decode["seconds"],
     "decode_blocks": decode["blocks"],
+    "decode_threads": decode["decode_threads"],
     "block_size": decode["block_size"],
     "gdal_checksum_seconds": checksum_finished - checksum_started,
     "gdal_checksum_tiles": decode["tiles"] // copies,

@@ -9,6 +9,8 @@
 
 #include <algorithm>
 #include <climits>
+#include <limits>
+#include <type_traits>
 #include <cmath>
 #include <mutex>
 #include <sstream>
@@ -84,12 +86,16 @@ void TileReader::DatasetCloser::operator()(GDALDataset* dataset) const {
 
 void TileReader::TransformerDestroyer::operator()(void* transformer) const { GDALDestroyTransformer(transformer); }
 
-TileReader::TileReader(const std::string& path) {
+TileReader::TileReader(const std::string& path, int decode_threads) {
   ensure_gdal_registered();
   QuietGdalErrors quiet;
   info_.path = path;
-  file_.reset(GDALDataset::FromHandle(
-      GDALOpenEx(path.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY | GDAL_OF_VERBOSE_ERROR, nullptr, nullptr, nullptr)));
+  // GTiff decompresses the blocks a read touches on this many threads (other drivers ignore the option).
+  const std::string threads_option = "NUM_THREADS=" + std::to_string(decode_threads > 1 ? decode_threads : 1);
+  const char* const open_options[] = {threads_option.c_str(), nullptr};
+  file_.reset(GDALDataset::FromHandle(GDALOpenEx(path.c_str(),
+                                                 GDAL_OF_RASTER | GDAL_OF_READONLY | GDAL_OF_VERBOSE_ERROR, nullptr,
+                                                 open_options, nullptr)));
   if (!file_) throw InputError(with_reason(path + ": cannot open as a raster image", quiet.last_error()));
   pixels_ = file_.get();
 
@@ -396,7 +402,7 @@ void TileReader::read(const BlockWindow& window, RgbBlock& out) {
   if (resampled_) {
     clear_invalid_resampled_pixels(window, out);
   } else {
-    clear_invalid_file_pixels(window.x0, window.y0, window.width, window.height, out.valid.data());
+    clear_invalid_file_pixels(window.x0, window.y0, window.width, window.height, out.valid.data(), true);
   }
 }
 
@@ -405,11 +411,17 @@ void TileReader::read_rgb(const BlockWindow& window, RgbBlock& out) {
   const std::size_t pixels = static_cast<std::size_t>(window.width) * window.height;
   // When resampled, the warp's alpha band (right after the colour bands) says which pixels it produced at all.
   const int read_bands = resampled_ ? alpha_out_band_ : used_bands_;
-  std::vector<Sample> samples(pixels * read_bands);
+  out.rgb.resize(pixels * 3);
+  out.valid.assign(pixels, 1);
+  // 8-bit RGB straight from the file is read in its final layout: a staging copy and conversion pass would cost
+  // as much again as the decode.
+  const bool direct = std::is_same_v<Sample, std::uint8_t> && !resampled_ && used_bands_ == 3;
+  std::vector<Sample> staging(direct ? 0 : pixels * read_bands);
+  Sample* const samples = direct ? reinterpret_cast<Sample*>(out.rgb.data()) : staging.data();
   int band_map[] = {1, 2, 3, 4};
   const GSpacing sample_size = sizeof(Sample);
   const CPLErr status = pixels_->RasterIO(
-      GF_Read, window.x0, window.y0, window.width, window.height, samples.data(), window.width, window.height,
+      GF_Read, window.x0, window.y0, window.width, window.height, samples, window.width, window.height,
       uint16_ ? GDT_UInt16 : GDT_Byte, read_bands, band_map, sample_size * read_bands,
       sample_size * read_bands * window.width, sample_size, nullptr);
   if (status != CE_None) {
@@ -417,27 +429,61 @@ void TileReader::read_rgb(const BlockWindow& window, RgbBlock& out) {
         info_.path + ": cannot read the " + describe_window(window.x0, window.y0, window.width, window.height),
         CPLGetLastErrorMsg()));
   }
-  out.rgb.resize(pixels * 3);
-  out.valid.assign(pixels, 1);
-  for (std::size_t i = 0; i < pixels; ++i) {
-    const Sample* pixel = &samples[i * read_bands];
-    for (int c = 0; c < 3; ++c) {
-      const unsigned value = pixel[used_bands_ == 3 ? c : 0];
-      if (uint16_) {
-        out.rgb[i * 3 + c] = static_cast<std::uint8_t>(
-            value >= stretch_max_ ? 255u : (value * 255u + stretch_max_ / 2) / stretch_max_);
-      } else {
-        out.rgb[i * 3 + c] = static_cast<std::uint8_t>(value);
-      }
+  if (!resampled_) clear_nodata_pixels(samples, read_bands, pixels, out.valid.data());
+  if (direct) return;
+
+  std::uint8_t* rgb = out.rgb.data();
+  const auto to_byte = [this](unsigned value) {
+    if constexpr (std::is_same_v<Sample, std::uint8_t>) return static_cast<std::uint8_t>(value);
+    return static_cast<std::uint8_t>(value >= stretch_max_ ? 255u : (value * 255u + stretch_max_ / 2) / stretch_max_);
+  };
+  if (used_bands_ == 3) {
+    for (std::size_t i = 0; i < pixels; ++i) {
+      for (int c = 0; c < 3; ++c) rgb[i * 3 + c] = to_byte(samples[i * read_bands + c]);
     }
-    if (resampled_ && pixel[used_bands_] == 0) out.valid[i] = 0;
+  } else {
+    for (std::size_t i = 0; i < pixels; ++i) rgb[i * 3] = rgb[i * 3 + 1] = rgb[i * 3 + 2] = to_byte(samples[i * read_bands]);
+  }
+  if (resampled_) {
+    for (std::size_t i = 0; i < pixels; ++i) {
+      if (samples[i * read_bands + used_bands_] == 0) out.valid[i] = 0;
+    }
   }
 }
 
-void TileReader::clear_invalid_file_pixels(int x0, int y0, int width, int height, std::uint8_t* valid) {
+// GDAL's nodata mask of a band is "sample == nodata"; tested on the samples just read, rather than by reading each
+// band's mask band, which would take every sample through the block cache once more per band.
+template <typename Sample>
+void TileReader::clear_nodata_pixels(const Sample* samples, int sample_stride, std::size_t pixels,
+                                     std::uint8_t* valid) {
+  // Per colour band: whether it has a nodata value some sample can take, and that value.
+  bool masks[3] = {false, false, false};
+  Sample nodata[3] = {0, 0, 0};
+  for (int b = 0; b < used_bands_; ++b) {
+    GDALRasterBand* band = file_->GetRasterBand(b + 1);
+    if (band->GetMaskFlags() != GMF_NODATA) continue;
+    const double value = band->GetNoDataValue();
+    if (!(value >= 0.0 && value <= std::numeric_limits<Sample>::max() && value == std::floor(value))) continue;
+    masks[b] = true;
+    nodata[b] = static_cast<Sample>(value);
+  }
+  if (!masks[0] && !masks[1] && !masks[2]) return;
+  // One pass over the pixels with every band's test in it, branch-free so that it vectorises.
+  for (std::size_t i = 0; i < pixels; ++i) {
+    const Sample* pixel = samples + i * sample_stride;
+    bool masked = masks[0] && pixel[0] == nodata[0];
+    for (int b = 1; b < used_bands_; ++b) masked |= masks[b] && pixel[b] == nodata[b];
+    valid[i] &= static_cast<std::uint8_t>(!masked);
+  }
+}
+
+// The file's masks and alpha; nodata masks too unless clear_nodata_pixels has applied them already.
+void TileReader::clear_invalid_file_pixels(int x0, int y0, int width, int height, std::uint8_t* valid,
+                                           bool nodata_applied) {
   const std::size_t pixels = static_cast<std::size_t>(width) * height;
-  std::vector<std::uint8_t> mask(pixels);
+  std::vector<std::uint8_t> mask;
   auto apply = [&](GDALRasterBand* band, const std::string& what) {
+    mask.resize(pixels);
     if (band->RasterIO(GF_Read, x0, y0, width, height, mask.data(), width, height, GDT_Byte, 0, 0, nullptr) !=
         CE_None) {
       throw InputError(with_reason(
@@ -453,7 +499,7 @@ void TileReader::clear_invalid_file_pixels(int x0, int y0, int width, int height
   for (int b = 1; b <= used_bands_; ++b) {
     GDALRasterBand* band = file_->GetRasterBand(b);
     const int flags = band->GetMaskFlags();
-    if (flags & GMF_ALL_VALID) continue;
+    if ((flags & GMF_ALL_VALID) || (nodata_applied && flags == GMF_NODATA)) continue;
     if (flags & GMF_PER_DATASET) {
       if (dataset_mask_applied) continue;
       dataset_mask_applied = true;
@@ -506,7 +552,7 @@ void TileReader::clear_invalid_resampled_pixels(const BlockWindow& window, RgbBl
   const int span_x = max_x - min_x + 1;
   if (max_x >= 0) {
     file_valid.assign(static_cast<std::size_t>(span_x) * (max_y - min_y + 1), 1);
-    clear_invalid_file_pixels(min_x, min_y, span_x, max_y - min_y + 1, file_valid.data());
+    clear_invalid_file_pixels(min_x, min_y, span_x, max_y - min_y + 1, file_valid.data(), false);
   }
   for (std::size_t i = 0; i < pixels; ++i) {
     if (file_x[i] < 0 ||

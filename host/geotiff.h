@@ -1,5 +1,7 @@
 // GeoTIFF tiles read block by block, and the small GDAL plumbing the other readers and writers share.
 #pragma once
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -43,7 +45,8 @@ struct TileInfo {
 // pixels: the file's own grid when it has them, else a UTM grid that the file is warped onto block by block.
 class TileReader {
  public:
-  explicit TileReader(const std::string& path);  // opens and validates, InputError on any problem
+  // Opens and validates, InputError on any problem. Compressed blocks are decoded on `decode_threads` threads.
+  explicit TileReader(const std::string& path, int decode_threads = 1);
   ~TileReader();
   TileReader(const TileReader&) = delete;
   TileReader& operator=(const TileReader&) = delete;
@@ -63,7 +66,9 @@ class TileReader {
   void open_resampled(double ground_x_m, double ground_y_m);
   template <typename Sample>
   void read_rgb(const BlockWindow& window, RgbBlock& out);
-  void clear_invalid_file_pixels(int x0, int y0, int width, int height, std::uint8_t* valid);
+  template <typename Sample>
+  void clear_nodata_pixels(const Sample* samples, int sample_stride, std::size_t pixels, std::uint8_t* valid);
+  void clear_invalid_file_pixels(int x0, int y0, int width, int height, std::uint8_t* valid, bool nodata_applied);
   void clear_invalid_resampled_pixels(const BlockWindow& window, RgbBlock& out);
   void compute_uint16_scale();
 

@@ -139,6 +139,7 @@ int main(int argc, char** argv) {
       options.manifest_path = manifest;
       options.out_dir = out_dir;
       options.backend = resolve_backend(backend_name_arg);
+      options.decode_threads = omp_get_max_threads();
       if (!model_path.empty()) {
         const DetectorModel model = load_detector_model(model_path);
         options.detector = model.params;

@@ -113,7 +113,7 @@ struct OpenedTile {
 
 OpenedTile open_tile(const TileEntry& entry, const RunOptions& options) {
   OpenedTile tile;
-  tile.reader = std::make_unique<TileReader>(entry.resolved_path);
+  tile.reader = std::make_unique<TileReader>(entry.resolved_path, options.decode_threads);
   const TileInfo& info = tile.reader->info();
   tile.blocks =
       plan_blocks(info.width, info.height, options.block_size, detector_halo_px(options.detector, info.gsd_m));

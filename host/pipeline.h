@@ -22,6 +22,7 @@ struct RunOptions {
   DetectorParams detector;
   std::shared_ptr<const ObjectClassifier> classifier;  // from a calibrated model; none: keep what the rules accept
   int block_size = 1024;         // core pixels per block side; memory per block is bounded by this
+  int decode_threads = 1;        // threads decompressing one tile's blocks (GDAL's GTiff NUM_THREADS)
   int tiles_in_flight = 1;       // tiles of a date detected at once (more keep a GPU busy while a tile's host work runs)
   double bandwidth_m = 25.0;     // Gaussian standard deviation of the density map
   double density_cell_m = 10.0;  // density raster pixel size
