@@ -94,7 +94,9 @@ struct WindowMask {
 template <typename Strength>
 CAMPSCOPE_HD bool flood_region(const std::uint8_t* rgb, int width, const RegionWindow& window, int sx, int sy,
                                const Strength& strength, RegionFeatures& f, WindowMask* members = nullptr) {
-  if (!window.contains(sx, sy) || strength(sx, sy) <= 0) return false;
+  if (!window.contains(sx, sy)) return false;
+  const int start_strength = strength(sx, sy);
+  if (start_strength <= 0) return false;
   const int wside = window.side();
   std::uint32_t visited[(kMaxRegionPixels + 31) / 32] = {};
   std::uint16_t queue[kMaxRegionPixels];
@@ -104,7 +106,9 @@ CAMPSCOPE_HD bool flood_region(const std::uint8_t* rgb, int width, const RegionW
   queue[tail++] = static_cast<std::uint16_t>(start);
   if (members) members->set(start);
 
-  std::int64_t sum_x = 0, sum_y = 0, sum_xx = 0, sum_yy = 0, sum_xy = 0, sum_c[3] = {0, 0, 0}, sum_strength = 0;
+  // Strength is summed as pixels join, so it is computed once per pixel looked at.
+  std::int64_t sum_x = 0, sum_y = 0, sum_xx = 0, sum_yy = 0, sum_xy = 0, sum_c[3] = {0, 0, 0},
+               sum_strength = start_strength;
   bool touches = false;
   while (head < tail) {
     const int local = queue[head++];
@@ -119,7 +123,6 @@ CAMPSCOPE_HD bool flood_region(const std::uint8_t* rgb, int width, const RegionW
     sum_yy += static_cast<std::int64_t>(ly) * ly;
     sum_xy += static_cast<std::int64_t>(lx) * ly;
     for (int c = 0; c < 3; ++c) sum_c[c] += rgb[p * 3 + c];
-    sum_strength += strength(x, y);
     if (x == window.x0 || y == window.y0 || x == window.x1 - 1 || y == window.y1 - 1) touches = true;
     const int nx[4] = {x - 1, x + 1, x, x};
     const int ny[4] = {y, y, y - 1, y + 1};
@@ -128,7 +131,9 @@ CAMPSCOPE_HD bool flood_region(const std::uint8_t* rgb, int width, const RegionW
       const int nl = (ny[k] - window.y0) * wside + (nx[k] - window.x0);
       if (visited[nl >> 5] & (1u << (nl & 31))) continue;
       visited[nl >> 5] |= 1u << (nl & 31);
-      if (strength(nx[k], ny[k]) > 0) {
+      const int neighbour_strength = strength(nx[k], ny[k]);
+      if (neighbour_strength > 0) {
+        sum_strength += neighbour_strength;
         queue[tail++] = static_cast<std::uint16_t>(nl);
         if (members) members->set(nl);
       }
