@@ -446,11 +446,13 @@ struct ColourHistogram {
   CAMPSCOPE_HD static int bin_of(const std::uint8_t* p) {
     return ((p[0] >> 5) * kLevels + (p[1] >> 5)) * kLevels + (p[2] >> 5);
   }
+  // The level of channel c (0 = R) in a bin.
+  CAMPSCOPE_HD static int level(int bin, int c) { return (bin >> (3 * (2 - c))) & (kLevels - 1); }
   // Chebyshev distance between two bins in bin steps.
   CAMPSCOPE_HD static int bin_gap(int a, int b) {
     int gap = 0;
-    for (int c = 0, scale = kLevels * kLevels; c < 3; ++c, scale /= kLevels) {
-      const int d = (a / scale) % kLevels - (b / scale) % kLevels;
+    for (int c = 0; c < 3; ++c) {
+      const int d = level(a, c) - level(b, c);
       gap = (d < 0 ? -d : d) > gap ? (d < 0 ? -d : d) : gap;
     }
     return gap;
@@ -462,7 +464,7 @@ struct ColourHistogram {
     for (int r = -1; r <= 1; ++r)
       for (int g = -1; g <= 1; ++g)
         for (int b = -1; b <= 1; ++b) {
-          const int br = bin / (kLevels * kLevels) + r, bg = (bin / kLevels) % kLevels + g, bb = bin % kLevels + b;
+          const int br = level(bin, 0) + r, bg = level(bin, 1) + g, bb = level(bin, 2) + b;
           if (br < 0 || bg < 0 || bb < 0 || br >= kLevels || bg >= kLevels || bb >= kLevels) continue;
           total += static_cast<int>(counts[(br * kLevels + bg) * kLevels + bb]);
         }
@@ -485,12 +487,20 @@ struct ColourHistogram {
   // Mean colour of the valid pixels of [x0, x1) x [y0, y1) in bin `mode` or a bin touching it.
   CAMPSCOPE_HD static void mode_colour(const std::uint8_t* rgb, const std::uint8_t* valid, int width, int x0, int y0,
                                        int x1, int y1, int mode, int* colour) {
+    const int mode_level[3] = {level(mode, 0), level(mode, 1), level(mode, 2)};
     std::int64_t sum[3] = {0, 0, 0}, n = 0;
     for (int y = y0; y < y1; ++y)
       for (int x = x0; x < x1; ++x) {
         const std::int64_t p = static_cast<std::int64_t>(y) * width + x;
-        if (!valid[p] || bin_gap(bin_of(rgb + p * 3), mode) > 1) continue;
-        for (int c = 0; c < 3; ++c) sum[c] += rgb[p * 3 + c];
+        if (!valid[p]) continue;
+        const std::uint8_t* colour = rgb + p * 3;
+        bool touching = true;
+        for (int c = 0; c < 3; ++c) {
+          const int d = (colour[c] >> 5) - mode_level[c];
+          touching = touching && d >= -1 && d <= 1;
+        }
+        if (!touching) continue;
+        for (int c = 0; c < 3; ++c) sum[c] += colour[c];
         ++n;
       }
     for (int c = 0; c < 3; ++c) colour[c] = n > 0 ? static_cast<int>(sum[c] / n) : 0;
@@ -520,8 +530,13 @@ CAMPSCOPE_HD bool grow_foreground_region(const std::uint8_t* rgb, const std::uin
   if (mode[1] < 0 || 10 * mode_mass[1] < window_n) mode[1] = mode[0];  // one ground only
   // Each ground colour is the mean of the pixels in its bin and the bins touching it.
   int ground[2][3];
-  for (int k = 0; k < 2; ++k)
-    histogram.mode_colour(rgb, valid, width, window.x0, window.y0, window.x1, window.y1, mode[k], ground[k]);
+  for (int k = 0; k < 2; ++k) {
+    if (k == 1 && mode[1] == mode[0]) {
+      for (int c = 0; c < 3; ++c) ground[1][c] = ground[0][c];
+    } else {
+      histogram.mode_colour(rgb, valid, width, window.x0, window.y0, window.x1, window.y1, mode[k], ground[k]);
+    }
+  }
   // Ground also covers blends: pixels straddling the road edge mix asphalt and soil, and shadows darken either
   // ground, so a pixel is ground when it lies near the colour segment between the two grounds or between a ground
   // and its shadow.
