@@ -57,6 +57,10 @@ void ensure_gdal_registered() {
   static std::once_flag registered;
   std::call_once(registered, [] {
     GDALAllRegister();
+    // GDAL's own threads (the GTiff decoder's, with NUM_THREADS) report errors to the default handler, as they run
+    // under no handler of ours. Each failure reaches the user as campscope's one-line error instead: the thread
+    // that asked for the work sees it fail and reads the reason under QuietGdalErrors.
+    CPLSetErrorHandler(CPLQuietErrorHandler);
     // Blocks are read once, in order, so the block cache only has to hold a row of blocks with their halo.
     // GDAL's default (5% of RAM) would let memory grow with the scene; GDAL_CACHEMAX still overrides this.
     if (CPLGetConfigOption("GDAL_CACHEMAX", nullptr) == nullptr) GDALSetCacheMax64(kGdalBlockCacheBytes);
@@ -86,12 +90,12 @@ void TileReader::DatasetCloser::operator()(GDALDataset* dataset) const {
 
 void TileReader::TransformerDestroyer::operator()(void* transformer) const { GDALDestroyTransformer(transformer); }
 
-TileReader::TileReader(const std::string& path, int decode_threads) {
+TileReader::TileReader(const std::string& path, int decode_threads) : decode_threads_(decode_threads) {
   ensure_gdal_registered();
   QuietGdalErrors quiet;
   info_.path = path;
   // GTiff decompresses the blocks a read touches on this many threads (other drivers ignore the option).
-  const std::string threads_option = "NUM_THREADS=" + std::to_string(decode_threads > 1 ? decode_threads : 1);
+  const std::string threads_option = "NUM_THREADS=" + std::to_string(decode_threads_ > 1 ? decode_threads_ : 1);
   const char* const open_options[] = {threads_option.c_str(), nullptr};
   file_.reset(GDALDataset::FromHandle(GDALOpenEx(path.c_str(),
                                                  GDAL_OF_RASTER | GDAL_OF_READONLY | GDAL_OF_VERBOSE_ERROR, nullptr,
@@ -394,10 +398,17 @@ void TileReader::read(const BlockWindow& window, RgbBlock& out) {
   out.y0 = window.y0;
   out.width = window.width;
   out.height = window.height;
-  if (uint16_) {
-    read_rgb<std::uint16_t>(window, out);
-  } else {
-    read_rgb<std::uint8_t>(window, out);
+  try {
+    if (uint16_) {
+      read_rgb<std::uint16_t>(window, out);
+    } else {
+      read_rgb<std::uint8_t>(window, out);
+    }
+  } catch (const InputError&) {
+    // A block that failed on a decoding thread left its reason on that thread: read once more on this one alone.
+    if (decode_threads_ <= 1) throw;
+    TileReader(info_.path, 1).read(window, out);
+    return;
   }
   if (resampled_) {
     clear_invalid_resampled_pixels(window, out);

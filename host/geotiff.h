@@ -86,6 +86,7 @@ class TileReader {
   GDALDataset* pixels_ = nullptr;                            // where colours are read: resampled_ or file_
   // Resampled grid pixel -> file pixel, the same mapping the warp uses; validity is carried by nearest neighbour.
   std::unique_ptr<void, TransformerDestroyer> to_file_pixel_;
+  int decode_threads_ = 1;
   int file_width_ = 0, file_height_ = 0;
   int alpha_out_band_ = 0;  // band of resampled_ that is 0 where the warp produced no pixel
   bool uint16_ = false;

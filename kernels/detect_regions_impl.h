@@ -189,13 +189,20 @@ CAMPSCOPE_HD std::int64_t most_distinct_pixel(const std::uint8_t* rgb, const std
 }
 
 CAMPSCOPE_HD bool looks_like_tent_material(const RegionFeatures& f, const DetectorParams& p) {
-  const double brightness_gain = luma(f.mean) - luma(f.background);
-  double lo = f.mean[0], hi = f.mean[0];
-  for (int c = 1; c < 3; ++c) {
-    lo = f.mean[c] < lo ? f.mean[c] : lo;
-    hi = f.mean[c] > hi ? f.mean[c] : hi;
+  const double ground_luma = luma(f.background);
+  const double brightness_gain = luma(f.mean) - ground_luma;
+  // Chroma as seen, and after balancing the channels on the ground: a colour cast of the delivery, or the bluish
+  // light in a cloud's shadow, tints a pale cover as it tints the ground around it.
+  double lo = 0.0, hi = 0.0, balanced_lo = 0.0, balanced_hi = 0.0;
+  for (int c = 0; c < 3; ++c) {
+    const double balanced = f.mean[c] * ground_luma / (f.background[c] > 1.0 ? f.background[c] : 1.0);
+    lo = c == 0 || f.mean[c] < lo ? f.mean[c] : lo;
+    hi = c == 0 || f.mean[c] > hi ? f.mean[c] : hi;
+    balanced_lo = c == 0 || balanced < balanced_lo ? balanced : balanced_lo;
+    balanced_hi = c == 0 || balanced > balanced_hi ? balanced : balanced_hi;
   }
-  const bool pale = brightness_gain >= p.tent_min_brightness_gain && hi - lo <= p.tent_max_chroma;
+  const double chroma = hi - lo < balanced_hi - balanced_lo ? hi - lo : balanced_hi - balanced_lo;
+  const bool pale = brightness_gain >= p.tent_min_brightness_gain && chroma <= p.tent_max_chroma;
   const bool blue_tarp = f.mean[2] - f.mean[0] >= p.tarp_min_blue_excess && f.mean[2] > f.mean[1];
   return pale || blue_tarp;
 }
