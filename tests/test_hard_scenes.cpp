@@ -129,6 +129,16 @@ std::vector<HardScene> hard_scenes() {
          return block;
        },
        0.7, 1},
+      {"strong_colour_cast", 0.5,
+       [](SceneBuilder& s) {
+         tent_rows(s, 10, 10, 5, 8, 4.0, 7.0, 0, kWhite);
+         RgbBlock block = s.finish();
+         // A warm cast as in some 16-bit deliveries: white covers come out pinkish beige, as far from grey as the
+         // soil is, and only the balance on the ground shows them as pale.
+         colour_shift(block, {1.10, 0.86, 0.74}, 0.0);
+         return block;
+       },
+       0.9, 1},
       {"jpeg_artefacts", 0.5,
        [](SceneBuilder& s) {
          RgbBlock block = white_and_blue_rows(s);
