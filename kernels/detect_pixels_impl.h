@@ -8,6 +8,7 @@
 #pragma once
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 
 #include "detect_impl.h"
 
@@ -337,13 +338,23 @@ struct ContrastResponse {
   }
 };
 
-// Pixels per step of the maxima loop away from the block's west and east edges: 32 side by side on the CPU,
-// so the loops over them vectorise; one per CUDA thread.
+// Pixels per step of the maxima loop away from the block's edges: 32 side by side on the CPU, so the loops over
+// them vectorise; one per CUDA thread.
 #if defined(__CUDA_ARCH__)
 constexpr int kMaximaLanes = 1;
 #else
 constexpr int kMaximaLanes = 32;
 #endif
+
+CAMPSCOPE_HD std::uint16_t larger(std::uint16_t a, std::uint16_t b) { return a > b ? a : b; }
+
+CAMPSCOPE_HD int lowest_set_bit(std::uint64_t word) {
+#if defined(__CUDA_ARCH__)
+  return __ffsll(static_cast<long long>(word)) - 1;
+#else
+  return __builtin_ctzll(word);
+#endif
+}
 
 // A candidate is a pixel whose response reaches the threshold and is the maximum of its neighbourhood; on plateaus
 // the first pixel in row-major order wins, so every plateau yields exactly one candidate: the pixel must beat every
@@ -356,59 +367,95 @@ struct LocalMaxima {
   int threshold;
   int run;
   CAMPSCOPE_HD std::int64_t items() const { return height * runs_per_row(width, run); }
-  CAMPSCOPE_HD bool is_local_maximum(int x, int y, int v) const {
+  // Whether a response in columns [x0, x1] of `row` exceeds `limit`.
+  CAMPSCOPE_HD static bool exceeds(const std::uint16_t* row, int x0, int x1, int limit) {
+    bool exceeded = false;
+    for (int x = x0; x <= x1; ++x) exceeded |= row[x] > limit;
+    return exceeded;
+  }
+  // Whether the pixel of response v at (x, y) beats its earlier and reaches its later neighbours at Chebyshev
+  // distances from `nearest` to the radius, within the block.
+  CAMPSCOPE_HD bool wins_neighbours(int x, int y, int v, int nearest) const {
     const int y0 = y - radius < 0 ? 0 : y - radius;
     const int y1 = y + radius >= height ? height - 1 : y + radius;
     const int x0 = x - radius < 0 ? 0 : x - radius;
     const int x1 = x + radius >= width ? width - 1 : x + radius;
     for (int yy = y0; yy <= y1; ++yy) {
       const std::uint16_t* row = response + static_cast<std::int64_t>(yy) * width;
-      for (int xx = x0; xx <= x1; ++xx) {
-        const int u = row[xx];
-        const bool earlier = yy < y || (yy == y && xx < x);
-        if (u > v || (u == v && earlier)) return false;
+      // Earlier neighbours must stay below v, later ones at most v.
+      const int west_limit = yy <= y ? v - 1 : v;
+      const int east_limit = yy < y ? v - 1 : v;
+      if ((yy < y ? y - yy : yy - y) < nearest) {
+        if (exceeds(row, x0, x - nearest, west_limit) || exceeds(row, x + nearest, x1, east_limit)) return false;
+      } else if (exceeds(row, x0, x1, east_limit)) {
+        return false;
       }
     }
     return true;
   }
-  // `Lanes` pixels from (x, y) whose windows lie within the block's columns: every one has earlier and later
-  // neighbours in its own row, so maxima that start at 0 need no empty case.
+  CAMPSCOPE_HD std::uint8_t at_edge(int x, int y) const {
+    const int v = response[static_cast<std::int64_t>(y) * width + x];
+    return v >= threshold && wins_neighbours(x, y, v, 1) ? 1 : 0;
+  }
+  // `Lanes` pixels from (x, y), away from the block's edges, so each has its eight nearest neighbours. Nearly every
+  // strong pixel is beaten by one of those, so all lanes test them together, and only the rare pixels that win
+  // them go on to test the rest of their window one by one.
   template <int Lanes>
   CAMPSCOPE_HD void interior(int x, int y, std::uint8_t* out) const {
     const std::uint16_t* values = response + static_cast<std::int64_t>(y) * width + x;
-    int any_strong = 0;
-    for (int j = 0; j < Lanes; ++j) any_strong |= values[j] >= threshold;
-    if (!any_strong) {
+    std::uint16_t peak = 0;
+    for (int j = 0; j < Lanes; ++j) peak = larger(values[j], peak);
+    if (peak < threshold) {
       for (int j = 0; j < Lanes; ++j) out[j] = 0;
       return;
     }
-    std::uint16_t earlier[Lanes], later[Lanes];
-    for (int j = 0; j < Lanes; ++j) earlier[j] = later[j] = 0;
-    for (int dy = -radius; dy <= radius; ++dy) {
-      if (y + dy < 0 || y + dy >= height) continue;
-      const std::uint16_t* row = values + static_cast<std::int64_t>(dy) * width;
-      for (int dx = -radius; dx <= radius; ++dx) {
-        if (dy < 0 || (dy == 0 && dx < 0)) {
-          for (int j = 0; j < Lanes; ++j) earlier[j] = row[j + dx] > earlier[j] ? row[j + dx] : earlier[j];
-        } else if (dy > 0 || dx > 0) {
-          for (int j = 0; j < Lanes; ++j) later[j] = row[j + dx] > later[j] ? row[j + dx] : later[j];
+    // The threshold fits 16 bits here, and so every comparison below is one of 16-bit lanes.
+    const std::uint16_t strong = threshold > 0 ? static_cast<std::uint16_t>(threshold) : 0;
+    const std::uint16_t* above = values - width;
+    const std::uint16_t* below = values + width;
+    std::uint16_t candidate[Lanes];
+    std::uint16_t any_candidate = 0;
+    for (int j = 0; j < Lanes; ++j) {
+      const std::uint16_t earlier = larger(larger(above[j - 1], above[j]), larger(above[j + 1], values[j - 1]));
+      const std::uint16_t later = larger(larger(below[j - 1], below[j]), larger(below[j + 1], values[j + 1]));
+      candidate[j] = (values[j] >= strong) & (values[j] > earlier) & (values[j] >= later);
+      any_candidate |= candidate[j];
+    }
+    for (int j = 0; j < Lanes; ++j) out[j] = static_cast<std::uint8_t>(candidate[j]);
+    if (any_candidate && radius > 1) test_outer_window<Lanes>(x, y, out);
+  }
+  // Clears `out` of the `Lanes` pixels from (x, y) that lose to a neighbour outside their eight nearest. On the CPU
+  // the few set flags are found eight at a time, from 64-bit words of the flag bytes (little-endian), as a test of
+  // each lane costs a branch that the survivors' scattered positions make unpredictable.
+  template <int Lanes>
+  CAMPSCOPE_HD void test_outer_window(int x, int y, std::uint8_t* out) const {
+    const std::uint16_t* values = response + static_cast<std::int64_t>(y) * width + x;
+    if constexpr (Lanes % 8 == 0) {
+      for (int group = 0; group < Lanes; group += 8) {
+        std::uint64_t flags;
+        std::memcpy(&flags, out + group, sizeof flags);
+        while (flags != 0) {
+          const int j = group + lowest_set_bit(flags) / 8;
+          flags &= flags - 1;
+          if (!wins_neighbours(x + j, y, values[j], 2)) out[j] = 0;
         }
       }
+    } else {
+      for (int j = 0; j < Lanes; ++j)
+        if (out[j] && !wins_neighbours(x + j, y, values[j], 2)) out[j] = 0;
     }
-    for (int j = 0; j < Lanes; ++j)
-      out[j] = (values[j] >= threshold) & (values[j] > earlier[j]) & (values[j] >= later[j]);
   }
   CAMPSCOPE_HD void operator()(std::int64_t i) const {
     const std::int64_t runs = runs_per_row(width, run);
     const int y = static_cast<int>(i / runs);
     const int x0 = static_cast<int>(i % runs) * run;
     const int x1 = x0 + run > width ? width : x0 + run;
-    const std::uint16_t* values = response + static_cast<std::int64_t>(y) * width;
     std::uint8_t* out = is_candidate + static_cast<std::int64_t>(y) * width;
-    // The interior needs neighbours on both sides in its own row, so a radius of 0 leaves it empty.
-    const int lo = radius < x0 ? x0 : radius > x1 ? x1 : radius;
-    const int hi = radius < 1 || width - radius < lo ? lo : width - radius > x1 ? x1 : width - radius;
-    for (int x = x0; x < lo; ++x) out[x] = values[x] >= threshold && is_local_maximum(x, y, values[x]) ? 1 : 0;
+    // The interior needs all eight nearest neighbours, and a window that holds them: a radius of at least 1.
+    const bool inner_row = radius >= 1 && y >= 1 && y + 1 < height;
+    const int lo = !inner_row ? x1 : x0 > 1 ? x0 : 1 < x1 ? 1 : x1;
+    const int hi = !inner_row || width - 1 < lo ? lo : width - 1 < x1 ? width - 1 : x1;
+    for (int x = x0; x < lo; ++x) out[x] = at_edge(x, y);
     // A last partial step is taken as a full one ending at `hi`, which recomputes a few pixels to the same values.
     if (hi - lo >= kMaximaLanes) {
       for (int x = lo; x < hi; x += kMaximaLanes) {
@@ -418,7 +465,7 @@ struct LocalMaxima {
     } else {
       for (int x = lo; x < hi; ++x) interior<1>(x, y, out + x);
     }
-    for (int x = hi; x < x1; ++x) out[x] = values[x] >= threshold && is_local_maximum(x, y, values[x]) ? 1 : 0;
+    for (int x = hi; x < x1; ++x) out[x] = at_edge(x, y);
   }
 };
 
