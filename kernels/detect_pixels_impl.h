@@ -12,6 +12,12 @@
 
 #include "detect_impl.h"
 
+// IntegralBand, which only the CPU runs, forms its rows with SSE2 where the host compiler offers it.
+#if defined(__SSE2__) && !defined(__CUDACC__)
+#define CAMPSCOPE_SSE2_SCAN 1
+#include <emmintrin.h>
+#endif
+
 namespace campscope::detect {
 
 CAMPSCOPE_HD std::int64_t runs_per_row(std::int64_t row_length, int run) { return (row_length + run - 1) / run; }
@@ -101,6 +107,51 @@ CAMPSCOPE_HD void add_to_column_sums(const std::uint8_t* rgb, const std::uint8_t
   }
 }
 
+// An integral row is the running sum of the column sums from the west, one channel per segment: pixel by pixel, a
+// chain of scalar adds and four scalar stores a pixel, most of the stage's time. With SSE2 (every x86-64 CPU) four
+// pixels go at a time: their interleaved R,G,B sums are split by channel, and each channel's four running sums are
+// formed in one register. Writes entries 1..n of `row`'s segments for the first n pixels, n a multiple of 4, adds
+// their sums to `total`, and returns n, so the caller finishes the row. The sums are the same integers in any order
+// of addition.
+#if defined(CAMPSCOPE_SSE2_SCAN)
+inline int scan_column_sums(const std::uint32_t* sums, int width, std::int64_t segment, std::uint32_t* row,
+                            std::uint32_t* total) {
+  const std::uint32_t* counts = sums + 3 * static_cast<std::int64_t>(width);
+  __m128i carry[kChannels];
+  for (int c = 0; c < kChannels; ++c) carry[c] = _mm_set1_epi32(static_cast<int>(total[c]));
+  int x = 0;
+  for (; x + 4 <= width; x += 4) {
+    // Pixels x..x+3 as a = R0 G0 B0 R1, b = G1 B1 R2 G2, c = B2 R3 G3 B3.
+    const __m128 a = _mm_castsi128_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sums + 3 * x)));
+    const __m128 b = _mm_castsi128_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sums + 3 * x + 4)));
+    const __m128 c = _mm_castsi128_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sums + 3 * x + 8)));
+    const __m128 b2c1 = _mm_shuffle_ps(b, c, _MM_SHUFFLE(1, 1, 2, 2));
+    const __m128 a1b0 = _mm_shuffle_ps(a, b, _MM_SHUFFLE(0, 0, 1, 1));
+    const __m128 b3c2 = _mm_shuffle_ps(b, c, _MM_SHUFFLE(2, 2, 3, 3));
+    const __m128 a2b1 = _mm_shuffle_ps(a, b, _MM_SHUFFLE(1, 1, 2, 2));
+    const __m128i channel[kChannels] = {
+        _mm_castps_si128(_mm_shuffle_ps(a, b2c1, _MM_SHUFFLE(2, 0, 3, 0))),
+        _mm_castps_si128(_mm_shuffle_ps(a1b0, b3c2, _MM_SHUFFLE(2, 0, 2, 0))),
+        _mm_castps_si128(_mm_shuffle_ps(a2b1, c, _MM_SHUFFLE(3, 0, 2, 0))),
+        _mm_loadu_si128(reinterpret_cast<const __m128i*>(counts + x))};
+    for (int ch = 0; ch < kChannels; ++ch) {
+      __m128i v = channel[ch];
+      v = _mm_add_epi32(v, _mm_slli_si128(v, 4));
+      v = _mm_add_epi32(v, _mm_slli_si128(v, 8));
+      v = _mm_add_epi32(v, carry[ch]);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(row + ch * segment + x + 1), v);
+      carry[ch] = _mm_shuffle_epi32(v, _MM_SHUFFLE(3, 3, 3, 3));
+    }
+  }
+  for (int c = 0; c < kChannels; ++c) total[c] = static_cast<std::uint32_t>(_mm_cvtsi128_si32(carry[c]));
+  return x;
+}
+#else
+CAMPSCOPE_HD int scan_column_sums(const std::uint32_t*, int, std::int64_t, std::uint32_t*, std::uint32_t*) {
+  return 0;
+}
+#endif
+
 // Column sums of band i's image rows, into `sums` + i * column_sum_words(width).
 struct ColumnSums {
   const std::uint8_t* rgb;
@@ -138,7 +189,8 @@ struct IntegralBand {
       std::uint32_t* row = integral + (y + 1) * pitch;
       std::uint32_t sum[kChannels] = {0, 0, 0, 0};
       for (int c = 0; c < kChannels; ++c) row[c * segment] = 0;
-      for (int x = 0; x < width; ++x) {
+      const int scanned = scan_column_sums(band_sums, width, segment, row, sum);
+      for (int x = scanned; x < width; ++x) {
         for (int c = 0; c < 3; ++c) sum[c] += band_sums[3 * x + c];
         sum[3] += counts[x];
         for (int c = 0; c < kChannels; ++c) row[c * segment + x + 1] = sum[c];
