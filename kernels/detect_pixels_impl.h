@@ -8,8 +8,15 @@
 #pragma once
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 
 #include "detect_impl.h"
+
+// IntegralBand, which only the CPU runs, forms its rows with SSE2 where the host compiler offers it.
+#if defined(__SSE2__) && !defined(__CUDACC__)
+#define CAMPSCOPE_SSE2_SCAN 1
+#include <emmintrin.h>
+#endif
 
 namespace campscope::detect {
 
@@ -100,6 +107,51 @@ CAMPSCOPE_HD void add_to_column_sums(const std::uint8_t* rgb, const std::uint8_t
   }
 }
 
+// An integral row is the running sum of the column sums from the west, one channel per segment: pixel by pixel, a
+// chain of scalar adds and four scalar stores a pixel, most of the stage's time. With SSE2 (every x86-64 CPU) four
+// pixels go at a time: their interleaved R,G,B sums are split by channel, and each channel's four running sums are
+// formed in one register. Writes entries 1..n of `row`'s segments for the first n pixels, n a multiple of 4, adds
+// their sums to `total`, and returns n, so the caller finishes the row. The sums are the same integers in any order
+// of addition.
+#if defined(CAMPSCOPE_SSE2_SCAN)
+inline int scan_column_sums(const std::uint32_t* sums, int width, std::int64_t segment, std::uint32_t* row,
+                            std::uint32_t* total) {
+  const std::uint32_t* counts = sums + 3 * static_cast<std::int64_t>(width);
+  __m128i carry[kChannels];
+  for (int c = 0; c < kChannels; ++c) carry[c] = _mm_set1_epi32(static_cast<int>(total[c]));
+  int x = 0;
+  for (; x + 4 <= width; x += 4) {
+    // Pixels x..x+3 as a = R0 G0 B0 R1, b = G1 B1 R2 G2, c = B2 R3 G3 B3.
+    const __m128 a = _mm_castsi128_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sums + 3 * x)));
+    const __m128 b = _mm_castsi128_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sums + 3 * x + 4)));
+    const __m128 c = _mm_castsi128_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sums + 3 * x + 8)));
+    const __m128 b2c1 = _mm_shuffle_ps(b, c, _MM_SHUFFLE(1, 1, 2, 2));
+    const __m128 a1b0 = _mm_shuffle_ps(a, b, _MM_SHUFFLE(0, 0, 1, 1));
+    const __m128 b3c2 = _mm_shuffle_ps(b, c, _MM_SHUFFLE(2, 2, 3, 3));
+    const __m128 a2b1 = _mm_shuffle_ps(a, b, _MM_SHUFFLE(1, 1, 2, 2));
+    const __m128i channel[kChannels] = {
+        _mm_castps_si128(_mm_shuffle_ps(a, b2c1, _MM_SHUFFLE(2, 0, 3, 0))),
+        _mm_castps_si128(_mm_shuffle_ps(a1b0, b3c2, _MM_SHUFFLE(2, 0, 2, 0))),
+        _mm_castps_si128(_mm_shuffle_ps(a2b1, c, _MM_SHUFFLE(3, 0, 2, 0))),
+        _mm_loadu_si128(reinterpret_cast<const __m128i*>(counts + x))};
+    for (int ch = 0; ch < kChannels; ++ch) {
+      __m128i v = channel[ch];
+      v = _mm_add_epi32(v, _mm_slli_si128(v, 4));
+      v = _mm_add_epi32(v, _mm_slli_si128(v, 8));
+      v = _mm_add_epi32(v, carry[ch]);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(row + ch * segment + x + 1), v);
+      carry[ch] = _mm_shuffle_epi32(v, _MM_SHUFFLE(3, 3, 3, 3));
+    }
+  }
+  for (int c = 0; c < kChannels; ++c) total[c] = static_cast<std::uint32_t>(_mm_cvtsi128_si32(carry[c]));
+  return x;
+}
+#else
+CAMPSCOPE_HD int scan_column_sums(const std::uint32_t*, int, std::int64_t, std::uint32_t*, std::uint32_t*) {
+  return 0;
+}
+#endif
+
 // Column sums of band i's image rows, into `sums` + i * column_sum_words(width).
 struct ColumnSums {
   const std::uint8_t* rgb;
@@ -137,7 +189,8 @@ struct IntegralBand {
       std::uint32_t* row = integral + (y + 1) * pitch;
       std::uint32_t sum[kChannels] = {0, 0, 0, 0};
       for (int c = 0; c < kChannels; ++c) row[c * segment] = 0;
-      for (int x = 0; x < width; ++x) {
+      const int scanned = scan_column_sums(band_sums, width, segment, row, sum);
+      for (int x = scanned; x < width; ++x) {
         for (int c = 0; c < 3; ++c) sum[c] += band_sums[3 * x + c];
         sum[3] += counts[x];
         for (int c = 0; c < kChannels; ++c) row[c * segment + x + 1] = sum[c];
@@ -337,13 +390,23 @@ struct ContrastResponse {
   }
 };
 
-// Pixels per step of the maxima loop away from the block's west and east edges: 32 side by side on the CPU,
-// so the loops over them vectorise; one per CUDA thread.
+// Pixels per step of the maxima loop away from the block's edges: 32 side by side on the CPU, so the loops over
+// them vectorise; one per CUDA thread.
 #if defined(__CUDA_ARCH__)
 constexpr int kMaximaLanes = 1;
 #else
 constexpr int kMaximaLanes = 32;
 #endif
+
+CAMPSCOPE_HD std::uint16_t larger(std::uint16_t a, std::uint16_t b) { return a > b ? a : b; }
+
+CAMPSCOPE_HD int lowest_set_bit(std::uint64_t word) {
+#if defined(__CUDA_ARCH__)
+  return __ffsll(static_cast<long long>(word)) - 1;
+#else
+  return __builtin_ctzll(word);
+#endif
+}
 
 // A candidate is a pixel whose response reaches the threshold and is the maximum of its neighbourhood; on plateaus
 // the first pixel in row-major order wins, so every plateau yields exactly one candidate: the pixel must beat every
@@ -356,59 +419,95 @@ struct LocalMaxima {
   int threshold;
   int run;
   CAMPSCOPE_HD std::int64_t items() const { return height * runs_per_row(width, run); }
-  CAMPSCOPE_HD bool is_local_maximum(int x, int y, int v) const {
+  // Whether a response in columns [x0, x1] of `row` exceeds `limit`.
+  CAMPSCOPE_HD static bool exceeds(const std::uint16_t* row, int x0, int x1, int limit) {
+    bool exceeded = false;
+    for (int x = x0; x <= x1; ++x) exceeded |= row[x] > limit;
+    return exceeded;
+  }
+  // Whether the pixel of response v at (x, y) beats its earlier and reaches its later neighbours at Chebyshev
+  // distances from `nearest` to the radius, within the block.
+  CAMPSCOPE_HD bool wins_neighbours(int x, int y, int v, int nearest) const {
     const int y0 = y - radius < 0 ? 0 : y - radius;
     const int y1 = y + radius >= height ? height - 1 : y + radius;
     const int x0 = x - radius < 0 ? 0 : x - radius;
     const int x1 = x + radius >= width ? width - 1 : x + radius;
     for (int yy = y0; yy <= y1; ++yy) {
       const std::uint16_t* row = response + static_cast<std::int64_t>(yy) * width;
-      for (int xx = x0; xx <= x1; ++xx) {
-        const int u = row[xx];
-        const bool earlier = yy < y || (yy == y && xx < x);
-        if (u > v || (u == v && earlier)) return false;
+      // Earlier neighbours must stay below v, later ones at most v.
+      const int west_limit = yy <= y ? v - 1 : v;
+      const int east_limit = yy < y ? v - 1 : v;
+      if ((yy < y ? y - yy : yy - y) < nearest) {
+        if (exceeds(row, x0, x - nearest, west_limit) || exceeds(row, x + nearest, x1, east_limit)) return false;
+      } else if (exceeds(row, x0, x1, east_limit)) {
+        return false;
       }
     }
     return true;
   }
-  // `Lanes` pixels from (x, y) whose windows lie within the block's columns: every one has earlier and later
-  // neighbours in its own row, so maxima that start at 0 need no empty case.
+  CAMPSCOPE_HD std::uint8_t at_edge(int x, int y) const {
+    const int v = response[static_cast<std::int64_t>(y) * width + x];
+    return v >= threshold && wins_neighbours(x, y, v, 1) ? 1 : 0;
+  }
+  // `Lanes` pixels from (x, y), away from the block's edges, so each has its eight nearest neighbours. Nearly every
+  // strong pixel is beaten by one of those, so all lanes test them together, and only the rare pixels that win
+  // them go on to test the rest of their window one by one.
   template <int Lanes>
   CAMPSCOPE_HD void interior(int x, int y, std::uint8_t* out) const {
     const std::uint16_t* values = response + static_cast<std::int64_t>(y) * width + x;
-    int any_strong = 0;
-    for (int j = 0; j < Lanes; ++j) any_strong |= values[j] >= threshold;
-    if (!any_strong) {
+    std::uint16_t peak = 0;
+    for (int j = 0; j < Lanes; ++j) peak = larger(values[j], peak);
+    if (peak < threshold) {
       for (int j = 0; j < Lanes; ++j) out[j] = 0;
       return;
     }
-    std::uint16_t earlier[Lanes], later[Lanes];
-    for (int j = 0; j < Lanes; ++j) earlier[j] = later[j] = 0;
-    for (int dy = -radius; dy <= radius; ++dy) {
-      if (y + dy < 0 || y + dy >= height) continue;
-      const std::uint16_t* row = values + static_cast<std::int64_t>(dy) * width;
-      for (int dx = -radius; dx <= radius; ++dx) {
-        if (dy < 0 || (dy == 0 && dx < 0)) {
-          for (int j = 0; j < Lanes; ++j) earlier[j] = row[j + dx] > earlier[j] ? row[j + dx] : earlier[j];
-        } else if (dy > 0 || dx > 0) {
-          for (int j = 0; j < Lanes; ++j) later[j] = row[j + dx] > later[j] ? row[j + dx] : later[j];
+    // The threshold fits 16 bits here, and so every comparison below is one of 16-bit lanes.
+    const std::uint16_t strong = threshold > 0 ? static_cast<std::uint16_t>(threshold) : 0;
+    const std::uint16_t* above = values - width;
+    const std::uint16_t* below = values + width;
+    std::uint16_t candidate[Lanes];
+    std::uint16_t any_candidate = 0;
+    for (int j = 0; j < Lanes; ++j) {
+      const std::uint16_t earlier = larger(larger(above[j - 1], above[j]), larger(above[j + 1], values[j - 1]));
+      const std::uint16_t later = larger(larger(below[j - 1], below[j]), larger(below[j + 1], values[j + 1]));
+      candidate[j] = (values[j] >= strong) & (values[j] > earlier) & (values[j] >= later);
+      any_candidate |= candidate[j];
+    }
+    for (int j = 0; j < Lanes; ++j) out[j] = static_cast<std::uint8_t>(candidate[j]);
+    if (any_candidate && radius > 1) test_outer_window<Lanes>(x, y, out);
+  }
+  // Clears `out` of the `Lanes` pixels from (x, y) that lose to a neighbour outside their eight nearest. On the CPU
+  // the few set flags are found eight at a time, from 64-bit words of the flag bytes (little-endian), as a test of
+  // each lane costs a branch that the survivors' scattered positions make unpredictable.
+  template <int Lanes>
+  CAMPSCOPE_HD void test_outer_window(int x, int y, std::uint8_t* out) const {
+    const std::uint16_t* values = response + static_cast<std::int64_t>(y) * width + x;
+    if constexpr (Lanes % 8 == 0) {
+      for (int group = 0; group < Lanes; group += 8) {
+        std::uint64_t flags;
+        std::memcpy(&flags, out + group, sizeof flags);
+        while (flags != 0) {
+          const int j = group + lowest_set_bit(flags) / 8;
+          flags &= flags - 1;
+          if (!wins_neighbours(x + j, y, values[j], 2)) out[j] = 0;
         }
       }
+    } else {
+      for (int j = 0; j < Lanes; ++j)
+        if (out[j] && !wins_neighbours(x + j, y, values[j], 2)) out[j] = 0;
     }
-    for (int j = 0; j < Lanes; ++j)
-      out[j] = (values[j] >= threshold) & (values[j] > earlier[j]) & (values[j] >= later[j]);
   }
   CAMPSCOPE_HD void operator()(std::int64_t i) const {
     const std::int64_t runs = runs_per_row(width, run);
     const int y = static_cast<int>(i / runs);
     const int x0 = static_cast<int>(i % runs) * run;
     const int x1 = x0 + run > width ? width : x0 + run;
-    const std::uint16_t* values = response + static_cast<std::int64_t>(y) * width;
     std::uint8_t* out = is_candidate + static_cast<std::int64_t>(y) * width;
-    // The interior needs neighbours on both sides in its own row, so a radius of 0 leaves it empty.
-    const int lo = radius < x0 ? x0 : radius > x1 ? x1 : radius;
-    const int hi = radius < 1 || width - radius < lo ? lo : width - radius > x1 ? x1 : width - radius;
-    for (int x = x0; x < lo; ++x) out[x] = values[x] >= threshold && is_local_maximum(x, y, values[x]) ? 1 : 0;
+    // The interior needs all eight nearest neighbours, and a window that holds them: a radius of at least 1.
+    const bool inner_row = radius >= 1 && y >= 1 && y + 1 < height;
+    const int lo = !inner_row ? x1 : x0 > 1 ? x0 : 1 < x1 ? 1 : x1;
+    const int hi = !inner_row || width - 1 < lo ? lo : width - 1 < x1 ? width - 1 : x1;
+    for (int x = x0; x < lo; ++x) out[x] = at_edge(x, y);
     // A last partial step is taken as a full one ending at `hi`, which recomputes a few pixels to the same values.
     if (hi - lo >= kMaximaLanes) {
       for (int x = lo; x < hi; x += kMaximaLanes) {
@@ -418,7 +517,7 @@ struct LocalMaxima {
     } else {
       for (int x = lo; x < hi; ++x) interior<1>(x, y, out + x);
     }
-    for (int x = hi; x < x1; ++x) out[x] = values[x] >= threshold && is_local_maximum(x, y, values[x]) ? 1 : 0;
+    for (int x = hi; x < x1; ++x) out[x] = at_edge(x, y);
   }
 };
 

@@ -1,0 +1,132 @@
+// The CPU detector stages against plain definitions, on blocks whose sizes and masks reach every path of the
+// stage loops: widths that leave partial vector steps, blocks narrower than a box or window, nodata holes and rows.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "detect_pixels_impl.h"
+
+namespace campscope::detect {
+namespace {
+
+struct Block {
+  int width, height;
+  std::vector<std::uint8_t> rgb, valid;
+};
+
+enum class Mask { AllImaged, Holes, NodataRows };
+
+Block random_block(int width, int height, Mask mask, std::uint32_t seed) {
+  Block b{width, height, {}, {}};
+  std::mt19937 rng(seed);
+  const std::size_t pixels = static_cast<std::size_t>(width) * height;
+  b.rgb.resize(pixels * 3);
+  b.valid.assign(pixels, 1);
+  for (auto& v : b.rgb) v = static_cast<std::uint8_t>(rng() & 0xff);
+  for (std::size_t i = 0; i < pixels; ++i) {
+    if (mask == Mask::Holes && rng() % 10 == 0) b.valid[i] = 0;
+    if (mask == Mask::NodataRows && (i / width) % 7 == 3) b.valid[i] = 0;
+  }
+  return b;
+}
+
+const int kSizes[][2] = {{1, 1}, {3, 2}, {7, 5}, {33, 17}, {64, 40}, {131, 67}, {300, 211}};
+
+TEST(DetectStages, IntegralImagesAreMaskedPrefixSums) {
+  for (const auto& size : kSizes) {
+    for (Mask mask : {Mask::AllImaged, Mask::Holes, Mask::NodataRows}) {
+      const Block b = random_block(size[0], size[1], mask, 11);
+      const int w = b.width, h = b.height;
+      std::vector<std::uint32_t> integral(static_cast<std::size_t>(integral_size(w, h)));
+      integral_images_cpu(b.rgb.data(), b.valid.data(), w, h, integral.data());
+      // Entry (x, y) from (x - 1, y), (x, y - 1) and (x - 1, y - 1) plus pixel (x - 1, y - 1).
+      std::vector<std::uint32_t> expected(static_cast<std::size_t>(w + 1) * (h + 1) * kChannels, 0);
+      auto at = [&](int c, int x, int y) -> std::uint32_t& {
+        return expected[(static_cast<std::size_t>(y) * (w + 1) + x) * kChannels + c];
+      };
+      for (int y = 1; y <= h; ++y)
+        for (int x = 1; x <= w; ++x) {
+          const std::size_t p = static_cast<std::size_t>(y - 1) * w + (x - 1);
+          for (int c = 0; c < kChannels; ++c) {
+            const std::uint32_t value = !b.valid[p] ? 0 : c < 3 ? b.rgb[3 * p + c] : 1;
+            at(c, x, y) = at(c, x - 1, y) + at(c, x, y - 1) - at(c, x - 1, y - 1) + value;
+          }
+        }
+      for (int y = 0; y <= h; ++y)
+        for (int x = 0; x <= w; ++x)
+          for (int c = 0; c < kChannels; ++c)
+            ASSERT_EQ(integral[integral_index(w, c, x, y)], at(c, x, y))
+                << w << "x" << h << " mask " << static_cast<int>(mask) << " channel " << c << " at " << x << ","
+                << y;
+    }
+  }
+}
+
+TEST(DetectStages, ContrastResponseIsTheLargerScaleContrast) {
+  PixelParams params;
+  params.vehicle_inner_half = 2;
+  params.vehicle_outer_half = 5;
+  params.tent_inner_half = 3;
+  params.tent_outer_half = 8;
+  for (const auto& size : kSizes) {
+    for (Mask mask : {Mask::AllImaged, Mask::Holes, Mask::NodataRows}) {
+      const Block b = random_block(size[0], size[1], mask, 12);
+      const int w = b.width, h = b.height;
+      std::vector<std::uint32_t> integral(static_cast<std::size_t>(integral_size(w, h)));
+      integral_images_cpu(b.rgb.data(), b.valid.data(), w, h, integral.data());
+      std::vector<std::uint16_t> response(static_cast<std::size_t>(w) * h);
+      contrast_response_cpu(integral.data(), w, h, params, response.data());
+      for (int y = 0; y < h; ++y)
+        for (int x = 0; x < w; ++x) {
+          const int vehicle = centre_surround_contrast(integral.data(), w, h, x, y, params.vehicle_inner_half,
+                                                       params.vehicle_outer_half);
+          const int tent = centre_surround_contrast(integral.data(), w, h, x, y, params.tent_inner_half,
+                                                    params.tent_outer_half);
+          ASSERT_EQ(response[static_cast<std::size_t>(y) * w + x], std::max(vehicle, tent))
+              << w << "x" << h << " mask " << static_cast<int>(mask) << " at " << x << "," << y;
+        }
+    }
+  }
+}
+
+// Responses from a handful of levels around the threshold, so plateaus and ties are everywhere.
+std::vector<std::uint16_t> stepped_response(int width, int height, std::uint32_t seed) {
+  const std::uint16_t levels[] = {0, 30, 44, 45, 45, 46, 60, 60, 700};
+  std::mt19937 rng(seed);
+  std::vector<std::uint16_t> response(static_cast<std::size_t>(width) * height);
+  for (auto& v : response) v = levels[rng() % (sizeof levels / sizeof levels[0])];
+  return response;
+}
+
+TEST(DetectStages, LocalMaximaWinTheirWindowAndPlateausYieldTheirFirstPixel) {
+  for (int radius : {1, 2, 3}) {
+    PixelParams params;
+    params.nms_radius = radius;
+    params.physical.min_contrast = 45;
+    for (const auto& size : kSizes) {
+      const int w = size[0], h = size[1];
+      const std::vector<std::uint16_t> response = stepped_response(w, h, 13);
+      std::vector<std::uint8_t> is_candidate(response.size());
+      local_maxima_cpu(response.data(), w, h, params, is_candidate.data());
+      for (int y = 0; y < h; ++y)
+        for (int x = 0; x < w; ++x) {
+          const int v = response[static_cast<std::size_t>(y) * w + x];
+          bool candidate = v >= params.physical.min_contrast;
+          for (int yy = std::max(0, y - radius); yy <= std::min(h - 1, y + radius); ++yy)
+            for (int xx = std::max(0, x - radius); xx <= std::min(w - 1, x + radius); ++xx) {
+              const int u = response[static_cast<std::size_t>(yy) * w + xx];
+              const bool earlier = yy < y || (yy == y && xx < x);
+              if (u > v || (u == v && earlier)) candidate = false;
+            }
+          ASSERT_EQ(is_candidate[static_cast<std::size_t>(y) * w + x], candidate ? 1 : 0)
+              << w << "x" << h << " radius " << radius << " at " << x << "," << y;
+        }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace campscope::detect
