@@ -10,6 +10,8 @@
 #include <algorithm>
 #include <climits>
 #include <limits>
+#include <map>
+#include <memory>
 #include <type_traits>
 #include <cmath>
 #include <mutex>
@@ -28,6 +30,31 @@ constexpr double kWarpMaxErrorPx = 0.125;
 // Nodata for bands that declare none: outside the range of Byte and UInt16, so it never matches a sample.
 constexpr double kNeverASample = -1.0;
 constexpr int kValidityRun = 256;  // pixels of a grid row mapped to the file in one go
+
+struct LonLatTransforms {
+  std::unique_ptr<OGRCoordinateTransformation> to_lonlat, from_lonlat;
+};
+
+// Setting up a transformation looks both CRSs up in PROJ's database, some 2 ms a tile; a batch has tiles in a
+// few CRSs, so each is set up once and cloned for every tile (a transformation is not thread-safe; clones are
+// independent). Null members when there is no transformation.
+LonLatTransforms lonlat_transforms(const OGRSpatialReference& crs, const std::string& crs_wkt) {
+  static std::mutex mutex;
+  static std::map<std::string, LonLatTransforms> prototypes;
+  const std::lock_guard<std::mutex> lock(mutex);
+  auto found = prototypes.find(crs_wkt);
+  if (found == prototypes.end()) {
+    OGRSpatialReference lonlat;
+    lonlat.importFromEPSG(4326);
+    lonlat.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+    LonLatTransforms made{std::unique_ptr<OGRCoordinateTransformation>(OGRCreateCoordinateTransformation(&crs, &lonlat)),
+                          std::unique_ptr<OGRCoordinateTransformation>(OGRCreateCoordinateTransformation(&lonlat, &crs))};
+    if (!made.to_lonlat || !made.from_lonlat) return {};
+    found = prototypes.emplace(crs_wkt, std::move(made)).first;
+  }
+  return {std::unique_ptr<OGRCoordinateTransformation>(found->second.to_lonlat->Clone()),
+          std::unique_ptr<OGRCoordinateTransformation>(found->second.from_lonlat->Clone())};
+}
 
 std::string describe_window(int x0, int y0, int width, int height) {
   return "window at (" + std::to_string(x0) + ", " + std::to_string(y0) + ") of " + std::to_string(width) + " x " +
@@ -183,11 +210,9 @@ void TileReader::use_crs(const OGRSpatialReference& crs) {
   info_.crs_wkt = wkt;
   CPLFree(wkt);
 
-  OGRSpatialReference lonlat;
-  lonlat.importFromEPSG(4326);
-  lonlat.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
-  to_lonlat_.reset(OGRCreateCoordinateTransformation(&crs, &lonlat));
-  from_lonlat_.reset(OGRCreateCoordinateTransformation(&lonlat, &crs));
+  LonLatTransforms transforms = lonlat_transforms(crs, info_.crs_wkt);
+  to_lonlat_ = std::move(transforms.to_lonlat);
+  from_lonlat_ = std::move(transforms.from_lonlat);
   if (!to_lonlat_ || !from_lonlat_) {
     throw InputError(
         with_reason(info_.path + ": no transformation between the tile CRS and lon/lat", CPLGetLastErrorMsg()));
