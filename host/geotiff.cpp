@@ -9,14 +9,14 @@
 
 #include <algorithm>
 #include <climits>
+#include <cmath>
 #include <limits>
 #include <map>
 #include <memory>
-#include <type_traits>
-#include <cmath>
 #include <mutex>
 #include <sstream>
 #include <stdexcept>
+#include <type_traits>
 #include <vector>
 
 namespace campscope {
@@ -35,7 +35,7 @@ struct LonLatTransforms {
   std::unique_ptr<OGRCoordinateTransformation> to_lonlat, from_lonlat;
 };
 
-// Setting up a transformation looks both CRSs up in PROJ's database, some 2 ms a tile; a batch has tiles in a
+// Setting up a transformation looks both CRSs up in PROJ's database (some 0.3 ms a tile); a batch has tiles in a
 // few CRSs, so each is set up once and cloned for every tile (a transformation is not thread-safe; clones are
 // independent). Null members when there is no transformation.
 LonLatTransforms lonlat_transforms(const OGRSpatialReference& crs, const std::string& crs_wkt) {
@@ -47,8 +47,9 @@ LonLatTransforms lonlat_transforms(const OGRSpatialReference& crs, const std::st
     OGRSpatialReference lonlat;
     lonlat.importFromEPSG(4326);
     lonlat.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
-    LonLatTransforms made{std::unique_ptr<OGRCoordinateTransformation>(OGRCreateCoordinateTransformation(&crs, &lonlat)),
-                          std::unique_ptr<OGRCoordinateTransformation>(OGRCreateCoordinateTransformation(&lonlat, &crs))};
+    LonLatTransforms made;
+    made.to_lonlat.reset(OGRCreateCoordinateTransformation(&crs, &lonlat));
+    made.from_lonlat.reset(OGRCreateCoordinateTransformation(&lonlat, &crs));
     if (!made.to_lonlat || !made.from_lonlat) return {};
     found = prototypes.emplace(crs_wkt, std::move(made)).first;
   }
@@ -478,7 +479,9 @@ void TileReader::read_rgb(const BlockWindow& window, RgbBlock& out) {
       for (int c = 0; c < 3; ++c) rgb[i * 3 + c] = to_byte(samples[i * read_bands + c]);
     }
   } else {
-    for (std::size_t i = 0; i < pixels; ++i) rgb[i * 3] = rgb[i * 3 + 1] = rgb[i * 3 + 2] = to_byte(samples[i * read_bands]);
+    for (std::size_t i = 0; i < pixels; ++i) {
+      rgb[i * 3] = rgb[i * 3 + 1] = rgb[i * 3 + 2] = to_byte(samples[i * read_bands]);
+    }
   }
   if (resampled_) {
     for (std::size_t i = 0; i < pixels; ++i) {
