@@ -148,6 +148,38 @@ TEST(PlanBlocks, EdgeCases) {
 
 // ---- reading ----
 
+// GTiff decompresses the blocks of one read on several threads (NUM_THREADS): the pixels and nodata masks must be
+// those of a read on one thread, for 8-bit and for 16-bit (stretched) tiles.
+TEST(GeoTiffReader, DecodingOnSeveralThreadsReadsTheSamePixels) {
+  TempDir dir;
+  for (const GDALDataType type : {GDT_Byte, GDT_UInt16}) {
+    TiffSpec spec;
+    spec.type = type;
+    spec.has_nodata = true;
+    spec.nodata = 7;
+    spec.options = {"TILED=YES", "BLOCKXSIZE=32", "BLOCKYSIZE=16", "COMPRESS=DEFLATE", "INTERLEAVE=PIXEL"};
+    std::mt19937 rng(type == GDT_Byte ? 17 : 19);
+    std::vector<std::uint16_t> samples = random_samples(spec, rng, type == GDT_Byte ? 255 : 4000);
+    std::bernoulli_distribution nodata(0.04);
+    for (auto& sample : samples)
+      if (nodata(rng)) sample = 7;
+    const std::string path = dir.file(type == GDT_Byte ? "byte.tif" : "uint16.tif");
+    write_tiff(path, spec, samples);
+
+    TileReader one(path, 1), several(path, 3);
+    RgbBlock expected, block;
+    std::size_t invalid = 0;
+    for (const BlockWindow& window : plan_blocks(spec.width, spec.height, 96, 9)) {
+      one.read(window, expected);
+      several.read(window, block);
+      ASSERT_EQ(block.rgb, expected.rgb) << GDALGetDataTypeName(type);
+      ASSERT_EQ(block.valid, expected.valid) << GDALGetDataTypeName(type);
+      for (const std::uint8_t v : block.valid) invalid += v ? 0 : 1;
+    }
+    EXPECT_GT(invalid, 0u);  // the nodata masks were exercised
+  }
+}
+
 TEST(GeoTiffReader, ReadsByteRgbBlocksWithHaloAndNodata) {
   TempDir dir;
   TiffSpec spec;
