@@ -14,6 +14,9 @@
 namespace campscope {
 namespace detect {
 
+// The ground-sample distance the physical limits were set at (the default generated scenes).
+constexpr double kLimitsGsdM = 0.5;
+
 PixelParams to_pixel_params(const DetectorParams& params, double gsd_m) {
   if (!(gsd_m > 0.0) || !std::isfinite(gsd_m))
     throw std::invalid_argument("detector: ground-sample distance must be positive");
@@ -29,6 +32,10 @@ PixelParams to_pixel_params(const DetectorParams& params, double gsd_m) {
   p.shadow_percent = static_cast<int>(std::lround(100.0 * params.shadow_brightness));
   p.region_radius =
       std::clamp(static_cast<int>(std::lround(params.region_radius_m / gsd_m)), 2, kMaxRegionRadius);
+  // A width measured over a few pixels is uncertain by about half a pixel at each edge, and a cover's blurred
+  // border pixels fall to the ground side of the material split. The limits were set on 0.5 m imagery, where that
+  // is absorbed already; coarser pixels (a 4 m tent is 4 pixels at 1 m) get the rest as an allowance.
+  p.tent_width_allowance_m = std::max(0.0, gsd_m - kLimitsGsdM);
   return p;
 }
 

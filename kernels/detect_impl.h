@@ -25,6 +25,8 @@ struct PixelParams {
   int nms_radius = 2;
   int region_radius = 14;
   int shadow_percent = 55;
+  // Added to a pale cover's measured width before the tent width limit: see to_pixel_params.
+  double tent_width_allowance_m = 0.0;
   int block_ground[3] = {0, 0, 0};  // the block's dominant colour, set per block by detect_objects
 };
 

@@ -248,8 +248,13 @@ CAMPSCOPE_HD CandidateResult classify_region(const RegionFeatures& f, const Pixe
   }
   out.score = static_cast<float>(contrast / (contrast + p.min_contrast));
   if (fill < p.min_fill) return out;
-  if (looks_like_tent_material(f, p) && object_width >= p.tent_min_width_m && object_length <= p.tent_max_length_m &&
-      object_area >= p.tent_min_area_m2 && object_area <= p.tent_max_area_m2 && elongation <= p.tent_max_elongation) {
+  // Coarse pixels' width allowance for pale covers only: blue alone marks a tarpaulin, and the body of a blue van
+  // cut short by its windscreen has it too.
+  const bool blue = f.mean[2] - f.mean[0] >= p.tarp_min_blue_excess;
+  const double width_allowance = blue ? 0.0 : params.tent_width_allowance_m;
+  if (looks_like_tent_material(f, p) && object_width + width_allowance >= p.tent_min_width_m &&
+      object_length <= p.tent_max_length_m && object_area >= p.tent_min_area_m2 &&
+      object_area <= p.tent_max_area_m2 && elongation <= p.tent_max_elongation) {
     out.cls = static_cast<int>(ObjectClass::Tent);
   } else if (!looks_like_shadow(f, params) && contrast >= p.vehicle_min_contrast &&
              object_width >= p.vehicle_min_width_m && object_width <= p.vehicle_max_width_m &&

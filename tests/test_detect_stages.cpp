@@ -3,11 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <random>
 #include <vector>
 
 #include "detect_pixels_impl.h"
+#include "detect_regions_impl.h"
 
 namespace campscope::detect {
 namespace {
@@ -124,6 +126,30 @@ TEST(DetectStages, LocalMaximaWinTheirWindowAndPlateausYieldTheirFirstPixel) {
           ASSERT_EQ(is_candidate[static_cast<std::size_t>(y) * w + x], candidate ? 1 : 0)
               << w << "x" << h << " radius " << radius << " at " << x << "," << y;
         }
+    }
+  }
+}
+
+// A white cover 4 m long and 1.9 m wide as measured, on bare soil: too narrow for a tent at 0.5 m, where the width
+// limit was set, but at 1 m a width measured over three pixels is short by up to a pixel, and it is a tent.
+TEST(DetectStages, TentWidthLimitAllowsForCoarsePixels) {
+  for (const double gsd : {0.5, 1.0}) {
+    const PixelParams params = to_pixel_params(DetectorParams{}, gsd);
+    RegionFeatures f;
+    f.length_px = 4.0 / gsd + 1.0;  // the measured extent includes a pixel of blur
+    f.width_px = 1.9 / gsd + 1.0;
+    f.n = static_cast<std::int64_t>(std::lround(0.97 * f.length_px * f.width_px));
+    f.cx = f.cy = 20.0;
+    const double white[3] = {230, 231, 228}, soil[3] = {150, 140, 120};
+    std::copy(white, white + 3, f.mean);
+    std::copy(soil, soil + 3, f.background);
+    f.contrast = 240;
+    const CandidateResult result = classify_region(f, params);
+    EXPECT_NEAR(result.measured.width_m, 1.9, 1e-6) << gsd;
+    if (gsd > 0.5) {
+      EXPECT_EQ(result.cls, static_cast<int>(ObjectClass::Tent)) << gsd;
+    } else {
+      EXPECT_NE(result.cls, static_cast<int>(ObjectClass::Tent)) << gsd;
     }
   }
 }
