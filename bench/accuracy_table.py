@@ -60,13 +60,18 @@ def profile_rows(report):
         worst = max(errors)
         lines.append(f"| {profile} | seeds {seeds} | per-camp tent count error | | | worst {100 * worst:.1f}% | "
                      f"<= {100 * CAMP_COUNT_ERROR_TARGET:.0f}% | {verdict(worst, CAMP_COUNT_ERROR_TARGET, False)} |")
-    imaged = report["imaged"]
-    seeds_all = f"{report['seeds'][0]}-{report['seeds'][-1]}"
-    lines.append(f"| {profile} | seeds {seeds_all} | population interval holds the truth | | | "
-                 f"{imaged['contained']}/{imaged['rows']} rows, mean width {imaged['mean_width_pct_of_estimate']:.0f}% "
-                 f"| >= {CONTAINED_TARGET:.0%} (width aim 30%) | "
-                 f"{verdict(imaged['contained_fraction'], CONTAINED_TARGET)} |")
+    lines.append(interval_row(profile, report))
     return lines
+
+
+def interval_row(label, report):
+    """How often the population interval of an imaged (camp, date) row holds the truth, over the report's seeds."""
+    imaged = report["imaged"]
+    seeds = f"{report['seeds'][0]}-{report['seeds'][-1]}"
+    return (f"| {label} | seeds {seeds} | population interval holds the truth | | | "
+            f"{imaged['contained']}/{imaged['rows']} rows, mean width {imaged['mean_width_pct_of_estimate']:.0f}% "
+            f"| >= {CONTAINED_TARGET:.0%} (width aim 30%) | "
+            f"{verdict(imaged['contained_fraction'], CONTAINED_TARGET)} |")
 
 
 def calibrated_rows(calibrated, builtin):
@@ -83,12 +88,7 @@ def calibrated_rows(calibrated, builtin):
         verdict_text = ("met" if improved else "**not met**") if cls == "tent" else ""
         lines.append(f"| hard, calibrated on seed 1 | seeds 2-5 | {cls}s | | | {after:.3f} (built-in {before:.3f}) | "
                      f"{target} | {verdict_text} |")
-    imaged = calibrated["imaged"]
-    seeds = f"{calibrated['seeds'][0]}-{calibrated['seeds'][-1]}"
-    lines.append(f"| hard, calibrated on seed 1 | seeds {seeds} | population interval holds the truth | | | "
-                 f"{imaged['contained']}/{imaged['rows']} rows, mean width {imaged['mean_width_pct_of_estimate']:.0f}% "
-                 f"| >= {CONTAINED_TARGET:.0%} (width aim 30%) | "
-                 f"{verdict(imaged['contained_fraction'], CONTAINED_TARGET)} |")
+    lines.append(interval_row("hard, calibrated on seed 1", calibrated))
     return lines
 
 
