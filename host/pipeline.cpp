@@ -130,8 +130,27 @@ TileOutcome process_tile(OpenedTile tile, const TileEntry& entry, const RunOptio
   const std::vector<BlockWindow>& blocks = tile.blocks;
   const int blocks_x = (info.width + options.block_size - 1) / options.block_size;
 
+  TileOutcome outcome;
+  const double corners[4][2] = {{0, 0}, {double(info.width), 0}, {0, double(info.height)},
+                                {double(info.width), double(info.height)}};
+  for (const auto& corner : corners) {
+    double lon = 0, lat = 0;
+    reader.pixel_to_lonlat(corner[0], corner[1], lon, lat);
+    outcome.footprint_lon.push_back(lon);
+    outcome.footprint_lat.push_back(lat);
+  }
+  // Only samples near the tile are converted to its pixels: a batch's tiles each cover a small part of its camps,
+  // and converting every camp sample for every tile cost several percent of a run. The corners' lon/lat box, widened
+  // by a tenth of its size, holds the whole tile (its edges are straight lines in its CRS, all but straight in
+  // lon/lat over a tile's extent).
+  const auto [west, east] = std::minmax_element(outcome.footprint_lon.begin(), outcome.footprint_lon.end());
+  const auto [south, north] = std::minmax_element(outcome.footprint_lat.begin(), outcome.footprint_lat.end());
+  const double lon_margin = 0.1 * (*east - *west), lat_margin = 0.1 * (*north - *south);
   std::vector<std::vector<std::pair<std::size_t, std::array<int, 2>>>> samples_by_block(blocks.size());
   for (std::size_t s = 0; s < samples.lon.size(); ++s) {
+    if (samples.lon[s] < *west - lon_margin || samples.lon[s] > *east + lon_margin ||
+        samples.lat[s] < *south - lat_margin || samples.lat[s] > *north + lat_margin)
+      continue;
     double px = 0, py = 0;
     reader.lonlat_to_pixel(samples.lon[s], samples.lat[s], px, py);
     if (!(px >= 0 && py >= 0 && px < info.width && py < info.height)) continue;
@@ -140,7 +159,6 @@ TileOutcome process_tile(OpenedTile tile, const TileEntry& entry, const RunOptio
     samples_by_block[(iy / options.block_size) * blocks_x + ix / options.block_size].push_back({s, {ix, iy}});
   }
 
-  TileOutcome outcome;
   // Decoding the next block overlaps detection on this one; only the prefetch touches the dataset meanwhile.
   RgbBlock block = std::move(tile.first), next;
   for (std::size_t b = 0; b < blocks.size(); ++b) {
@@ -171,14 +189,6 @@ TileOutcome process_tile(OpenedTile tile, const TileEntry& entry, const RunOptio
     }
     if (prefetch.valid()) prefetch.get();  // rethrows a read error
     std::swap(block, next);
-  }
-  const double corners[4][2] = {{0, 0}, {double(info.width), 0}, {0, double(info.height)},
-                                {double(info.width), double(info.height)}};
-  for (const auto& corner : corners) {
-    double lon = 0, lat = 0;
-    reader.pixel_to_lonlat(corner[0], corner[1], lon, lat);
-    outcome.footprint_lon.push_back(lon);
-    outcome.footprint_lat.push_back(lat);
   }
   return outcome;
 }
