@@ -150,5 +150,8 @@ with open(os.path.join(out, "e2e.json"), "w") as f:
     json.dump(e2e, f, indent=2)
 EOF
 
-python3 bench/make_results.py "$out" >bench/RESULTS.md
+# Written beside the outputs and then moved: the commit check in make_results.py sees the tree as it was, and a
+# failing report leaves the last RESULTS.md whole.
+python3 bench/make_results.py "$out" >"$out/RESULTS.md"
+mv "$out/RESULTS.md" bench/RESULTS.md
 echo "== wrote bench/RESULTS.md from $out/" >&2
