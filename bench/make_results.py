@@ -73,14 +73,16 @@ def memory_gib():
 
 
 def benchmark_rows(path):
-    """{run name without /real_time: {"seconds", "items_per_second", "cv", counters...}}, in file order.
+    """{run name without /real_time: {"seconds", "items_per_second", "cv", counters...}}, in registration order.
 
     Uses the median over repetitions when the file has aggregates, otherwise the mean over its plain runs."""
     data = load_json(path)
     per_name = {}
     for b in data["benchmarks"]:
         name = b.get("run_name", b["name"]).replace("/real_time", "")
-        entry = per_name.setdefault(name, {"median": None, "stddev": None, "mean": None, "runs": []})
+        # Interleaved repetitions come in random order; the family index is the order of registration.
+        entry = per_name.setdefault(name, {"median": None, "stddev": None, "mean": None, "runs": [],
+                                           "order": b.get("family_index", len(per_name))})
         if b.get("run_type") == "aggregate":
             if b.get("aggregate_name") in ("median", "stddev", "mean"):
                 entry[b["aggregate_name"]] = b
@@ -89,7 +91,7 @@ def benchmark_rows(path):
         if b.get("error_occurred"):
             entry["error"] = b.get("error_message", "error")
     rows = {}
-    for name, entry in per_name.items():
+    for name, entry in sorted(per_name.items(), key=lambda item: item[1]["order"]):
         if "error" in entry:
             rows[name] = {"error": entry["error"]}
             continue
@@ -113,7 +115,7 @@ def benchmark_rows(path):
 
 
 def stage_pairs(rows):
-    """[(stage, ours name, peer name)] in file order."""
+    """[(stage, ours name, peer name)] in the order of `rows`."""
     pairs = {}
     for name in rows:
         stage, _, impl = name.partition("/")

@@ -48,7 +48,10 @@ find "$out" -mindepth 1 -maxdepth 1 ! -name large.json ! -name kit.json ! -name 
 # A command as one line a shell can run again.
 show() { printf '%q ' "$@" | sed 's/ $//'; }
 
-stage_args=(--benchmark_repetitions="$repetitions" --benchmark_report_aggregates_only=true --benchmark_out_format=json)
+# Repetitions in random order across benchmarks: each campscope stage and its OpenCV peer then run interleaved,
+# under the same machine state, rather than one after the other (back to back, the ratio moved by up to 25%).
+stage_args=(--benchmark_repetitions="$repetitions" --benchmark_enable_random_interleaving=true
+  --benchmark_report_aggregates_only=true --benchmark_out_format=json)
 [[ -n "$min_time" ]] && stage_args+=(--benchmark_min_time="$min_time")
 stages_cmd=("$build/bench_stages" --benchmark_filter=-cuda --benchmark_out="$out/stages.json" "${stage_args[@]}")
 echo "== stages: $(show "${stages_cmd[@]}")" >&2
