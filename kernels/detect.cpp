@@ -89,14 +89,13 @@ std::vector<DetectedObject> detect_objects(const RgbBlock& block, double gsd_m, 
       block.valid.size() != static_cast<std::size_t>(block.width) * block.height)
     throw std::invalid_argument("detector: block buffers do not match its size");
   detect::PixelParams pixel_params = detect::to_pixel_params(params, gsd_m);
-  detect::ColourHistogram histogram;
+  detect::ColourHistogram<std::uint64_t> histogram;
   for (std::size_t i = 0; i < block.valid.size(); ++i)
     if (block.valid[i]) histogram.add(block.rgb.data() + 3 * i);
-  int mass = 0;
+  std::int64_t mass = 0;
   const int ground_bin = histogram.mode(-1, 0, mass);
   if (ground_bin < 0) return {};  // nothing imaged
-  detect::ColourHistogram::mode_colour(block.rgb.data(), block.valid.data(), block.width, 0, 0, block.width,
-                                       block.height, ground_bin, pixel_params.block_ground);
+  histogram.mode_colour(ground_bin, pixel_params.block_ground);
 
   std::vector<detect::CandidateResult> results;
   if (backend == Backend::Cuda) {

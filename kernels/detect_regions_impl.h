@@ -450,10 +450,15 @@ CAMPSCOPE_HD bool grow_material_region(const std::uint8_t* rgb, const std::uint8
 
 // A coarse colour histogram, 8 levels of 32 per channel. A ground is one compact colour and fills a bin and its
 // neighbours, while objects spread over many bins, so the most populous (smoothed) bins are the ground colours.
+// Each bin also sums its pixels' colours, so a ground's mean colour comes from 27 bins, not another pass over the
+// pixels. `Count` holds a bin's count and its colour sums: 32 bits for a region window (at most kMaxRegionPixels
+// pixels x 255), 64 for a whole block.
+template <typename Count>
 struct ColourHistogram {
   static constexpr int kLevels = 8;
   static constexpr int kBins = kLevels * kLevels * kLevels;
-  std::uint32_t counts[kBins] = {};
+  Count counts[kBins] = {};
+  Count sums[kBins][3] = {};
 
   CAMPSCOPE_HD static int bin_of(const std::uint8_t* p) {
     return ((p[0] >> 5) * kLevels + (p[1] >> 5)) * kLevels + (p[2] >> 5);
@@ -469,26 +474,34 @@ struct ColourHistogram {
     }
     return gap;
   }
-  CAMPSCOPE_HD void add(const std::uint8_t* p) { ++counts[bin_of(p)]; }
-  // Counts of the bin and its 26 neighbours, so a ground colour on a bin boundary is not split in two.
-  CAMPSCOPE_HD int mass(int bin) const {
-    int total = 0;
+  CAMPSCOPE_HD void add(const std::uint8_t* p) {
+    const int bin = bin_of(p);
+    ++counts[bin];
+    for (int c = 0; c < 3; ++c) sums[bin][c] += p[c];
+  }
+  // Calls visit(bin) for the bin and its (up to 26) neighbours: a ground colour on a bin boundary is not split in two.
+  template <typename Visit>
+  CAMPSCOPE_HD static void for_neighbourhood(int bin, const Visit& visit) {
     for (int r = -1; r <= 1; ++r)
       for (int g = -1; g <= 1; ++g)
         for (int b = -1; b <= 1; ++b) {
           const int br = level(bin, 0) + r, bg = level(bin, 1) + g, bb = level(bin, 2) + b;
           if (br < 0 || bg < 0 || bb < 0 || br >= kLevels || bg >= kLevels || bb >= kLevels) continue;
-          total += static_cast<int>(counts[(br * kLevels + bg) * kLevels + bb]);
+          visit((br * kLevels + bg) * kLevels + bb);
         }
+  }
+  CAMPSCOPE_HD std::int64_t mass(int bin) const {
+    std::int64_t total = 0;
+    for_neighbourhood(bin, [&](int neighbour) { total += static_cast<std::int64_t>(counts[neighbour]); });
     return total;
   }
   // The occupied bin of largest mass at least `min_gap` bins from `other` (ignored when negative); -1 if none.
-  CAMPSCOPE_HD int mode(int other, int min_gap, int& mode_mass) const {
+  CAMPSCOPE_HD int mode(int other, int min_gap, std::int64_t& mode_mass) const {
     int best = -1;
     mode_mass = 0;
     for (int i = 0; i < kBins; ++i) {
       if (!counts[i] || (other >= 0 && bin_gap(i, other) < min_gap)) continue;
-      const int m = mass(i);
+      const std::int64_t m = mass(i);
       if (m > mode_mass) {
         mode_mass = m;
         best = i;
@@ -496,25 +509,13 @@ struct ColourHistogram {
     }
     return best;
   }
-  // Mean colour of the valid pixels of [x0, x1) x [y0, y1) in bin `mode` or a bin touching it.
-  CAMPSCOPE_HD static void mode_colour(const std::uint8_t* rgb, const std::uint8_t* valid, int width, int x0, int y0,
-                                       int x1, int y1, int mode, int* colour) {
-    const int mode_level[3] = {level(mode, 0), level(mode, 1), level(mode, 2)};
+  // Mean colour of the pixels in bin `mode` and the bins touching it.
+  CAMPSCOPE_HD void mode_colour(int mode, int* colour) const {
     std::int64_t sum[3] = {0, 0, 0}, n = 0;
-    for (int y = y0; y < y1; ++y)
-      for (int x = x0; x < x1; ++x) {
-        const std::int64_t p = static_cast<std::int64_t>(y) * width + x;
-        if (!valid[p]) continue;
-        const std::uint8_t* colour = rgb + p * 3;
-        bool touching = true;
-        for (int c = 0; c < 3; ++c) {
-          const int d = (colour[c] >> 5) - mode_level[c];
-          touching = touching && d >= -1 && d <= 1;
-        }
-        if (!touching) continue;
-        for (int c = 0; c < 3; ++c) sum[c] += colour[c];
-        ++n;
-      }
+    for_neighbourhood(mode, [&](int neighbour) {
+      for (int c = 0; c < 3; ++c) sum[c] += static_cast<std::int64_t>(sums[neighbour][c]);
+      n += static_cast<std::int64_t>(counts[neighbour]);
+    });
     for (int c = 0; c < 3; ++c) colour[c] = n > 0 ? static_cast<int>(sum[c] / n) : 0;
   }
 };
@@ -526,7 +527,7 @@ struct ColourHistogram {
 CAMPSCOPE_HD bool grow_foreground_region(const std::uint8_t* rgb, const std::uint8_t* valid, int width, int height,
                                          int cx, int cy, const PixelParams& params, RegionFeatures& f) {
   const RegionWindow window(cx, cy, params.region_radius, width, height);
-  ColourHistogram histogram;
+  ColourHistogram<std::uint32_t> histogram;
   int window_n = 0;
   for (int y = window.y0; y < window.y1; ++y)
     for (int x = window.x0; x < window.x1; ++x) {
@@ -536,7 +537,7 @@ CAMPSCOPE_HD bool grow_foreground_region(const std::uint8_t* rgb, const std::uin
       ++window_n;
     }
   if (window_n == 0) return false;
-  int mode_mass[2] = {0, 0};
+  std::int64_t mode_mass[2] = {0, 0};
   int mode[2] = {histogram.mode(-1, 0, mode_mass[0]), -1};
   mode[1] = histogram.mode(mode[0], 2, mode_mass[1]);
   if (mode[1] < 0 || 10 * mode_mass[1] < window_n) mode[1] = mode[0];  // one ground only
@@ -546,7 +547,7 @@ CAMPSCOPE_HD bool grow_foreground_region(const std::uint8_t* rgb, const std::uin
     if (k == 1 && mode[1] == mode[0]) {
       for (int c = 0; c < 3; ++c) ground[1][c] = ground[0][c];
     } else {
-      histogram.mode_colour(rgb, valid, width, window.x0, window.y0, window.x1, window.y1, mode[k], ground[k]);
+      histogram.mode_colour(mode[k], ground[k]);
     }
   }
   // Ground also covers blends: pixels straddling the road edge mix asphalt and soil, and shadows darken either
