@@ -82,12 +82,21 @@ CAMPSCOPE_HD bool box_mean(const std::uint8_t* rgb, const std::uint8_t* valid, i
   return true;
 }
 
-// One bit per pixel of a region window, indexed (y - y0) * side + (x - x0).
+// One bit per pixel of a region window: bit lx of row ly is pixel (x0 + lx, y0 + ly). A window is at most
+// kMaxRegionSide (63) wide, so a row is one word and masks combine a row at a time.
 struct WindowMask {
-  std::uint32_t bits[(kMaxRegionPixels + 31) / 32] = {};
-  CAMPSCOPE_HD bool get(int i) const { return (bits[i >> 5] >> (i & 31)) & 1u; }
-  CAMPSCOPE_HD void set(int i) { bits[i >> 5] |= 1u << (i & 31); }
+  std::uint64_t rows[kMaxRegionSide] = {};
+  CAMPSCOPE_HD bool get(int lx, int ly) const { return (rows[ly] >> lx) & 1u; }
+  CAMPSCOPE_HD void set(int lx, int ly) { rows[ly] |= std::uint64_t{1} << lx; }
 };
+
+CAMPSCOPE_HD int count_bits(std::uint64_t word) {
+#ifdef __CUDA_ARCH__
+  return __popcll(word);
+#else
+  return __builtin_popcountll(word);
+#endif
+}
 
 // The 4-connected region of pixels with a positive `strength` (their colour distance from the ground), grown breadth-first from (sx, sy) inside `window` with a
 // bounded queue of window-local indices; its size, centroid, second moments and mean colour.
@@ -104,7 +113,7 @@ CAMPSCOPE_HD bool flood_region(const std::uint8_t* rgb, int width, const RegionW
   const int start = (sy - window.y0) * wside + (sx - window.x0);
   visited[start >> 5] |= 1u << (start & 31);
   queue[tail++] = static_cast<std::uint16_t>(start);
-  if (members) members->set(start);
+  if (members) members->set(sx - window.x0, sy - window.y0);
 
   // Strength is summed as pixels join, so it is computed once per pixel looked at.
   std::int64_t sum_x = 0, sum_y = 0, sum_xx = 0, sum_yy = 0, sum_xy = 0, sum_c[3] = {0, 0, 0},
@@ -135,7 +144,7 @@ CAMPSCOPE_HD bool flood_region(const std::uint8_t* rgb, int width, const RegionW
       if (neighbour_strength > 0) {
         sum_strength += neighbour_strength;
         queue[tail++] = static_cast<std::uint16_t>(nl);
-        if (members) members->set(nl);
+        if (members) members->set(nx[k] - window.x0, ny[k] - window.y0);
       }
     }
   }
@@ -287,35 +296,42 @@ CAMPSCOPE_HD void separate_packed_objects(const std::uint8_t* rgb, int width, co
   constexpr int kMaxErosion = 3;
   constexpr int kMaxBridgePercent = 15;  // of the border of a separated tent that may be of its material
   const int side = window.side(), rows = window.y1 - window.y0;
-  const auto inside = [&](int lx, int ly) { return lx >= 0 && ly >= 0 && lx < side && ly < rows; };
+  const std::uint64_t in_window = (std::uint64_t{1} << side) - 1;
+  const std::uint64_t last_column = std::uint64_t{1} << (side - 1);
+  // Each pixel or'ed with its 8 neighbours; outside the window counts as empty.
+  const auto dilate = [&](const WindowMask& mask, WindowMask& out) {
+    std::uint64_t across[kMaxRegionSide];
+    for (int ly = 0; ly < rows; ++ly) {
+      const std::uint64_t r = mask.rows[ly];
+      across[ly] = (r | (r << 1) | (r >> 1)) & in_window;
+    }
+    for (int ly = 0; ly < rows; ++ly)
+      out.rows[ly] = across[ly] | (ly > 0 ? across[ly - 1] : 0) | (ly + 1 < rows ? across[ly + 1] : 0);
+  };
   WindowMask core;
-  for (int i = 0; i < side * rows; ++i)
-    if (region.get(i) && clearly.get(i)) core.set(i);
+  for (int ly = 0; ly < rows; ++ly) core.rows[ly] = region.rows[ly] & clearly.rows[ly];
   for (int depth = 0; depth <= kMaxErosion; ++depth) {
     // The window's edge is no gap: erosion does not eat in from it, so a piece of something larger than the window
     // stays at the edge and is then rejected for touching it.
     if (depth > 0) {
-      WindowMask eroded;
-      bool any = false;
-      for (int ly = 0; ly < rows; ++ly)
-        for (int lx = 0; lx < side; ++lx) {
-          bool all = core.get(ly * side + lx);
-          for (int dy = -1; dy <= 1 && all; ++dy)
-            for (int dx = -1; dx <= 1 && all; ++dx)
-              all = !inside(lx + dx, ly + dy) || core.get((ly + dy) * side + lx + dx);
-          if (all) {
-            eroded.set(ly * side + lx);
-            any = true;
-          }
-        }
+      std::uint64_t across[kMaxRegionSide];
+      for (int ly = 0; ly < rows; ++ly) {
+        const std::uint64_t r = core.rows[ly];
+        across[ly] = r & ((r << 1) | 1u) & ((r >> 1) | last_column);
+      }
+      std::uint64_t any = 0;
+      for (int ly = 0; ly < rows; ++ly) {
+        core.rows[ly] = across[ly] & (ly > 0 ? across[ly - 1] : in_window) &
+                        (ly + 1 < rows ? across[ly + 1] : in_window);
+        any |= core.rows[ly];
+      }
       if (!any) return;
-      core = eroded;
     }
     // The part of the eroded region nearest the seed, within the candidate's inner box.
     int px = -1, py = -1, nearest = 1 << 30;
     for (int y = sy - search_half; y <= sy + search_half; ++y)
       for (int x = sx - search_half; x <= sx + search_half; ++x) {
-        if (!window.contains(x, y) || !core.get((y - window.y0) * side + (x - window.x0))) continue;
+        if (!window.contains(x, y) || !core.get(x - window.x0, y - window.y0)) continue;
         const int d = (x - sx) * (x - sx) + (y - sy) * (y - sy);
         if (d < nearest) {
           nearest = d;
@@ -326,51 +342,36 @@ CAMPSCOPE_HD void separate_packed_objects(const std::uint8_t* rgb, int width, co
     if (px < 0) return;
     WindowMask part;
     RegionFeatures unused;
-    const auto in_core = [&](int x, int y) { return core.get((y - window.y0) * side + (x - window.x0)) ? 1 : 0; };
+    const auto in_core = [&](int x, int y) { return core.get(x - window.x0, y - window.y0) ? 1 : 0; };
     flood_region(rgb, width, window, px, py, in_core, unused, &part);
     // Grown back by the erosion depth over the region, in step with the other parts of the eroded region, so it
     // stops where it meets a neighbour: a pixel as near to both is gap and stays out.
     WindowMask others;
-    for (int i = 0; i < side * rows; ++i)
-      if (core.get(i) && !part.get(i)) others.set(i);
+    for (int ly = 0; ly < rows; ++ly) others.rows[ly] = core.rows[ly] & ~part.rows[ly];
     for (int step = 0; step <= depth; ++step) {
-      WindowMask grown = part, others_grown = others;
-      for (int ly = 0; ly < rows; ++ly)
-        for (int lx = 0; lx < side; ++lx) {
-          const int i = ly * side + lx;
-          if (part.get(i) || others.get(i) || !region.get(i)) continue;
-          bool near_part = false, near_other = false;
-          for (int dy = -1; dy <= 1; ++dy)
-            for (int dx = -1; dx <= 1; ++dx) {
-              if (!inside(lx + dx, ly + dy)) continue;
-              near_part = near_part || part.get((ly + dy) * side + lx + dx);
-              near_other = near_other || others.get((ly + dy) * side + lx + dx);
-            }
-          if (near_part && !near_other) grown.set(i);
-          if (near_other && !near_part) others_grown.set(i);
-        }
-      part = grown;
-      others = others_grown;
+      WindowMask near_part, near_other;
+      dilate(part, near_part);
+      dilate(others, near_other);
+      for (int ly = 0; ly < rows; ++ly) {
+        const std::uint64_t unclaimed = region.rows[ly] & ~part.rows[ly] & ~others.rows[ly];
+        part.rows[ly] |= unclaimed & near_part.rows[ly] & ~near_other.rows[ly];
+        others.rows[ly] |= unclaimed & near_other.rows[ly] & ~near_part.rows[ly];
+      }
     }
     // A tent of a packed block is bordered by the gaps around it, joined to its neighbours only by thin bridges;
     // a piece cut out of a larger object (a roof between its water tanks) is bordered mostly by more of the
-    // object, clearly of the same material.
+    // object, clearly of the same material. The border: pixels outside the part with a 4-neighbour in it.
     int border = 0, border_same = 0;
-    for (int ly = 0; ly < rows; ++ly)
-      for (int lx = 0; lx < side; ++lx) {
-        if (part.get(ly * side + lx)) continue;
-        const bool touches_part = (lx > 0 && part.get(ly * side + lx - 1)) ||
-                                  (lx + 1 < side && part.get(ly * side + lx + 1)) ||
-                                  (ly > 0 && part.get((ly - 1) * side + lx)) ||
-                                  (ly + 1 < rows && part.get((ly + 1) * side + lx));
-        if (!touches_part) continue;
-        ++border;
-        border_same += clearly.get(ly * side + lx) && region.get(ly * side + lx);
-      }
+    for (int ly = 0; ly < rows; ++ly) {
+      const std::uint64_t r = part.rows[ly];
+      const std::uint64_t ring = ((r << 1) | (r >> 1) | (ly > 0 ? part.rows[ly - 1] : 0) |
+                                  (ly + 1 < rows ? part.rows[ly + 1] : 0)) &
+                                 in_window & ~r;
+      border += count_bits(ring);
+      border_same += count_bits(ring & clearly.rows[ly] & region.rows[ly]);
+    }
     if (kMaxBridgePercent * border < 100 * border_same) continue;
-    const auto in_part = [&](int x, int y) {
-      return part.get((y - window.y0) * side + (x - window.x0)) ? strength(x, y) : 0;
-    };
+    const auto in_part = [&](int x, int y) { return part.get(x - window.x0, y - window.y0) ? strength(x, y) : 0; };
     RegionFeatures separated;
     if (!flood_region(rgb, width, window, px, py, in_part, separated)) return;
     if (!separated.touches_window && !too_large_for_tent(separated, params)) {
@@ -440,7 +441,7 @@ CAMPSCOPE_HD bool grow_material_region(const std::uint8_t* rgb, const std::uint8
         if (!valid[p]) continue;
         const int to_seed = 2 * colour_distance(rgb + p * 3, seed);
         if (to_seed < colour_distance(rgb + p * 3, bg) && to_seed < colour_distance(rgb + p * 3, shadow))
-          clearly.set((y - window.y0) * window.side() + (x - window.x0));
+          clearly.set(x - window.x0, y - window.y0);
       }
     separate_packed_objects(rgb, width, window, sx, sy, h, strength, params, region, clearly, f);
     for (int c = 0; c < 3; ++c) f.background[c] = bg[c];
