@@ -106,47 +106,45 @@ CAMPSCOPE_HD bool flood_region(const std::uint8_t* rgb, int width, const RegionW
   if (!window.contains(sx, sy)) return false;
   const int start_strength = strength(sx, sy);
   if (start_strength <= 0) return false;
-  const int wside = window.side();
-  std::uint32_t visited[(kMaxRegionPixels + 31) / 32] = {};
+  const int wside = window.side(), wrows = window.y1 - window.y0;
+  WindowMask visited;
+  // Queue entries are ly * 64 + lx: a window is at most 63 wide, and unpacking needs no division.
   std::uint16_t queue[kMaxRegionPixels];
   int head = 0, tail = 0;
-  const int start = (sy - window.y0) * wside + (sx - window.x0);
-  visited[start >> 5] |= 1u << (start & 31);
-  queue[tail++] = static_cast<std::uint16_t>(start);
+  visited.set(sx - window.x0, sy - window.y0);
+  queue[tail++] = static_cast<std::uint16_t>((sy - window.y0) << 6 | (sx - window.x0));
   if (members) members->set(sx - window.x0, sy - window.y0);
 
   // Strength is summed as pixels join, so it is computed once per pixel looked at.
   std::int64_t sum_x = 0, sum_y = 0, sum_xx = 0, sum_yy = 0, sum_xy = 0, sum_c[3] = {0, 0, 0},
                sum_strength = start_strength;
+  const auto visit = [&](int lx, int ly) {
+    if (visited.get(lx, ly)) return;
+    visited.set(lx, ly);
+    const int neighbour_strength = strength(window.x0 + lx, window.y0 + ly);
+    if (neighbour_strength > 0) {
+      sum_strength += neighbour_strength;
+      queue[tail++] = static_cast<std::uint16_t>(ly << 6 | lx);
+      if (members) members->set(lx, ly);
+    }
+  };
   bool touches = false;
   while (head < tail) {
-    const int local = queue[head++];
-    const int lx = local % wside;
-    const int ly = local / wside;
-    const int x = window.x0 + lx;
-    const int y = window.y0 + ly;
-    const std::int64_t p = static_cast<std::int64_t>(y) * width + x;
+    const int entry = queue[head++];
+    const int lx = entry & 63;
+    const int ly = entry >> 6;
+    const std::int64_t p = static_cast<std::int64_t>(window.y0 + ly) * width + window.x0 + lx;
     sum_x += lx;
     sum_y += ly;
     sum_xx += static_cast<std::int64_t>(lx) * lx;
     sum_yy += static_cast<std::int64_t>(ly) * ly;
     sum_xy += static_cast<std::int64_t>(lx) * ly;
     for (int c = 0; c < 3; ++c) sum_c[c] += rgb[p * 3 + c];
-    if (x == window.x0 || y == window.y0 || x == window.x1 - 1 || y == window.y1 - 1) touches = true;
-    const int nx[4] = {x - 1, x + 1, x, x};
-    const int ny[4] = {y, y, y - 1, y + 1};
-    for (int k = 0; k < 4; ++k) {
-      if (!window.contains(nx[k], ny[k])) continue;
-      const int nl = (ny[k] - window.y0) * wside + (nx[k] - window.x0);
-      if (visited[nl >> 5] & (1u << (nl & 31))) continue;
-      visited[nl >> 5] |= 1u << (nl & 31);
-      const int neighbour_strength = strength(nx[k], ny[k]);
-      if (neighbour_strength > 0) {
-        sum_strength += neighbour_strength;
-        queue[tail++] = static_cast<std::uint16_t>(nl);
-        if (members) members->set(nx[k] - window.x0, ny[k] - window.y0);
-      }
-    }
+    if (lx == 0 || ly == 0 || lx == wside - 1 || ly == wrows - 1) touches = true;
+    if (lx > 0) visit(lx - 1, ly);
+    if (lx + 1 < wside) visit(lx + 1, ly);
+    if (ly > 0) visit(lx, ly - 1);
+    if (ly + 1 < wrows) visit(lx, ly + 1);
   }
 
   const double n = static_cast<double>(tail);
