@@ -98,11 +98,14 @@ CAMPSCOPE_HD int count_bits(std::uint64_t word) {
 #endif
 }
 
-// The 4-connected region of pixels with a positive `strength` (their colour distance from the ground), grown breadth-first from (sx, sy) inside `window` with a
-// bounded queue of window-local indices; its size, centroid, second moments and mean colour.
+// The 4-connected region of pixels with a positive `strength` (their colour distance from the ground), grown
+// breadth-first from (sx, sy) inside `window` with a bounded queue of window-local indices; its size, centroid,
+// second moments and mean colour. With `stop_at_edge`, growth stops when the region reaches the window's edge:
+// for callers that reject such a region whatever else it measures, which then describes only the part grown.
 template <typename Strength>
 CAMPSCOPE_HD bool flood_region(const std::uint8_t* rgb, int width, const RegionWindow& window, int sx, int sy,
-                               const Strength& strength, RegionFeatures& f, WindowMask* members = nullptr) {
+                               const Strength& strength, RegionFeatures& f, WindowMask* members = nullptr,
+                               bool stop_at_edge = false) {
   if (!window.contains(sx, sy)) return false;
   const int start_strength = strength(sx, sy);
   if (start_strength <= 0) return false;
@@ -140,7 +143,10 @@ CAMPSCOPE_HD bool flood_region(const std::uint8_t* rgb, int width, const RegionW
     sum_yy += static_cast<std::int64_t>(ly) * ly;
     sum_xy += static_cast<std::int64_t>(lx) * ly;
     for (int c = 0; c < 3; ++c) sum_c[c] += rgb[p * 3 + c];
-    if (lx == 0 || ly == 0 || lx == wside - 1 || ly == wrows - 1) touches = true;
+    if (lx == 0 || ly == 0 || lx == wside - 1 || ly == wrows - 1) {
+      touches = true;
+      if (stop_at_edge) break;
+    }
     if (lx > 0) visit(lx - 1, ly);
     if (lx + 1 < wside) visit(lx + 1, ly);
     if (ly > 0) visit(lx, ly - 1);
@@ -371,7 +377,7 @@ CAMPSCOPE_HD void separate_packed_objects(const std::uint8_t* rgb, int width, co
     if (kMaxBridgePercent * border < 100 * border_same) continue;
     const auto in_part = [&](int x, int y) { return part.get(x - window.x0, y - window.y0) ? strength(x, y) : 0; };
     RegionFeatures separated;
-    if (!flood_region(rgb, width, window, px, py, in_part, separated)) return;
+    if (!flood_region(rgb, width, window, px, py, in_part, separated, nullptr, true)) return;
     if (!separated.touches_window && !too_large_for_tent(separated, params)) {
       f = separated;
       f.separated = true;
@@ -391,7 +397,10 @@ CAMPSCOPE_HD bool grow_material_region(const std::uint8_t* rgb, const std::uint8
   const int h = params.vehicle_inner_half;
   const int min_contrast = params.physical.min_contrast;
   int seed[3];
-  box_mean(rgb, valid, width, height, cx - h, cy - h, cx + h + 1, cy + h + 1, distinct_colour, min_contrast, seed);
+  // Never empty: the most distinct pixel itself is in the box.
+  if (!box_mean(rgb, valid, width, height, cx - h, cy - h, cx + h + 1, cy + h + 1, distinct_colour, min_contrast,
+                seed))
+    return false;
 
   const RegionWindow window(cx, cy, params.region_radius, width, height);
   // Background: the window's pixels unlike the seed; if nearly none, the seed is part of something larger.
@@ -421,15 +430,16 @@ CAMPSCOPE_HD bool grow_material_region(const std::uint8_t* rgb, const std::uint8
     const int to_bg = colour_distance(rgb + p * 3, bg);
     return to_seed < to_bg && to_seed < colour_distance(rgb + p * 3, shadow) ? to_bg : 0;
   };
-  const int sx = static_cast<int>(distinct % width), sy = static_cast<int>(distinct / width);
-  WindowMask region;
-  if (!flood_region(rgb, width, window, sx, sy, strength, f, &region)) return false;
   // Only a region of tent material, judged against the block's ground, that is no object as it stands (a white
   // truck is too long for a tent, but a vehicle) is taken apart: bare ground between olive canopies, say, is also
-  // a network of tent-sized pieces, brighter than the trees around it.
+  // a network of tent-sized pieces, brighter than the trees around it. Any other region that reaches the window's
+  // edge is rejected as it stands, so its flood stops there.
   const bool tent_coloured =
       luma_of(seed) - luma_of(params.block_ground) >= params.physical.tent_min_brightness_gain ||
       (seed[2] - seed[0] >= params.physical.tarp_min_blue_excess && seed[2] > seed[1]);
+  const int sx = static_cast<int>(distinct % width), sy = static_cast<int>(distinct / width);
+  WindowMask region;
+  if (!flood_region(rgb, width, window, sx, sy, strength, f, &region, !tent_coloured)) return false;
   for (int c = 0; c < 3; ++c) f.background[c] = bg[c];
   if (tent_coloured && (f.touches_window || too_large_for_tent(f, params)) && classify_region(f, params).cls < 0) {
     WindowMask clearly;
@@ -611,7 +621,7 @@ CAMPSCOPE_HD bool grow_foreground_region(const std::uint8_t* rgb, const std::uin
   if (f.touches_window) {
     const RegionWindow centred(static_cast<int>(f.cx), static_cast<int>(f.cy), params.region_radius, width, height);
     RegionFeatures recentred;
-    if (flood_region(rgb, width, centred, sx, sy, strength, recentred)) f = recentred;
+    if (flood_region(rgb, width, centred, sx, sy, strength, recentred, nullptr, true)) f = recentred;
   }
   // A region whose average colour is a ground's shadow is a shadow (of a roof, wall or tent), not an object;
   // averaging removes the noise that lets single shadow pixels pass as foreground.
