@@ -18,24 +18,37 @@ CAMPSCOPE_HD int colour_distance(const Channel* p, const int* mean) {
   return d;
 }
 
-// Squared Euclidean distance from colour p to the segment a-b in RGB, in exact integer arithmetic.
-CAMPSCOPE_HD std::int64_t segment_distance_sq(const std::uint8_t* p, const int* a, const int* b) {
-  std::int64_t along = 0, length_sq = 0, to_a_sq = 0;
-  for (int c = 0; c < 3; ++c) {
-    const std::int64_t d = b[c] - a[c];
-    const std::int64_t v = p[c] - a[c];
-    along += v * d;
-    length_sq += d * d;
-    to_a_sq += v * v;
+// The segment a-b in RGB, and the squared Euclidean distance of a colour from it in exact integer arithmetic. Its
+// direction and length are set once: a window tests many pixels against the same few segments.
+struct ColourSegment {
+  int a[3], d[3];
+  std::int64_t length_sq = 0;
+  CAMPSCOPE_HD ColourSegment(const int* from, const int* to) {
+    for (int c = 0; c < 3; ++c) {
+      a[c] = from[c];
+      d[c] = to[c] - from[c];
+      length_sq += static_cast<std::int64_t>(d[c]) * d[c];
+    }
   }
-  if (along <= 0 || length_sq == 0) return to_a_sq;
-  if (along >= length_sq) {
-    std::int64_t to_b_sq = 0;
-    for (int c = 0; c < 3; ++c) to_b_sq += static_cast<std::int64_t>(p[c] - b[c]) * (p[c] - b[c]);
-    return to_b_sq;
+  CAMPSCOPE_HD std::int64_t distance_sq(const std::uint8_t* p) const {
+    std::int64_t along = 0, to_a_sq = 0;
+    for (int c = 0; c < 3; ++c) {
+      const std::int64_t v = p[c] - a[c];
+      along += v * d[c];
+      to_a_sq += v * v;
+    }
+    if (along <= 0 || length_sq == 0) return to_a_sq;
+    if (along >= length_sq) {
+      std::int64_t to_b_sq = 0;
+      for (int c = 0; c < 3; ++c) {
+        const std::int64_t w = p[c] - a[c] - d[c];
+        to_b_sq += w * w;
+      }
+      return to_b_sq;
+    }
+    return to_a_sq - along * along / length_sq;
   }
-  return to_a_sq - along * along / length_sq;
-}
+};
 
 CAMPSCOPE_HD double luma(const double* rgb) { return (77.0 * rgb[0] + 150.0 * rgb[1] + 29.0 * rgb[2]) / 256.0; }
 CAMPSCOPE_HD int luma_of(const int* rgb) { return (77 * rgb[0] + 150 * rgb[1] + 29 * rgb[2]) >> 8; }
@@ -230,7 +243,7 @@ CAMPSCOPE_HD bool looks_like_shadow(const RegionFeatures& f, const PixelParams& 
     shadowed[c] = ground[c] * params.shadow_percent / 100;
   }
   const std::int64_t tolerance = params.physical.ground_tolerance;
-  return segment_distance_sq(mean, ground, shadowed) <= tolerance * tolerance;
+  return ColourSegment(ground, shadowed).distance_sq(mean) <= tolerance * tolerance;
 }
 
 CAMPSCOPE_HD CandidateResult classify_region(const RegionFeatures& f, const PixelParams& params) {
@@ -567,16 +580,17 @@ CAMPSCOPE_HD bool grow_foreground_region(const std::uint8_t* rgb, const std::uin
     for (int c = 0; c < 3; ++c) shadowed[k][c] = ground[k][c] * params.shadow_percent / 100;
   const std::int64_t tolerance_sq =
       static_cast<std::int64_t>(params.physical.ground_tolerance) * params.physical.ground_tolerance;
+  const ColourSegment shading[2] = {ColourSegment(ground[0], shadowed[0]), ColourSegment(ground[1], shadowed[1])};
+  const ColourSegment blend(ground[0], ground[1]);
+  const ColourSegment at_ground[2] = {ColourSegment(ground[0], ground[0]), ColourSegment(ground[1], ground[1])};
   const auto strength = [&](int x, int y) {
     const std::int64_t p = static_cast<std::int64_t>(y) * width + x;
     if (!valid[p]) return 0;
     const std::uint8_t* colour = rgb + p * 3;
-    if (segment_distance_sq(colour, ground[0], shadowed[0]) <= tolerance_sq ||
-        segment_distance_sq(colour, ground[1], shadowed[1]) <= tolerance_sq)
-      return 0;
+    if (shading[0].distance_sq(colour) <= tolerance_sq || shading[1].distance_sq(colour) <= tolerance_sq) return 0;
     // A blend of the two grounds is ground only where both grounds are at hand (the road edge); a grey vehicle
     // has the same colour but stands on one ground.
-    if (segment_distance_sq(colour, ground[0], ground[1]) <= tolerance_sq) {
+    if (blend.distance_sq(colour) <= tolerance_sq) {
       bool near[2] = {false, false};
       for (int dy = -2; dy <= 2; ++dy)
         for (int dx = -2; dx <= 2; ++dx) {
@@ -585,7 +599,7 @@ CAMPSCOPE_HD bool grow_foreground_region(const std::uint8_t* rgb, const std::uin
           const std::int64_t q = static_cast<std::int64_t>(yy) * width + xx;
           if (!valid[q]) continue;
           for (int k = 0; k < 2; ++k)
-            if (segment_distance_sq(rgb + q * 3, ground[k], ground[k]) <= tolerance_sq) near[k] = true;
+            if (at_ground[k].distance_sq(rgb + q * 3) <= tolerance_sq) near[k] = true;
         }
       if (near[0] && near[1]) return 0;
     }
@@ -632,7 +646,7 @@ CAMPSCOPE_HD bool grow_foreground_region(const std::uint8_t* rgb, const std::uin
     mean_colour[c] = static_cast<std::uint8_t>(mean[c]);
   }
   for (int g = 0; g < 2; ++g)
-    if (segment_distance_sq(mean_colour, ground[g], shadowed[g]) <= tolerance_sq) return false;
+    if (shading[g].distance_sq(mean_colour) <= tolerance_sq) return false;
   // Contrast is judged against the ground colour nearest the object's own colour.
   const int k = colour_distance(mean, ground[0]) <= colour_distance(mean, ground[1]) ? 0 : 1;
   for (int c = 0; c < 3; ++c) f.background[c] = ground[k][c];
