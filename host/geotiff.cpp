@@ -507,11 +507,13 @@ void TileReader::clear_nodata_pixels(const Sample* samples, int sample_stride, s
     nodata[b] = static_cast<Sample>(value);
   }
   if (!masks[0] && !masks[1] && !masks[2]) return;
-  // One pass over the pixels with every band's test in it, branch-free so that it vectorises.
+  // One pass over the pixels with all three tests in it, of fixed shape and branch-free so that it vectorises. A
+  // grey tile has one band: its missing bands test band 0 again, unmasked.
+  const int second = used_bands_ > 1 ? 1 : 0, third = used_bands_ > 2 ? 2 : 0;
   for (std::size_t i = 0; i < pixels; ++i) {
     const Sample* pixel = samples + i * sample_stride;
-    bool masked = masks[0] && pixel[0] == nodata[0];
-    for (int b = 1; b < used_bands_; ++b) masked |= masks[b] && pixel[b] == nodata[b];
+    const bool masked = (masks[0] & (pixel[0] == nodata[0])) | (masks[1] & (pixel[second] == nodata[1])) |
+                        (masks[2] & (pixel[third] == nodata[2]));
     valid[i] &= static_cast<std::uint8_t>(!masked);
   }
 }
