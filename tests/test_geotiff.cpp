@@ -288,6 +288,33 @@ TEST(GeoTiffReader, GreyBandIsCopiedToRgbAndAllValid) {
   }
 }
 
+// A grey tile's nodata value masks exactly the pixels that hold it: the one band stands for all three.
+TEST(GeoTiffReader, GreyBandNodataMasksItsPixels) {
+  TempDir dir;
+  TiffSpec spec;
+  spec.width = 41;
+  spec.height = 19;
+  spec.bands = 1;
+  spec.has_nodata = true;
+  spec.nodata = 9;
+  std::mt19937 rng(41);
+  std::vector<std::uint16_t> samples = random_samples(spec, rng, 255);
+  std::bernoulli_distribution hole(0.1);
+  for (auto& sample : samples)
+    if (hole(rng)) sample = 9;
+  const std::string path = dir.file("grey_nodata.tif");
+  write_tiff(path, spec, samples);
+  TileReader reader(path);
+  RgbBlock block;
+  reader.read(BlockWindow{0, 0, 41, 19, 0, 0, 41, 19}, block);
+  int masked = 0;
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    ASSERT_EQ(block.valid[i], samples[i] == 9 ? 0 : 1) << "pixel " << i;
+    masked += samples[i] == 9;
+  }
+  EXPECT_GT(masked, 0);
+}
+
 // Band 4 marked as alpha masks bands 1..3, also when the tile declares a nodata value as well.
 TEST(GeoTiffReader, AlphaBandIsPartOfValidity) {
   for (const bool with_nodata : {false, true}) {
