@@ -98,6 +98,7 @@ CAMPSCOPE_HD bool box_mean(const std::uint8_t* rgb, const std::uint8_t* valid, i
 // One bit per pixel of a region window: bit lx of row ly is pixel (x0 + lx, y0 + ly). A window is at most
 // kMaxRegionSide (63) wide, so a row is one word and masks combine a row at a time.
 struct WindowMask {
+  static_assert(kMaxRegionSide < 64, "a window row must fit one word, and flood_region packs ly * 64 + lx");
   std::uint64_t rows[kMaxRegionSide] = {};
   CAMPSCOPE_HD bool get(int lx, int ly) const { return (rows[ly] >> lx) & 1u; }
   CAMPSCOPE_HD void set(int lx, int ly) { rows[ly] |= std::uint64_t{1} << lx; }
