@@ -684,8 +684,9 @@ struct AnalyseCandidates {
       }
     }
     // A piece cut out of a larger region is a tent or nothing: in street scenes such pieces of roofs and
-    // markings would otherwise pass as vehicles.
-    if (!material.separated) results[i] = as_material;
+    // markings would otherwise pass as vehicles. Every path writes its result: the CUDA backend's result buffer is
+    // reused between blocks, so a result left unwritten would be a stale object from an earlier block.
+    results[i] = material.separated ? CandidateResult{} : as_material;
   }
 };
 

@@ -10,6 +10,7 @@
 
 #include "detect_pixels_impl.h"
 #include "detect_regions_impl.h"
+#include "scene_fixture.h"
 
 namespace campscope::detect {
 namespace {
@@ -151,6 +152,38 @@ TEST(DetectStages, TentWidthLimitAllowsForCoarsePixels) {
     } else {
       EXPECT_NE(result.cls, static_cast<int>(ObjectClass::Tent)) << gsd;
     }
+  }
+}
+
+// The CUDA backend reuses its result buffer between blocks, so a candidate whose result is not written would come
+// back as a stale object of an earlier block. Every candidate of a block of packed tents (whose pieces take the
+// separated path), noise and nodata must overwrite a result set to a sentinel class beforehand.
+TEST(DetectStages, EveryCandidateWritesItsResult) {
+  for (const double gsd : {0.3, 0.5, 0.7}) {
+    testing::SceneBuilder scene(40.0, 30.0, gsd, 7);
+    const double pitch = 4.0 + std::max(1.0, 2.2 * gsd);
+    for (int row = 0; row < 3; ++row)
+      for (int column = 0; column < 4; ++column)
+        scene.tent(6.0 + column * pitch, 6.0 + row * pitch, 4.0, 0.0, cv::Scalar(238, 240, 241));
+    RgbBlock block = scene.finish();
+    const Block noise = random_block(block.width, block.height / 3, Mask::Holes, 11);
+    std::copy(noise.rgb.begin(), noise.rgb.end(), block.rgb.end() - noise.rgb.size());
+    std::copy(noise.valid.begin(), noise.valid.end(), block.valid.end() - noise.valid.size());
+    PixelParams params = to_pixel_params(DetectorParams{}, gsd);
+    const int soil_rgb[3] = {170, 155, 130};  // the scene's ground, as detect_objects would measure it
+    std::copy(soil_rgb, soil_rgb + 3, params.block_ground);
+    const int pixels = block.width * block.height;
+    std::vector<std::int32_t> candidates(static_cast<std::size_t>(pixels));
+    for (int i = 0; i < pixels; ++i) candidates[i] = i;
+    constexpr int kUnwritten = 99;
+    CandidateResult sentinel;
+    sentinel.cls = kUnwritten;
+    std::vector<CandidateResult> results(candidates.size(), sentinel);
+    parallel_for_cpu(pixels, AnalyseCandidates{block.rgb.data(), block.valid.data(), candidates.data(),
+                                               results.data(), block.width, block.height, params});
+    for (int i = 0; i < pixels; ++i)
+      ASSERT_NE(results[i].cls, kUnwritten) << "gsd " << gsd << ", candidate at " << i % block.width << ","
+                                            << i / block.width;
   }
 }
 
