@@ -1,37 +1,71 @@
 #!/usr/bin/env bash
-# Runs on a lent GPU machine from the bundle bench/gpu_bundle.sh made (.gpu, carried): the CPU-vs-CUDA tests,
-# `campscope run` on the generated sample with both backends (outputs must be identical), the CUDA stage
-# benchmarks next to their CPU counterparts, and every kernel timed with CUDA events against the device's copy
-# bandwidth (cuda_kernels.json). Results go to $OUT (the device tool's folder) or bench/out/gpu.
+# Runs on a lent GPU machine from the bundle bench/gpu_bundle.sh made (.gpu, carried): the test suite (its CPU-vs-CUDA
+# tests run there), `campscope run` on the generated sample with both backends (outputs must be identical), an
+# end-to-end batch on both backends beside its decode floor, the CUDA stage benchmarks next to their CPU
+# counterparts, and every kernel timed with CUDA events against the device's copy bandwidth (cuda_kernels.json).
+# Results go to $OUT (the device tool's folder) or bench/out/gpu: seven files, under the eight the device tool
+# brings back.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-bench/out/gpu}
-mkdir -p "$out" /tmp/campscope-gpu
-tar -C /tmp/campscope-gpu -xJf .gpu/runtime.tar.xz || { echo "gpu_check: no .gpu/runtime.tar.xz (carry .gpu)" >&2; exit 2; }
-export LD_LIBRARY_PATH=/tmp/campscope-gpu/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-export GDAL_DATA=/tmp/campscope-gpu/share/gdal PROJ_DATA=/tmp/campscope-gpu/share/proj PROJ_LIB=/tmp/campscope-gpu/share/proj
+work=/tmp/campscope-gpu
+mkdir -p "$out" "$work"
+tar -C "$work" -xJf .gpu/runtime.tar.xz || { echo "gpu_check: no .gpu/runtime.tar.xz (carry .gpu)" >&2; exit 2; }
+export LD_LIBRARY_PATH=$work/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+export GDAL_DATA=$work/share/gdal PROJ_DATA=$work/share/proj PROJ_LIB=$work/share/proj
 export CAMPSCOPE_BIN=$PWD/.gpu/bin/campscope
 status=0
-nvidia-smi -L | tee "$out/device.txt"
+nvidia-smi -L | tee "$out/summary.txt"
 
-echo "== CPU vs CUDA tests" | tee "$out/summary.txt"
-.gpu/bin/campscope_tests --gtest_filter='*Cuda*:*Backends*' >"$out/tests_cuda.log" 2>&1 || status=1
-tail -3 "$out/tests_cuda.log" | tee -a "$out/summary.txt"
-.gpu/bin/campscope_tests >"$out/tests_all.log" 2>&1 || status=1
-tail -1 "$out/tests_all.log" | tee -a "$out/summary.txt"
+echo "== tests (the CPU-vs-CUDA ones run here; without a device they skip)" | tee -a "$out/summary.txt"
+.gpu/bin/campscope_tests >"$out/tests.log" 2>&1 || status=1
+grep -E "^\[  (PASSED|FAILED|SKIPPED) " "$out/tests.log" | tee -a "$out/summary.txt"
 
-echo "== campscope run: cpu vs cuda" | tee -a "$out/summary.txt"
-sample=/tmp/campscope-gpu/sample
+# Outputs of two runs of the same manifest must be byte-identical across backends: lists the files that differ.
+compare_runs() {
+  local differing=0 same=0
+  for f in "$1"/*; do
+    if cmp -s "$f" "$2/$(basename "$f")"; then same=$((same + 1)); else echo "DIFFERS $(basename "$f")"; differing=$((differing + 1)); fi
+  done
+  echo "$same files identical, $differing differ"
+  [[ $differing -eq 0 ]]
+}
+
+echo "== campscope run on the sample: cpu vs cuda" | tee -a "$out/summary.txt"
+sample=$work/sample
 "$CAMPSCOPE_BIN" generate --seed 1 --out "$sample" >/dev/null
 for backend in cpu cuda; do
-  /usr/bin/time -f "$backend %e s" "$CAMPSCOPE_BIN" run "$sample/manifest.json" --backend "$backend" \
-    --out "/tmp/campscope-gpu/run-$backend" >"$out/run_$backend.log" 2>"$out/run_$backend.err" || status=1
-  tail -1 "$out/run_$backend.err" | tee -a "$out/summary.txt"
+  "$CAMPSCOPE_BIN" run "$sample/manifest.json" --backend "$backend" --out "$work/run-$backend" >/dev/null \
+    2>>"$out/run.log" || status=1
 done
-for f in /tmp/campscope-gpu/run-cpu/*; do
-  name=$(basename "$f")
-  if cmp -s "$f" "/tmp/campscope-gpu/run-cuda/$name"; then echo "identical $name"; else echo "DIFFERS $name"; status=1; fi
-done | tee -a "$out/summary.txt"
+compare_runs "$work/run-cpu" "$work/run-cuda" | tee -a "$out/summary.txt" || status=1
+
+# A batch of copies of the sample: the decode floor (GDAL alone, 2 threads, as on the CPU machine), then each
+# backend on 2 threads and on every core. The CUDA runs' outputs must match the CPU runs'.
+echo "== end to end" | tee -a "$out/summary.txt"
+copies=${CAMPSCOPE_GPU_COPIES:-20}
+batch=$work/batch/manifest.json
+bench/make_batch.py "$sample" "$work/batch" "$copies"
+.gpu/bin/bench_stages --decode-manifest "$batch" >"$work/decode.json" || status=1
+runs=()
+for run in "cpu 2" "cpu $(nproc)" "cuda 2" "cuda $(nproc)"; do
+  read -r backend threads <<<"$run"
+  started=$EPOCHREALTIME
+  "$CAMPSCOPE_BIN" run "$batch" --backend "$backend" --threads "$threads" --out "$work/e2e-$backend" >/dev/null \
+    2>>"$out/run.log" || status=1
+  runs+=("$backend" "$threads" "$started" "$EPOCHREALTIME")
+done
+python3 - "$work/decode.json" "$copies" "${runs[@]}" >"$out/e2e_gpu.json" <<'EOF'
+import json, sys
+decode, copies, runs = json.load(open(sys.argv[1])), int(sys.argv[2]), sys.argv[3:]
+print(json.dumps({"copies": copies, "tiles": decode["tiles"], "pixels": decode["pixels"],
+                  "decode_seconds": decode["seconds"], "decode_threads": decode["decode_threads"],
+                  "runs": [{"backend": runs[i], "threads": int(runs[i + 1]),
+                            "seconds": float(runs[i + 3]) - float(runs[i + 2])} for i in range(0, len(runs), 4)]},
+                 indent=1))
+EOF
+tee -a "$out/summary.txt" <"$out/e2e_gpu.json"
+compare_runs "$work/e2e-cpu" "$work/e2e-cuda" | tee -a "$out/summary.txt" || status=1
 
 echo "== CUDA stage benchmarks" | tee -a "$out/summary.txt"
 .gpu/bin/bench_stages "--benchmark_filter=cuda|^(detect|density_map|reduce)/campscope/" --benchmark_repetitions=5 \
@@ -40,6 +74,6 @@ echo "== CUDA stage benchmarks" | tee -a "$out/summary.txt"
 grep -E "median" "$out/bench.log" | tee -a "$out/summary.txt"
 
 echo "== CUDA kernels against copy bandwidth" | tee -a "$out/summary.txt"
-.gpu/bin/cuda_kernels --size 4096 --repeats 20 >"$out/cuda_kernels.json" 2>"$out/cuda_kernels.err" || status=1
-cat "$out/cuda_kernels.json" "$out/cuda_kernels.err" | tee -a "$out/summary.txt"
+.gpu/bin/cuda_kernels --size 4096 --repeats 20 >"$out/cuda_kernels.json" 2>>"$out/summary.txt" || status=1
+tee -a "$out/summary.txt" <"$out/cuda_kernels.json"
 exit $status

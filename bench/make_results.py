@@ -298,6 +298,25 @@ def kernel_section(path):
     return lines
 
 
+def gpu_e2e_section(path):
+    """`campscope run` on a batch, both backends, on the GPU machine (bench/gpu_check.sh)."""
+    if not os.path.exists(path):
+        return []
+    report = load_json(path)
+    mpix = report["pixels"] / 1e6
+    floor = report["decode_seconds"]
+    lines = ["", "End to end on the GPU machine: `campscope run` over %d copies of the sample (%d tiles, %.0f Mpix); "
+             "decode floor (GDAL only, %d threads) %.1f s, %.1f Mpix/s." % (
+                 report["copies"], report["tiles"], mpix, report["decode_threads"], floor, mpix / floor),
+             "",
+             "| backend | threads | seconds | Mpix/s | share of decode-floor throughput |",
+             "|---|---:|---:|---:|---:|"]
+    for run in report["runs"]:
+        lines.append("| %s | %d | %.1f | %.1f | %.0f%% |" % (run["backend"], run["threads"], run["seconds"],
+                                                          mpix / run["seconds"], 100 * floor / run["seconds"]))
+    return lines
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: make_results.py OUT_DIR")
@@ -337,6 +356,7 @@ def main():
     lines.append("")
     lines += gpu_section(os.path.join(out, "gpu.json"))
     lines += kernel_section(os.path.join(out, "cuda_kernels.json"))
+    lines += gpu_e2e_section(os.path.join(out, "e2e_gpu.json"))
     print("\n".join(lines))
 
 

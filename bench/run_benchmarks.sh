@@ -70,28 +70,7 @@ generate_cmd=("$build/campscope" generate --seed 1 --out "$out/sample")
 echo "== end to end: $(show "${generate_cmd[@]}")" >&2
 "${generate_cmd[@]}" >"$out/generate.log"
 
-# The batch: `copies` copies of the sample's tiles as symlinks (the manifest rejects a path listed twice), copy k
-# dated k years after the original so each copy is processed as its own dates, like the original.
-python3 - "$out/sample" "$out/batch" "$copies" <<'EOF'
-import json, os, sys
-sample, batch, copies = sys.argv[1], sys.argv[2], int(sys.argv[3])
-with open(os.path.join(sample, "manifest.json")) as f:
-    manifest = json.load(f)
-os.makedirs(os.path.join(batch, "tiles"))
-tiles = []
-for k in range(copies):
-    for tile in manifest["tiles"]:
-        name = "c%03d_%s" % (k, os.path.basename(tile["path"]))
-        os.symlink(os.path.join("..", "..", "sample", tile["path"]), os.path.join(batch, "tiles", name))
-        year = int(tile["date"][:4]) + k
-        tiles.append({"path": "tiles/" + name, "date": "%04d%s" % (year, tile["date"][4:])})
-out = {"tiles": tiles}
-for key in ("camps", "reported"):
-    if key in manifest:
-        out[key] = os.path.join("..", "sample", manifest[key])
-with open(os.path.join(batch, "manifest.json"), "w") as f:
-    json.dump(out, f, indent=2)
-EOF
+"$root/bench/make_batch.py" "$out/sample" "$out/batch" "$copies"
 
 decode_cmd=("$build/bench_stages" --decode-manifest "$out/batch/manifest.json")
 echo "== decode floor: $(show "${decode_cmd[@]}")" >&2
