@@ -41,9 +41,11 @@ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCAMPSCOPE_ENABLE_CUDA="$cuda
 cmake --build "$build" -j"$(nproc)" --target campscope bench_stages >/dev/null
 [[ -x "$build/bench_stages" ]] || { echo "bench_stages was not built: is libbenchmark-dev installed?" >&2; exit 1; }
 
-# Results of the other bench scripts (large tile, KIT accuracy, interval coverage) stay for make_results.py.
+# Results of the other bench scripts (large tile, KIT accuracy, interval coverage, and the GPU figures that
+# gpu_check.sh brought back from a lent device) stay for make_results.py.
 mkdir -p "$out"
-find "$out" -mindepth 1 -maxdepth 1 ! -name large.json ! -name kit.json ! -name 'coverage*' -exec rm -rf {} +
+find "$out" -mindepth 1 -maxdepth 1 ! -name large.json ! -name kit.json ! -name 'coverage*' ! -name gpu.json \
+  ! -name cuda_kernels.json ! -name e2e_gpu.json -exec rm -rf {} +
 
 # A command as one line a shell can run again.
 show() { printf '%q ' "$@" | sed 's/ $//'; }
