@@ -125,20 +125,24 @@ OpenedTile open_tile(const TileEntry& entry, const RunOptions& options) {
   return tile;
 }
 
-// Opens the tiles in order on one long-lived thread, one tile ahead of the caller. One thread, not one per tile:
-// GDAL reads a tile's CRS through PROJ, whose database connection and caches are per thread, and setting them up
-// again on a new thread cost several milliseconds a tile (about 9% of a run of the Idlib sample).
+// Opens the tiles on long-lived threads, up to `ahead` tiles beyond the one the caller takes next, and hands them
+// out in order. Long-lived threads, not one per tile: GDAL reads a tile's CRS through PROJ, whose database
+// connection and caches are per thread, and setting them up again on a new thread cost several milliseconds a tile
+// (about 9% of a run of the Idlib sample). Several threads where several tiles are detected at once: one opener,
+// decoding each one-block tile whole, held the CUDA backend to about half the decode floor.
 class TileOpener {
  public:
-  TileOpener(const std::vector<const TileEntry*>& order, const RunOptions& options)
-      : order_(order), options_(options), thread_([this] { open_all(); }) {}
+  TileOpener(const std::vector<const TileEntry*>& order, const RunOptions& options, std::size_t ahead)
+      : order_(order), options_(options), ahead_(std::max<std::size_t>(1, ahead)), opened_(order.size()) {
+    for (std::size_t t = 0; t < ahead_; ++t) threads_.emplace_back([this] { open_tiles(); });
+  }
   ~TileOpener() {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       stopping_ = true;
     }
     changed_.notify_all();
-    thread_.join();
+    for (std::thread& thread : threads_) thread.join();
   }
   TileOpener(const TileOpener&) = delete;
   TileOpener& operator=(const TileOpener&) = delete;
@@ -146,49 +150,53 @@ class TileOpener {
   // The next tile in order; rethrows the error that opening it raised.
   OpenedTile next() {
     std::unique_lock<std::mutex> lock(mutex_);
-    changed_.wait(lock, [this] { return ready_.has_value() || error_; });
-    if (!ready_) std::rethrow_exception(error_);
-    OpenedTile tile = std::move(*ready_);
-    ready_.reset();
+    Opened& slot = opened_.at(next_to_take_);
+    changed_.wait(lock, [&slot] { return slot.tile.has_value() || slot.error; });
+    ++next_to_take_;
     changed_.notify_all();
+    if (slot.error) std::rethrow_exception(slot.error);
+    OpenedTile tile = std::move(*slot.tile);
+    slot.tile.reset();
     return tile;
   }
 
  private:
-  void open_all() {
-    for (const TileEntry* entry : order_) {
+  struct Opened {
+    std::optional<OpenedTile> tile;
+    std::exception_ptr error;
+  };
+
+  void open_tiles() {
+    for (;;) {
+      std::size_t index = 0;
       {
-        // One tile ahead, as memory allows: the next is opened once the last one was taken.
+        // Within `ahead` tiles of the caller, as memory allows: each opened tile holds its first block.
         std::unique_lock<std::mutex> lock(mutex_);
-        changed_.wait(lock, [this] { return !ready_ || stopping_; });
-        if (stopping_) return;
+        changed_.wait(lock, [this] { return stopping_ || next_to_open_ < next_to_take_ + ahead_; });
+        if (stopping_ || next_to_open_ == order_.size()) return;
+        index = next_to_open_++;
       }
-      std::optional<OpenedTile> tile;
-      std::exception_ptr error;
+      Opened opened;
       try {
-        tile = open_tile(*entry, options_);
+        opened.tile = open_tile(*order_[index], options_);
       } catch (...) {
-        error = std::current_exception();
+        opened.error = std::current_exception();
       }
       std::lock_guard<std::mutex> lock(mutex_);
-      if (error) {
-        error_ = error;
-        changed_.notify_all();
-        return;
-      }
-      ready_ = std::move(tile);
+      opened_[index] = std::move(opened);
       changed_.notify_all();
     }
   }
 
   const std::vector<const TileEntry*>& order_;
   const RunOptions& options_;
+  const std::size_t ahead_;
   std::mutex mutex_;
   std::condition_variable changed_;
-  std::optional<OpenedTile> ready_;
-  std::exception_ptr error_;
+  std::vector<Opened> opened_;  // by position in `order_`
+  std::size_t next_to_open_ = 0, next_to_take_ = 0;
   bool stopping_ = false;
-  std::thread thread_;  // last: it starts once the members above exist
+  std::vector<std::thread> threads_;  // last: they start once the members above exist
 };
 
 // Streams one tile block by block: detections whose centre lies in a block's core, and which coverage samples
@@ -331,8 +339,8 @@ RunResult run_pipeline(const RunOptions& options) {
   // Tiles in processing order; the next one is opened while the ones before it are detected.
   std::vector<const TileEntry*> order;
   for (const auto& [date, tiles] : tiles_by_date) order.insert(order.end(), tiles.begin(), tiles.end());
-  TileOpener opener(order, options);
   const std::size_t in_flight = static_cast<std::size_t>(std::max(1, options.tiles_in_flight));
+  TileOpener opener(order, options, in_flight);
   // One tile at a time runs on this thread (deferred), so the backends' per-thread scratch is kept from tile to tile.
   const std::launch launch_policy = in_flight > 1 ? std::launch::async : std::launch::deferred;
 

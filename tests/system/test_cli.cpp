@@ -76,6 +76,27 @@ TEST_F(Cli, TruncatedTileIsRejected) {
   EXPECT_NE(result.err.find("truncated.tif"), std::string::npos) << result.err;
 }
 
+// Tiles opened ahead on several threads: a bad tile among good ones still stops the run with its own error, and
+// nothing is written.
+TEST_F(Cli, TruncatedTileAmongOthersStopsARunWithSeveralTilesInFlight) {
+  const std::string tile = read_file(root_ / "sample" / "tiles" / "kah_2019-11-01.tif");
+  write(root_ / "sample" / "tiles" / "truncated-middle.tif", tile.substr(0, tile.size() / 2));
+  const fs::path manifest = root_ / "sample" / "truncated-middle.json";
+  std::string tiles;
+  for (const char* path : {"tiles/atme-west_2019-11-01.tif", "tiles/atme-east_2019-11-01.tif",
+                           "tiles/truncated-middle.tif", "tiles/kah_2019-11-01.tif", "tiles/road_2019-11-01.tif"})
+    tiles += std::string(tiles.empty() ? "" : ", ") + R"({"path": ")" + path + R"(", "date": "2019-11-01"})";
+  write(manifest, R"({"camps": "camps.geojson", "reported": "reported.csv", "tiles": [)" + tiles + "]}");
+  const auto out = root_ / "out-trunc-middle";
+  const auto result = run_campscope("run " + manifest.string() + " --threads 2 --tiles-in-flight 3 --out " +
+                                        out.string(),
+                                    root_ / "log-trunc-middle");
+  EXPECT_EQ(result.exit_code, 2) << result.err;
+  EXPECT_TRUE(one_line(result.err)) << result.err;
+  EXPECT_NE(result.err.find("truncated-middle.tif"), std::string::npos) << result.err;
+  EXPECT_FALSE(fs::exists(out));
+}
+
 TEST_F(Cli, UnparsableDateNamesTheManifest) {
   const auto manifest = manifest_with_tile("baddate", "tiles/kah_2019-11-01.tif", "2019-13-01");
   const auto result = run_campscope("run " + manifest.string() + " --out " + (root_ / "out-date").string(),
