@@ -1,5 +1,6 @@
 // campscope command line: run, generate, eval. Exit 0 on success, 2 on bad input, 1 on any other failure; errors
 // are one line on stderr naming the file and the problem.
+#include <algorithm>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -70,7 +71,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
 
   run->add_option("--tiles-in-flight", tiles_in_flight,
-                  "Tiles of a date detected at once (0: 2 on the CUDA backend, 1 on the CPU); outputs do not change")
+                  "Tiles of a date detected at once (0: 8 on the CUDA backend, half the threads up to 8 on the CPU); "
+                  "outputs do not change")
       ->check(CLI::Range(0, 16))
       ->capture_default_str();
 
@@ -150,7 +152,12 @@ int main(int argc, char** argv) {
       options.bandwidth_m = bandwidth_m;
       options.density_cell_m = cell_m;
       options.block_size = block_size;
-      options.tiles_in_flight = tiles_in_flight > 0 ? tiles_in_flight : options.backend == Backend::Cuda ? 2 : 1;
+      // Defaults measured on an H200 machine with 16 cores (bench/RESULTS.md): the CUDA backend needs several
+      // tiles' host work (opening, decoding, the block's ground colour) running to keep the GPU busy, whatever the
+      // thread count; on the CPU, tiles side by side beat one tile's candidates over many threads.
+      options.tiles_in_flight =
+          tiles_in_flight > 0 ? tiles_in_flight
+                              : options.backend == Backend::Cuda ? 8 : std::clamp(omp_get_max_threads() / 2, 1, 8);
       options.progress_bar = isatty(STDERR_FILENO) != 0;
       const RunResult result = run_pipeline(options);
       std::cout << summary_table(result);
