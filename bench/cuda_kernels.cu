@@ -20,6 +20,7 @@
 #include "density_impl.h"
 #include "detect_impl.h"
 #include "detect_pixels_impl.h"
+#include "integral_cuda.h"
 #include "parallel_for.cuh"
 
 namespace campscope {
@@ -96,11 +97,15 @@ int run(int size, int repeats) {
   const auto time = [&](const std::string& name, double bytes, const std::function<void(cudaStream_t)>& launch) {
     kernels.push_back({name, median_ms(launch, stream.get(), repeats), bytes});
   };
+  cuda::DeviceBuffer<std::uint32_t> d_column_sums(
+      static_cast<std::size_t>(detect::prefix_columns_scratch_words(w, h)));
   time("detect/integral_rows", pixels * (4.0 + entry), [&](cudaStream_t s) {
-    parallel_for_cuda(detect::IntegralRows{d_rgb.data(), d_valid.data(), d_integral.data(), w, h}, s);
+    detect::integral_rows_cuda(d_rgb.data(), d_valid.data(), w, h, 0, h + 1, d_integral.data(), s);
   });
-  time("detect/prefix_columns", pixels * 2.0 * entry,
-       [&](cudaStream_t s) { parallel_for_cuda(detect::PrefixColumns{d_integral.data(), w, h}, s); });
+  // Nominal traffic: each entry read and written once (the chunked passes read it twice).
+  time("detect/prefix_columns", pixels * 2.0 * entry, [&](cudaStream_t s) {
+    detect::prefix_columns_cuda(d_integral.data(), w, h, d_column_sums.data(), s);
+  });
   time("detect/contrast_response", pixels * (entry + 2.0), [&](cudaStream_t s) {
     parallel_for_cuda(detect::ContrastResponse{d_integral.data(), d_response.data(), w, h, params, 1}, s);
   });

@@ -12,6 +12,7 @@
 #include "detect_backends.h"
 #include "detect_pixels_impl.h"
 #include "detect_regions_impl.h"
+#include "integral_cuda.h"
 #include "parallel_for.cuh"
 
 namespace campscope::detect {
@@ -33,7 +34,7 @@ struct Workspace {
   cuda::PinnedBuffer<std::uint8_t> staged_rgb, staged_valid;  // page-locked, so copies run asynchronously
   cuda::PinnedBuffer<CandidateResult> staged_results;
   cuda::DeviceBuffer<std::uint8_t> rgb, valid, is_candidate;
-  cuda::DeviceBuffer<std::uint32_t> integral;
+  cuda::DeviceBuffer<std::uint32_t> integral, column_sums;  // column_sums: prefix_columns_cuda's scratch
   cuda::DeviceBuffer<std::uint16_t> response;
   cuda::DeviceBuffer<std::int32_t> candidates;
   cuda::DeviceBuffer<int> candidate_count;
@@ -44,14 +45,6 @@ struct Workspace {
     candidate_count.reserve(1);
     staged_count.reserve(1);
   }
-};
-
-// Runs `body` on indices [first, first + count) of its range.
-template <typename Body>
-struct Offset {
-  Body body;
-  std::int64_t first;
-  __device__ void operator()(std::int64_t i) const { body(first + i); }
 };
 
 // Workspaces outlive the threads that use them (the pipeline detects each tile on a thread of its own), so steady
@@ -102,13 +95,13 @@ std::vector<CandidateResult> analyse_block_cuda(const RgbBlock& block, const Pix
   ws.response.reserve(pixels);
   ws.candidates.reserve(pixels);
   ws.integral.reserve(static_cast<std::size_t>(integral_size(w, h)));
+  ws.column_sums.reserve(static_cast<std::size_t>(prefix_columns_scratch_words(w, h)));
 
   ws.staged_rgb.reserve(pixels * 3);
   ws.staged_valid.reserve(pixels);
 
   // Band by band: stage the rows in pinned memory (the host copy of the next band overlaps this band's upload),
   // send them up, and take their integral rows; integral row y + 1 needs only image row y.
-  const IntegralRows rows{ws.rgb.data(), ws.valid.data(), ws.integral.data(), w, h};
   const int band_rows = (h + kUploadBands - 1) / kUploadBands;
   for (int band = 0, y0 = 0; y0 < h; ++band, y0 += band_rows) {
     const int y1 = std::min(h, y0 + band_rows);
@@ -121,15 +114,14 @@ std::vector<CandidateResult> analyse_block_cuda(const RgbBlock& block, const Pix
     CAMPSCOPE_CUDA_CHECK(cudaMemcpyAsync(ws.valid.data() + first, ws.staged_valid.data() + first, count,
                                          cudaMemcpyHostToDevice, band_stream));
     // Integral row 0 (all zero) goes with the first band.
-    const std::int64_t first_item = static_cast<std::int64_t>(y0 == 0 ? 0 : y0 + 1) * kChannels;
-    const std::int64_t end_item = static_cast<std::int64_t>(y1 + 1) * kChannels;
-    parallel_for_cuda(end_item - first_item, Offset<IntegralRows>{rows, first_item}, band_stream);
+    integral_rows_cuda(ws.rgb.data(), ws.valid.data(), w, h, y0 == 0 ? 0 : y0 + 1, y1 + 1, ws.integral.data(),
+                       band_stream);
   }
   ws.uploaded.record(ws.upload_stream.get());
   ws.uploaded.make_wait(stream);
+  prefix_columns_cuda(ws.integral.data(), w, h, ws.column_sums.data(), stream);
 
   // Contrast and maxima take one pixel per thread (run 1), so neighbouring threads read neighbouring words.
-  parallel_for_cuda(PrefixColumns{ws.integral.data(), w, h}, stream);
   parallel_for_cuda(ContrastResponse{ws.integral.data(), ws.response.data(), w, h, params, 1}, stream);
   parallel_for_cuda(LocalMaxima{ws.response.data(), ws.is_candidate.data(), w, h, params.nms_radius,
                                 params.physical.min_contrast, 1},

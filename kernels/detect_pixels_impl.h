@@ -4,7 +4,7 @@
 // index a whole row, so its inner loop walks memory in order; CUDA gives it run 1, one pixel per thread, so
 // neighbouring threads touch neighbouring words. A pixel's value never depends on the run it was computed in.
 // The integral images are integer sums, the same in any order of addition, so the CPU and CUDA build them by
-// different decompositions: bands of rows on the CPU, rows then columns on CUDA.
+// different decompositions: bands of rows on the CPU, rows then chunked columns on CUDA (integral_cuda.cu).
 #pragma once
 #include <cmath>
 #include <cstdint>
@@ -41,44 +41,11 @@ CAMPSCOPE_HD void zero_integral_row(int width, std::uint32_t* row) {
     for (int x = 0; x <= width; ++x) row[c * integral_segment(width) + x] = 0;
 }
 
-// CUDA: row sums of the integral images, one channel of one row per index (i = y * kChannels + c): the masked
-// channel of image row y-1 summed from the west. PrefixColumns then sums the rows down.
-struct IntegralRows {
-  const std::uint8_t* rgb;
-  const std::uint8_t* valid;
-  std::uint32_t* integral;
-  int width, height;
-  CAMPSCOPE_HD std::int64_t items() const { return static_cast<std::int64_t>(height + 1) * kChannels; }
-  CAMPSCOPE_HD void operator()(std::int64_t i) const {
-    const int y = static_cast<int>(i / kChannels);
-    const int c = static_cast<int>(i % kChannels);
-    std::uint32_t* row = integral + integral_index(width, c, 0, y);
-    row[0] = 0;
-    const std::int64_t first = static_cast<std::int64_t>(y - 1) * width;
-    std::uint32_t sum = 0;
-    for (int x = 0; x < width; ++x) {
-      if (y > 0) {
-        const std::uint32_t imaged = valid[first + x] ? 1u : 0u;
-        sum += c < 3 ? imaged * rgb[(first + x) * 3 + c] : imaged;
-      }
-      row[x + 1] = sum;
-    }
-  }
-};
-
-// CUDA: running sums down the columns, one entry of a row per index (i = c * width + x - 1 for columns 1..width;
-// column 0 is zero): each row adds the row above it, in row order, so neighbouring threads read neighbouring words.
-struct PrefixColumns {
-  std::uint32_t* integral;
-  int width, height;
-  CAMPSCOPE_HD std::int64_t items() const { return static_cast<std::int64_t>(width) * kChannels; }
-  CAMPSCOPE_HD void operator()(std::int64_t i) const {
-    const std::int64_t pitch = integral_pitch(width);
-    const int c = static_cast<int>(i / width);
-    std::uint32_t* word = integral + integral_index(width, c, static_cast<int>(i % width) + 1, 0);
-    for (int y = 1; y <= height; ++y) word[y * pitch] += word[(y - 1) * pitch];
-  }
-};
+// Channel c of pixel p as the integral images sum it: the colour where imaged, 1 in the count channel, 0 at nodata.
+// The CUDA integral kernels (integral_cuda.cu) sum it one pixel per lane.
+CAMPSCOPE_HD std::uint32_t masked_channel(const std::uint8_t* rgb, const std::uint8_t* valid, std::int64_t p, int c) {
+  return valid[p] ? (c < 3 ? rgb[3 * p + c] : 1u) : 0u;
+}
 
 // CPU: the integral images by bands of `band_rows` image rows, each band walking its rows in order while it keeps
 // column sums: a row adds its pixels to them, and its integral row is their running sum from the west. A band

@@ -3,11 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <random>
 #include <vector>
 
+#include "campscope/backend.h"
+#include "detect_backends.h"
 #include "detect_pixels_impl.h"
 #include "detect_regions_impl.h"
 #include "scene_fixture.h"
@@ -66,6 +69,35 @@ TEST(DetectStages, IntegralImagesAreMaskedPrefixSums) {
                 << y;
     }
   }
+}
+
+// The CUDA integral images against the CPU's, which the test above checks against their definition: sizes that
+// leave partial warps, chunks of the column pass and bands of rows, and the widths at which one warp's step of
+// four 32-pixel chunks ends inside the row.
+TEST(DetectStages, CudaIntegralImagesMatchTheCpu) {
+#ifndef CAMPSCOPE_WITH_CUDA
+  GTEST_SKIP() << "built without CUDA";
+#else
+  if (!cuda_device_available()) GTEST_SKIP() << "no CUDA device";
+  std::vector<std::array<int, 2>> sizes;
+  for (const auto& size : kSizes) sizes.push_back({size[0], size[1]});
+  for (const std::array<int, 2> size : {std::array<int, 2>{127, 129}, {128, 63}, {1031, 517}, {4099, 70}, {65, 700}})
+    sizes.push_back(size);
+  for (const auto& [w, h] : sizes) {
+    for (Mask mask : {Mask::AllImaged, Mask::Holes, Mask::NodataRows}) {
+      const Block b = random_block(w, h, mask, 17);
+      std::vector<std::uint32_t> cpu(static_cast<std::size_t>(integral_size(w, h)));
+      integral_images_cpu(b.rgb.data(), b.valid.data(), w, h, cpu.data());
+      const std::vector<std::uint32_t> gpu = integral_images_cuda(b.rgb.data(), b.valid.data(), w, h);
+      for (int y = 0; y <= h; ++y)
+        for (int x = 0; x <= w; ++x)
+          for (int c = 0; c < kChannels; ++c)
+            ASSERT_EQ(gpu[integral_index(w, c, x, y)], cpu[integral_index(w, c, x, y)])
+                << w << "x" << h << " mask " << static_cast<int>(mask) << " channel " << c << " at " << x << ","
+                << y;
+    }
+  }
+#endif
 }
 
 TEST(DetectStages, ContrastResponseIsTheLargerScaleContrast) {
