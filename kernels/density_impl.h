@@ -55,15 +55,18 @@ CAMPSCOPE_HD int reflect_index(int p, int n) {
   return q < n ? q : period - 1 - q;
 }
 
-// The two passes of the separable Gaussian take one index per run of cells along a row (row_run). Away from the
-// borders the CPU steps through a row kDensityLanes cells at a time, each tap a loop over the lanes that
-// vectorises; every cell still sums its taps in tap order, so the float result does not depend on the lanes or the
-// run.
+// The two passes of the separable Gaussian take one index per run of `run` consecutive cells along a row
+// (i = row * runs + run index): the CPU gives an index a whole row, CUDA one cell per thread, so neighbouring
+// threads touch neighbouring cells. Away from the borders the CPU steps through a row kDensityLanes cells at a
+// time, each tap a loop over the lanes that vectorises; every cell still sums its taps in tap order, so the
+// float result does not depend on the lanes or the run.
 #if defined(__CUDA_ARCH__)
 constexpr int kDensityLanes = 1;
 #else
 constexpr int kDensityLanes = 32;
 #endif
+
+CAMPSCOPE_HD std::int64_t density_runs_per_row(int width, int run) { return (width + run - 1) / run; }
 
 // Calls step(x) for steps of `Lanes` cells covering [lo, hi), the last one shifted back to end at hi (it recomputes
 // a few cells to the same values), or calls single(x) per cell when the range is shorter than one step.
@@ -97,7 +100,7 @@ struct DensityRowPass {
   int run;
   const DensitySpan* in_spans;
   DensitySpan* out_spans;
-  CAMPSCOPE_HD std::int64_t items() const { return height * runs_per_row(width, run); }
+  CAMPSCOPE_HD std::int64_t items() const { return height * density_runs_per_row(width, run); }
   CAMPSCOPE_HD float at_border(const float* row, int col) const {
     float sum = 0.0f;
     for (int k = -radius; k <= radius; ++k) sum = sum + weights[k + radius] * row[reflect_index(col + k, width)];
@@ -116,8 +119,10 @@ struct DensityRowPass {
     for (int j = 0; j < Lanes; ++j) result[col + j] = sum[j];
   }
   CAMPSCOPE_HD void operator()(std::int64_t i) const {
-    const RowRun position = row_run(i, width, run);
-    const int y = position.row, x0 = position.first, x1 = position.end;
+    const std::int64_t runs = density_runs_per_row(width, run);
+    const int y = static_cast<int>(i / runs);
+    const int x0 = static_cast<int>(i % runs) * run;
+    const int x1 = x0 + run > width ? width : x0 + run;
     const float* row = in + static_cast<std::int64_t>(y) * width;
     float* result = out + static_cast<std::int64_t>(y) * width;
     int a = x0, b = x1;
@@ -151,7 +156,7 @@ struct DensityColumnPass {
   float per_km2;
   int run;
   const DensitySpan* in_spans;
-  CAMPSCOPE_HD std::int64_t items() const { return height * runs_per_row(width, run); }
+  CAMPSCOPE_HD std::int64_t items() const { return height * density_runs_per_row(width, run); }
   template <bool Reflect>
   CAMPSCOPE_HD int tap_row(int row, int k) const {
     return Reflect ? reflect_index(row + k, height) : row + k;
@@ -188,8 +193,10 @@ struct DensityColumnPass {
         a, b, [&](int x) { cells<kDensityLanes, Reflect>(row, x); }, [&](int x) { cells<1, Reflect>(row, x); });
   }
   CAMPSCOPE_HD void operator()(std::int64_t i) const {
-    const RowRun position = row_run(i, width, run);
-    const int row = position.row, x0 = position.first, x1 = position.end;
+    const std::int64_t runs = density_runs_per_row(width, run);
+    const int row = static_cast<int>(i / runs);
+    const int x0 = static_cast<int>(i % runs) * run;
+    const int x1 = x0 + run > width ? width : x0 + run;
     if (row >= radius && row + radius < height) {
       row_cells<false>(row, x0, x1);
     } else {

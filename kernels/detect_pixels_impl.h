@@ -1,7 +1,8 @@
 // Per-pixel detector stages: integral images, centre-surround contrast, local maxima. Integer results only.
 //
-// The contrast and maxima functors take one index per run of pixels along a row (row_run, parallel_for.h); a
-// pixel's value never depends on the run it was computed in.
+// The contrast and maxima functors take one index per run of `run` consecutive pixels along a row: the CPU gives an
+// index a whole row, so its inner loop walks memory in order; CUDA gives it run 1, one pixel per thread, so
+// neighbouring threads touch neighbouring words. A pixel's value never depends on the run it was computed in.
 // The integral images are integer sums, the same in any order of addition, so the CPU and CUDA build them by
 // different decompositions: bands of rows on the CPU, rows then chunked columns on CUDA (integral_cuda.cu).
 #pragma once
@@ -18,6 +19,8 @@
 #endif
 
 namespace campscope::detect {
+
+CAMPSCOPE_HD std::int64_t runs_per_row(std::int64_t row_length, int run) { return (row_length + run - 1) / run; }
 
 // Integral images: entry (x, y) of (width+1) x (height+1), for each channel c, is the uint32 sum of c over
 // [0,x) x [0,y). A row holds the four channels one after another, each in a segment of integral_segment words,
@@ -328,8 +331,10 @@ struct ContrastResponse {
     }
   }
   CAMPSCOPE_HD void operator()(std::int64_t i) const {
-    const RowRun position = row_run(i, width, run);
-    const int y = position.row, x0 = position.first, x1 = position.end;
+    const std::int64_t runs = runs_per_row(width, run);
+    const int y = static_cast<int>(i / runs);
+    const int x0 = static_cast<int>(i % runs) * run;
+    const int x1 = x0 + run > width ? width : x0 + run;
     std::uint16_t* out = response + static_cast<std::int64_t>(y) * width;
     const InteriorScale vehicle(width, params.vehicle_inner_half, params.vehicle_outer_half);
     const InteriorScale tent(width, params.tent_inner_half, params.tent_outer_half);
@@ -460,8 +465,10 @@ struct LocalMaxima {
     }
   }
   CAMPSCOPE_HD void operator()(std::int64_t i) const {
-    const RowRun position = row_run(i, width, run);
-    const int y = position.row, x0 = position.first, x1 = position.end;
+    const std::int64_t runs = runs_per_row(width, run);
+    const int y = static_cast<int>(i / runs);
+    const int x0 = static_cast<int>(i % runs) * run;
+    const int x1 = x0 + run > width ? width : x0 + run;
     std::uint8_t* out = is_candidate + static_cast<std::int64_t>(y) * width;
     // The interior needs all eight nearest neighbours, and a window that holds them: a radius of at least 1.
     const bool inner_row = radius >= 1 && y >= 1 && y + 1 < height;

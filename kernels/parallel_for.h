@@ -11,33 +11,6 @@
 #endif
 
 namespace campscope {
-
-// Per-pixel functors take one index per run of `run` consecutive items along a row, i = row * runs + run index:
-// the CPU gives an index a whole row, so its inner loop walks memory in order; CUDA gives it run 1, one item per
-// thread, so neighbouring threads touch neighbouring words.
-CAMPSCOPE_HD std::int64_t runs_per_row(std::int64_t row_length, int run) { return (row_length + run - 1) / run; }
-
-struct RowRun {
-  int row, first, end;  // items [first, end) of the row
-};
-
-// Where index i falls. By 32-bit division while the index fits: on a GPU a 64-bit division is a long software
-// routine, and this runs once per pixel.
-CAMPSCOPE_HD RowRun row_run(std::int64_t i, int row_length, int run) {
-  const std::int64_t runs = runs_per_row(row_length, run);
-  std::int64_t row = 0, index_in_row = 0;
-  if (i <= 0xffffffffLL) {
-    const auto a = static_cast<std::uint32_t>(i), b = static_cast<std::uint32_t>(runs);
-    row = a / b;
-    index_in_row = a - static_cast<std::uint32_t>(row) * b;
-  } else {
-    row = i / runs;
-    index_in_row = i % runs;
-  }
-  const int first = static_cast<int>(index_in_row) * run;
-  return {static_cast<int>(row), first, first + run > row_length ? row_length : first + run};
-}
-
 namespace detail {
 
 using ChunkTask = void (*)(const void* body, std::int64_t begin, std::int64_t end);
