@@ -55,10 +55,11 @@ for run in "cpu 2" "cpu $(nproc)" "cuda 2" "cuda $(nproc)"; do
     2>>"$out/run.log" || status=1
   runs+=("$backend" "$threads" "$started" "$EPOCHREALTIME")
 done
-python3 - "$work/decode.json" "$copies" "${runs[@]}" >"$out/e2e_gpu.json" <<'EOF'
+python3 - "$work/decode.json" "$copies" "$(cat .gpu/commit 2>/dev/null || echo unknown)" "${runs[@]}" \
+  >"$out/e2e_gpu.json" <<'EOF'
 import json, sys
-decode, copies, runs = json.load(open(sys.argv[1])), int(sys.argv[2]), sys.argv[3:]
-print(json.dumps({"copies": copies, "tiles": decode["tiles"], "pixels": decode["pixels"],
+decode, copies, commit, runs = json.load(open(sys.argv[1])), int(sys.argv[2]), sys.argv[3], sys.argv[4:]
+print(json.dumps({"commit": commit, "copies": copies, "tiles": decode["tiles"], "pixels": decode["pixels"],
                   "decode_seconds": decode["seconds"], "decode_threads": decode["decode_threads"],
                   "runs": [{"backend": runs[i], "threads": int(runs[i + 1]),
                             "seconds": float(runs[i + 3]) - float(runs[i + 2])} for i in range(0, len(runs), 4)]},

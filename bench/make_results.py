@@ -264,8 +264,12 @@ def gpu_section(path):
     if not os.path.exists(path):
         return lines + [NO_GPU + " Only the CPU backend was measured."]
     context, rows = benchmark_rows(path)
-    lines += ["From `%s`%s." % (os.path.basename(path), ", device: " + context["cuda_device"]
-                                if "cuda_device" in context else ""),
+    e2e_path = os.path.join(os.path.dirname(path), "e2e_gpu.json")
+    commit = load_json(e2e_path).get("commit", "unknown") if os.path.exists(e2e_path) else "unknown"
+    lines += ["Measured by `bench/gpu_check.sh` on a lent GPU machine (16 cores), stages started %s, binaries built at "
+              "commit %s; from `%s`%s. The CPU rows are the CPU backend on that machine's host (2 threads)." % (
+                  context.get("date", "?"), commit, os.path.basename(path),
+                  ", device: " + context["cuda_device"] if "cuda_device" in context else ""),
               "",
               "| benchmark | M items/s | ms | CUDA / CPU |",
               "|---|---:|---:|---:|"]
