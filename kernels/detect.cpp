@@ -89,7 +89,7 @@ std::vector<DetectedObject> detect_objects(const RgbBlock& block, double gsd_m, 
       block.valid.size() != static_cast<std::size_t>(block.width) * block.height)
     throw std::invalid_argument("detector: block buffers do not match its size");
   detect::PixelParams pixel_params = detect::to_pixel_params(params, gsd_m);
-  detect::ColourHistogram<std::uint64_t> histogram;
+  detect::ColourHistogram<std::uint64_t, detect::WideColourSum> histogram;
   for (std::size_t i = 0; i < block.valid.size(); ++i)
     if (block.valid[i]) histogram.add(block.rgb.data() + 3 * i);
   std::int64_t mass = 0;

@@ -471,17 +471,40 @@ CAMPSCOPE_HD bool grow_material_region(const std::uint8_t* rgb, const std::uint8
   return true;
 }
 
+// A bin's colour sums, channel by channel: any number of pixels (a whole block).
+struct WideColourSum {
+  std::uint64_t channels[3] = {0, 0, 0};
+  CAMPSCOPE_HD void add(const std::uint8_t* p) {
+    for (int c = 0; c < 3; ++c) channels[c] += p[c];
+  }
+  CAMPSCOPE_HD std::int64_t channel(int c) const { return static_cast<std::int64_t>(channels[c]); }
+};
+
+// The three sums in one word, 21 bits each, so adding a pixel is one addition: exact for up to kMaxPixels pixels
+// (a region window has at most kMaxRegionPixels).
+struct PackedColourSum {
+  static constexpr int kBits = 21;
+  static constexpr std::int64_t kMaxPixels = ((std::int64_t{1} << kBits) - 1) / 255;
+  std::uint64_t bits = 0;
+  CAMPSCOPE_HD void add(const std::uint8_t* p) {
+    bits += p[0] | static_cast<std::uint64_t>(p[1]) << kBits | static_cast<std::uint64_t>(p[2]) << (2 * kBits);
+  }
+  CAMPSCOPE_HD std::int64_t channel(int c) const {
+    return static_cast<std::int64_t>((bits >> (c * kBits)) & ((std::uint64_t{1} << kBits) - 1));
+  }
+};
+
 // A coarse colour histogram, 8 levels of 32 per channel. A ground is one compact colour and fills a bin and its
 // neighbours, while objects spread over many bins, so the most populous (smoothed) bins are the ground colours.
 // Each bin also sums its pixels' colours, so a ground's mean colour comes from 27 bins, not another pass over the
-// pixels. `Count` holds a bin's count and its colour sums: 32 bits for a region window (at most kMaxRegionPixels
-// pixels x 255), 64 for a whole block.
-template <typename Count>
+// pixels. `Count` holds a bin's count, `ColourSum` its colour sums: 32 bits and packed sums for a region window,
+// 64 bits and wide sums for a whole block.
+template <typename Count, typename ColourSum>
 struct ColourHistogram {
   static constexpr int kLevels = 8;
   static constexpr int kBins = kLevels * kLevels * kLevels;
   Count counts[kBins] = {};
-  Count sums[kBins][3] = {};
+  ColourSum sums[kBins] = {};
 
   CAMPSCOPE_HD static int bin_of(const std::uint8_t* p) {
     return ((p[0] >> 5) * kLevels + (p[1] >> 5)) * kLevels + (p[2] >> 5);
@@ -500,7 +523,7 @@ struct ColourHistogram {
   CAMPSCOPE_HD void add(const std::uint8_t* p) {
     const int bin = bin_of(p);
     ++counts[bin];
-    for (int c = 0; c < 3; ++c) sums[bin][c] += p[c];
+    sums[bin].add(p);
   }
   // Calls visit(bin) for the bin and its (up to 26) neighbours: a ground colour on a bin boundary is not split in two.
   template <typename Visit>
@@ -536,7 +559,7 @@ struct ColourHistogram {
   CAMPSCOPE_HD void mode_colour(int mode, int* colour) const {
     std::int64_t sum[3] = {0, 0, 0}, n = 0;
     for_neighbourhood(mode, [&](int neighbour) {
-      for (int c = 0; c < 3; ++c) sum[c] += static_cast<std::int64_t>(sums[neighbour][c]);
+      for (int c = 0; c < 3; ++c) sum[c] += sums[neighbour].channel(c);
       n += static_cast<std::int64_t>(counts[neighbour]);
     });
     for (int c = 0; c < 3; ++c) colour[c] = n > 0 ? static_cast<int>(sum[c] / n) : 0;
@@ -550,7 +573,8 @@ struct ColourHistogram {
 CAMPSCOPE_HD bool grow_foreground_region(const std::uint8_t* rgb, const std::uint8_t* valid, int width, int height,
                                          int cx, int cy, const PixelParams& params, RegionFeatures& f) {
   const RegionWindow window(cx, cy, params.region_radius, width, height);
-  ColourHistogram<std::uint32_t> histogram;
+  static_assert(kMaxRegionPixels <= PackedColourSum::kMaxPixels, "a window's colour sums must fit their fields");
+  ColourHistogram<std::uint32_t, PackedColourSum> histogram;
   int window_n = 0;
   for (int y = window.y0; y < window.y1; ++y)
     for (int x = window.x0; x < window.x1; ++x) {

@@ -187,6 +187,25 @@ TEST(DetectStages, TentWidthLimitAllowsForCoarsePixels) {
   }
 }
 
+// A window's packed colour sums hold a full window of the brightest pixels without one field carrying into the
+// next, and agree with the wide sums on random colours.
+TEST(DetectStages, PackedColourSumsAreExactUpToAFullWindow) {
+  const std::uint8_t white[3] = {255, 255, 255};
+  PackedColourSum packed;
+  for (int i = 0; i < kMaxRegionPixels; ++i) packed.add(white);
+  for (int c = 0; c < 3; ++c) EXPECT_EQ(packed.channel(c), 255 * kMaxRegionPixels) << c;
+  std::mt19937 rng(5);
+  PackedColourSum random_packed;
+  WideColourSum random_wide;
+  for (int i = 0; i < kMaxRegionPixels; ++i) {
+    const std::uint8_t p[3] = {static_cast<std::uint8_t>(rng()), static_cast<std::uint8_t>(rng()),
+                               static_cast<std::uint8_t>(rng())};
+    random_packed.add(p);
+    random_wide.add(p);
+  }
+  for (int c = 0; c < 3; ++c) EXPECT_EQ(random_packed.channel(c), random_wide.channel(c)) << c;
+}
+
 // The CUDA backend reuses its result buffer between blocks, so a candidate whose result is not written would come
 // back as a stale object of an earlier block. Every candidate of a block of packed tents (whose pieces take the
 // separated path), noise and nodata must overwrite a result set to a sentinel class beforehand.
