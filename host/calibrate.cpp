@@ -262,6 +262,7 @@ CalibrationResult calibrate_detector(const CalibrateOptions& options) {
   const MatchCounts& tents = result.calibrated[class_name(ObjectClass::Tent)];
   if (tents.truth_count() > 0 && tents.true_positives > 0) {
     DetectorAccuracy accuracy;
+    accuracy.weak_recall_low = 0.0;  // its own measured recall replaces the built-in weak-tent rule
     accuracy.precision = tents.precision();
     accuracy.recall = tents.recall();
     const double precision_error = std::sqrt(accuracy.precision * (1.0 - accuracy.precision) /

@@ -21,14 +21,17 @@ std::string kind_label(const ReportedFigure& figure) {
 
 }  // namespace
 
-PopulationEstimate estimate_population(long long detected_tents, double persons_per_tent,
+PopulationEstimate estimate_population(long long detected_tents, long long weak_tents, double persons_per_tent,
                                        const OccupancyModel& occupancy, const DetectorAccuracy& accuracy) {
   const double n = static_cast<double>(detected_tents);
   const double p = accuracy.precision;
   const double r = accuracy.recall;
   const double p_low = std::max(0.0, p - accuracy.margin);
   const double p_high = std::min(1.0, p + accuracy.margin);
-  const double r_low = std::max(0.05, r - accuracy.margin);
+  const bool mostly_weak = accuracy.weak_recall_low > 0.0 && detected_tents > 0 &&
+                           static_cast<double>(weak_tents) > accuracy.weak_share_limit * n;
+  const double r_low = std::max(0.05, mostly_weak ? std::min(r - accuracy.margin, accuracy.weak_recall_low)
+                                                  : r - accuracy.margin);
   const double r_high = std::min(1.0, r + accuracy.margin);
   // Binomial spread of how many detections are real and how many real tents were found.
   const double counting_sd = std::sqrt(n * (p * (1.0 - p) + (1.0 - r)));

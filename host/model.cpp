@@ -85,6 +85,7 @@ DetectorModel load_detector_model(const std::string& path) {
     if (key == "accuracy") {
       if (!node.isMap()) throw InputError(path + ": 'accuracy' must be a mapping of precision, recall and margin");
       DetectorAccuracy accuracy;
+      accuracy.weak_recall_low = 0.0;  // measured on the user's own imagery: the built-in weak-tent rule is off
       for (const cv::FileNode& entry : node) {
         const std::string name = entry.name();
         double* field = name == "precision" ? &accuracy.precision

@@ -347,6 +347,7 @@ RunResult run_pipeline(const RunOptions& options) {
   for (const auto& [date, tiles] : tiles_by_date) {
     std::vector<std::uint8_t> covered(samples.lon.size(), 0);
     std::vector<Detection> date_detections;
+    std::vector<std::uint8_t> date_weak;  // per detection: a weak one (see DetectorAccuracy)
     std::vector<double> footprint_lon, footprint_lat;
     // Up to `in_flight` tiles of the date are detected at once, each marking coverage in its own array; their
     // results are taken in manifest order, so the outputs do not depend on how many run together.
@@ -365,6 +366,8 @@ RunResult run_pipeline(const RunOptions& options) {
       long long tents = 0;
       for (const auto& d : found) tents += d.cls == ObjectClass::Tent;
       date_detections.insert(date_detections.end(), found.begin(), found.end());
+      for (const ObjectMeasurements& m : run.outcome.found.measured)
+        date_weak.push_back(m.contrast < kWeakContrastFactor * options.detector.min_contrast);
       footprint_lon.insert(footprint_lon.end(), run.outcome.footprint_lon.begin(), run.outcome.footprint_lon.end());
       footprint_lat.insert(footprint_lat.end(), run.outcome.footprint_lat.begin(), run.outcome.footprint_lat.end());
       std::ostringstream message;
@@ -389,9 +392,13 @@ RunResult run_pipeline(const RunOptions& options) {
     }
     while (!running.empty()) finish_oldest();
     std::vector<Detection> merged;
-    for (std::size_t i : merge_overlaps(date_detections, options.detector.duplicate_radius_m))
+    std::vector<std::uint8_t> merged_weak;
+    for (std::size_t i : merge_overlaps(date_detections, options.detector.duplicate_radius_m)) {
       merged.push_back(date_detections[i]);
+      merged_weak.push_back(date_weak[i]);
+    }
     date_detections = std::move(merged);
+    date_weak = std::move(merged_weak);
 
     std::vector<ReducePoint> points;
     points.reserve(date_detections.size());
@@ -400,6 +407,9 @@ RunResult run_pipeline(const RunOptions& options) {
     const std::vector<CampTotals> totals =
         reduce_by_camp(points, camp_of, static_cast<int>(camps.size()), options.backend);
 
+    std::vector<long long> weak_tents(camps.size(), 0);
+    for (std::size_t i = 0; i < date_detections.size(); ++i)
+      if (camp_of[i] >= 0 && date_detections[i].cls == ObjectClass::Tent && date_weak[i]) ++weak_tents[camp_of[i]];
     std::vector<long long> covered_per_camp(camps.size(), 0);
     for (std::size_t s = 0; s < covered.size(); ++s) covered_per_camp[samples.camp[s]] += covered[s];
 
@@ -412,7 +422,7 @@ RunResult run_pipeline(const RunOptions& options) {
         const double ppt = camps[c].persons_per_tent > 0 ? camps[c].persons_per_tent : options.occupancy.persons_per_tent;
         e.tents = totals[c].tents;
         e.vehicles = totals[c].vehicles;
-        e.population = estimate_population(e.tents, ppt, options.occupancy, options.accuracy);
+        e.population = estimate_population(e.tents, weak_tents[c], ppt, options.occupancy, options.accuracy);
       }
       result.estimates.push_back(e);
     }

@@ -89,6 +89,7 @@ TEST(ObjectClassifier, SameSeedSameForestAndItSurvivesTheModelFile) {
   EXPECT_DOUBLE_EQ(loaded.accuracy->precision, 0.91);
   EXPECT_DOUBLE_EQ(loaded.accuracy->recall, 0.83);
   EXPECT_DOUBLE_EQ(loaded.accuracy->margin, 0.05);
+  EXPECT_EQ(loaded.accuracy->weak_recall_low, 0.0);  // a measured recall turns the built-in weak-tent rule off
   for (const ObjectMeasurements& m : probe.measured) {
     const double p = a.probability(ObjectClass::Tent, m);
     EXPECT_EQ(b.probability(ObjectClass::Tent, m), p);
