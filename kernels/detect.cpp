@@ -7,6 +7,7 @@
 #include <numeric>
 #include <stdexcept>
 #include <utility>
+#include <vector>
 
 #include "detect_backends.h"
 #include "detect_regions_impl.h"
@@ -82,6 +83,33 @@ std::vector<std::size_t> suppress_duplicates(const std::vector<ScoredPoint>& poi
   return kept;
 }
 
+namespace {
+
+using BlockHistogram = detect::ColourHistogram<std::uint64_t, detect::WideColourSum>;
+
+// The colour histogram of a block's imaged pixels, built band by band on the CPU threads and summed: the counts and
+// sums are integers, so the result does not depend on the bands. On one thread it was about 5% of detection.
+BlockHistogram block_histogram(const RgbBlock& block) {
+  constexpr int kBandRows = 64;
+  const std::int64_t bands = (block.height + kBandRows - 1) / kBandRows;
+  std::vector<BlockHistogram> band_histograms(static_cast<std::size_t>(bands));
+  parallel_for_cpu(bands, [&](std::int64_t band) {
+    const std::size_t first = static_cast<std::size_t>(band * kBandRows) * block.width;
+    const std::size_t end = std::min(block.valid.size(), first + static_cast<std::size_t>(kBandRows) * block.width);
+    for (std::size_t i = first; i < end; ++i)
+      if (block.valid[i]) band_histograms[band].add(block.rgb.data() + 3 * i);
+  });
+  BlockHistogram total;
+  for (const BlockHistogram& band : band_histograms)
+    for (int bin = 0; bin < BlockHistogram::kBins; ++bin) {
+      total.counts[bin] += band.counts[bin];
+      for (int c = 0; c < 3; ++c) total.sums[bin].channels[c] += band.sums[bin].channels[c];
+    }
+  return total;
+}
+
+}  // namespace
+
 std::vector<DetectedObject> detect_objects(const RgbBlock& block, double gsd_m, const DetectorParams& params,
                                            Backend backend) {
   if (block.width <= 0 || block.height <= 0) return {};
@@ -89,9 +117,7 @@ std::vector<DetectedObject> detect_objects(const RgbBlock& block, double gsd_m, 
       block.valid.size() != static_cast<std::size_t>(block.width) * block.height)
     throw std::invalid_argument("detector: block buffers do not match its size");
   detect::PixelParams pixel_params = detect::to_pixel_params(params, gsd_m);
-  detect::ColourHistogram<std::uint64_t, detect::WideColourSum> histogram;
-  for (std::size_t i = 0; i < block.valid.size(); ++i)
-    if (block.valid[i]) histogram.add(block.rgb.data() + 3 * i);
+  const BlockHistogram histogram = block_histogram(block);
   std::int64_t mass = 0;
   const int ground_bin = histogram.mode(-1, 0, mass);
   if (ground_bin < 0) return {};  // nothing imaged
