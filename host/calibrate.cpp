@@ -4,6 +4,8 @@
 #include <array>
 #include <cmath>
 #include <cstdio>
+#include <functional>
+#include <limits>
 #include <numeric>
 #include <random>
 #include <sstream>
@@ -53,10 +55,14 @@ struct SplitData {
   std::vector<std::size_t> tile_of;  // index among this side's tiles
   std::vector<Detection> labels;
   std::vector<std::size_t> label_tile;  // the first of this side's tiles each label lies on
+  // With candidates: every candidate that is no tent, its appearance features and its tile.
+  std::vector<Detection> candidates;
+  cv::Mat candidate_features;
+  std::vector<std::size_t> candidate_tile;
 };
 
 SplitData detect_split(const std::vector<const TileEntry*>& tiles, const std::vector<Detection>& labels,
-                       const RunOptions& run, std::vector<char>& label_on_a_tile) {
+                       const RunOptions& run, std::vector<char>& label_on_a_tile, bool with_candidates = false) {
   SplitData split;
   std::vector<char> taken(labels.size(), 0);
   std::map<std::string, std::vector<std::size_t>> by_date;  // indices into the unmerged lists
@@ -77,7 +83,10 @@ SplitData detect_split(const std::vector<const TileEntry*>& tiles, const std::ve
       }
       taken[i] = 1;
     }
-    TileDetections tile = detect_tile(*tiles[t], run);
+    TileDetections tile = detect_tile(*tiles[t], run, with_candidates);
+    split.candidates.insert(split.candidates.end(), tile.candidates.begin(), tile.candidates.end());
+    split.candidate_features.push_back(tile.candidate_features);
+    split.candidate_tile.insert(split.candidate_tile.end(), tile.candidates.size(), t);
     for (std::size_t k = 0; k < tile.detections.size(); ++k) {
       by_date[tile.detections[k].date].push_back(found.size());
       found.push_back(tile.detections[k]);
@@ -160,6 +169,121 @@ double cross_validated_threshold(const ClassExamples& examples, ObjectClass cls,
   return best_threshold;
 }
 
+// Candidates near a vehicle label (within half the match radius) are vehicles; those beyond one and a half match
+// radii are not; those between, on a vehicle's edge, teach nothing either way and are left out.
+constexpr double kTrueCandidateRadii = 0.75, kFalseCandidateRadii = 1.5;
+
+// Per candidate: 1 (a vehicle), 0 (not) or -1 (left out).
+std::vector<int> candidate_labels(const SplitData& split, double radius_m) {
+  // Vehicle labels by date, sorted by latitude, so each candidate looks only at a thin band of them.
+  std::map<std::string, std::vector<const Detection*>> vehicles;
+  for (const Detection& label : split.labels)
+    if (label.cls == ObjectClass::Vehicle) vehicles[label.date].push_back(&label);
+  for (auto& [date, list] : vehicles)
+    std::sort(list.begin(), list.end(), [](const Detection* a, const Detection* b) { return a->lat < b->lat; });
+  const double far_m = kFalseCandidateRadii * radius_m;
+  const double far_degrees_lat = far_m / 110000.0;  // a degree of latitude is at least 110.5 km
+  std::vector<int> labels(split.candidates.size(), 0);
+  for (std::size_t i = 0; i < split.candidates.size(); ++i) {
+    const Detection& c = split.candidates[i];
+    const auto found = vehicles.find(c.date);
+    if (found == vehicles.end()) continue;
+    const std::vector<const Detection*>& list = found->second;
+    auto it = std::lower_bound(list.begin(), list.end(), c.lat - far_degrees_lat,
+                               [](const Detection* d, double lat) { return d->lat < lat; });
+    double nearest = std::numeric_limits<double>::infinity();
+    for (; it != list.end() && (*it)->lat <= c.lat + far_degrees_lat; ++it)
+      nearest = std::min(nearest, local_ground_distance_m(c.lon, c.lat, (*it)->lon, (*it)->lat));
+    labels[i] = nearest <= kTrueCandidateRadii * radius_m ? 1 : nearest <= far_m ? -1 : 0;
+  }
+  return labels;
+}
+
+// Camp scenes hold far more candidates that are no vehicle than vehicles (tent edges, shadows, clutter: 50 to 1);
+// a seeded sample of at most this many per vehicle example keeps the forest from learning mostly what a vehicle is
+// not, and keeps training quick.
+constexpr std::size_t kFalsePerTrueCandidate = 10;
+
+// Leaves out (-1) all but a seeded sample of the false candidates.
+void thin_false_candidates(std::vector<int>& labels, std::uint64_t seed) {
+  std::vector<std::size_t> falses;
+  for (std::size_t i = 0; i < labels.size(); ++i)
+    if (labels[i] == 0) falses.push_back(i);
+  const std::size_t keep =
+      kFalsePerTrueCandidate * static_cast<std::size_t>(std::count(labels.begin(), labels.end(), 1));
+  if (falses.size() <= keep) return;
+  std::mt19937_64 random(seed);
+  for (std::size_t i = falses.size() - 1; i > 0; --i) std::swap(falses[i], falses[random() % (i + 1)]);
+  for (std::size_t k = keep; k < falses.size(); ++k) labels[falses[k]] = -1;
+}
+
+// Vehicle F1 over the split's tiles of the candidates at or above `threshold`, one per vehicle (the likeliest
+// within the duplicate radius), as `campscope run` keeps them.
+double vehicle_f1_at(const SplitData& split, const std::vector<double>& probability, double threshold,
+                     double duplicate_radius_m, double radius_m) {
+  std::map<std::string, std::vector<Detection>> by_date;
+  for (std::size_t i = 0; i < split.candidates.size(); ++i) {
+    if (probability[i] < threshold) continue;
+    Detection d = split.candidates[i];
+    d.score = static_cast<float>(probability[i]);
+    by_date[d.date].push_back(d);
+  }
+  std::vector<Detection> kept;
+  for (const auto& [date, found] : by_date)
+    for (std::size_t k : merge_overlaps(found, duplicate_radius_m)) kept.push_back(found[k]);
+  std::vector<Detection> vehicles;
+  for (const Detection& label : split.labels)
+    if (label.cls == ObjectClass::Vehicle) vehicles.push_back(label);
+  const EvalResult result = evaluate_detections(vehicles, kept, radius_m);
+  const auto counts = result.by_class.find(class_name(ObjectClass::Vehicle));
+  return counts == result.by_class.end() ? 0.0 : counts->second.f1();
+}
+
+// The vehicle appearance forest, trained on the split's labelled candidates, with the threshold that maximises
+// vehicle F1 of out-of-fold votes (folds of whole tiles). Null when the labels do not give both kinds of example.
+std::shared_ptr<VehicleAppearance> fit_vehicle_appearance(const SplitData& split, std::size_t tiles,
+                                                          const std::vector<int>& labels, double duplicate_radius_m,
+                                                          double radius_m, std::uint64_t seed) {
+  const auto examples = [&](const std::function<bool(std::size_t)>& take, cv::Mat& samples, std::vector<int>& y) {
+    for (std::size_t i = 0; i < labels.size(); ++i)
+      if (labels[i] >= 0 && take(i)) {
+        samples.push_back(split.candidate_features.row(static_cast<int>(i)));
+        y.push_back(labels[i]);
+      }
+    return std::count(y.begin(), y.end(), 1) > 0 && std::count(y.begin(), y.end(), 0) > 0;
+  };
+  cv::Mat samples;
+  std::vector<int> y;
+  if (!examples([](std::size_t) { return true; }, samples, y)) return nullptr;
+  auto appearance = std::make_shared<VehicleAppearance>();
+  const int folds = static_cast<int>(std::min<std::size_t>(kFolds, tiles));
+  if (folds >= 2) {
+    std::vector<double> out_of_fold(labels.size(), 0.0);
+    for (int fold = 0; fold < folds; ++fold) {
+      cv::Mat fold_samples;
+      std::vector<int> fold_y;
+      const auto in_fold = [&](std::size_t i) { return static_cast<int>(split.candidate_tile[i] % folds) == fold; };
+      if (!examples([&](std::size_t i) { return !in_fold(i); }, fold_samples, fold_y)) continue;
+      VotingForest fold_forest;
+      fold_forest.train(fold_samples, fold_y, VehicleAppearance::feature_count(),
+                        seed + static_cast<std::uint64_t>(fold) + 1);
+      for (std::size_t i = 0; i < labels.size(); ++i)
+        if (in_fold(i)) out_of_fold[i] = fold_forest.probability(split.candidate_features.row(static_cast<int>(i)));
+    }
+    double best_f1 = -1.0;
+    for (int step = 1; step < 20; ++step) {
+      const double threshold = 0.05 * step;
+      const double f1 = vehicle_f1_at(split, out_of_fold, threshold, duplicate_radius_m, radius_m);
+      if (f1 > best_f1 + 1e-12) {
+        best_f1 = f1;
+        appearance->forest.threshold = threshold;
+      }
+    }
+  }
+  appearance->forest.train(samples, y, VehicleAppearance::feature_count(), seed);
+  return appearance;
+}
+
 // Per-class counts of detections against labels.
 std::map<std::string, MatchCounts> score(const std::vector<Detection>& detections, const std::vector<Detection>& labels,
                                          double radius_m) {
@@ -225,7 +349,7 @@ CalibrationResult calibrate_detector(const CalibrateOptions& options) {
   RunOptions builtin;
   builtin.backend = options.backend;
   std::vector<char> label_on_a_tile(labels.size(), 0);
-  const SplitData training = detect_split(training_tiles, labels, run, label_on_a_tile);
+  const SplitData training = detect_split(training_tiles, labels, run, label_on_a_tile, true);
   const SplitData validating = detect_split(validation_tiles, labels, builtin, label_on_a_tile);
   result.labels_on_tiles = std::count(label_on_a_tile.begin(), label_on_a_tile.end(), 1);
   result.labels_off_tiles = static_cast<long long>(labels.size()) - result.labels_on_tiles;
@@ -234,8 +358,19 @@ CalibrationResult calibrate_detector(const CalibrateOptions& options) {
 
   const std::vector<char> matched =
       evaluate_detections(training.labels, training.detections, options.radius_m).detection_matched;
+  std::vector<int> appearance_labels = candidate_labels(training, options.radius_m);
+  thin_false_candidates(appearance_labels, options.seed);
+  const std::shared_ptr<VehicleAppearance> appearance =
+      fit_vehicle_appearance(training, training_tiles.size(), appearance_labels, run.detector.duplicate_radius_m,
+                             options.radius_m, options.seed);
   auto classifier = std::make_shared<ObjectClassifier>();
   for (ObjectClass cls : kClasses) {
+    // Vehicles judged by their look need no second opinion on the rules' vehicles, which are then not kept.
+    if (cls == ObjectClass::Vehicle && appearance) {
+      result.true_examples[class_name(cls)] = std::count(appearance_labels.begin(), appearance_labels.end(), 1);
+      result.false_examples[class_name(cls)] = std::count(appearance_labels.begin(), appearance_labels.end(), 0);
+      continue;
+    }
     const ClassExamples examples = examples_of(training, matched, cls);
     const auto positives = std::count(examples.labels.begin(), examples.labels.end(), 1);
     result.true_examples[class_name(cls)] = positives;
@@ -248,6 +383,7 @@ CalibrationResult calibrate_detector(const CalibrateOptions& options) {
   // Validation: the built-in detector and the calibrated one, each exactly as `campscope run` would use it.
   RunOptions calibrated = run;
   calibrated.classifier = classifier;
+  calibrated.vehicle_appearance = appearance;
   std::vector<char> seen_again(labels.size(), 0);
   const SplitData calibrated_validation = detect_split(validation_tiles, labels, calibrated, seen_again);
   result.builtin = score(validating.detections, validating.labels, options.radius_m);
@@ -255,6 +391,7 @@ CalibrationResult calibrate_detector(const CalibrateOptions& options) {
 
   result.model.params = run.detector;
   result.model.classifier = classifier;
+  result.model.vehicle_appearance = appearance;
   // What the population interval needs: the calibrated tent detector's precision and recall on tiles it did not
   // learn from. A camp's count comes from one or two tiles, so the margin is the spread of recall from tile to
   // tile (imaging conditions differ more between tiles than counting noise does), at least two binomial standard
@@ -303,15 +440,19 @@ std::string calibration_report(const CalibrationResult& result) {
     const std::string name = class_name(cls);
     const MatchCounts& b = result.builtin.at(name);
     const MatchCounts& c = result.calibrated.at(name);
+    const bool by_appearance = cls == ObjectClass::Vehicle && result.model.vehicle_appearance;
     const std::string threshold =
-        result.model.classifier && result.model.classifier->trained(cls) ? figure(result.model.classifier->threshold(cls))
-                                                                         : "none";
+        by_appearance ? figure(result.model.vehicle_appearance->forest.threshold)
+        : result.model.classifier && result.model.classifier->trained(cls) ? figure(result.model.classifier->threshold(cls))
+                                                                           : "none";
     std::snprintf(line, sizeof line, "%-8s %9lld %9lld %9s | %-10s %9.4f %9.4f %9.4f | %-10s %9.4f %9.4f %9.4f\n",
                   name.c_str(), result.true_examples.at(name), result.false_examples.at(name), threshold.c_str(), "",
                   b.precision(), b.recall(), b.f1(), "", c.precision(), c.recall(), c.f1());
     out << line;
   }
-  out << "(precision, recall and F1 on the validation tiles, match radius as given)\n";
+  out << "(precision, recall and F1 on the validation tiles, match radius as given";
+  if (result.model.vehicle_appearance) out << "; vehicles: detector candidates judged by their look";
+  out << ")\n";
   return out.str();
 }
 

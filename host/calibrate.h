@@ -2,7 +2,10 @@
 // training and validation tiles. On the training tiles the detector runs with its rule limits widened, every object
 // it finds is marked true or false by one-to-one matching with the labels, and a random forest per class learns to
 // tell them apart (OpenCV ml); each class's decision threshold is chosen by 3-fold cross-validation over the
-// training tiles to maximise F1. The validation tiles then measure the built-in detector and the calibrated one.
+// training tiles to maximise F1. Where the labels hold vehicles, vehicles are instead judged by their look: every
+// detector candidate that is no tent is labelled by its distance to the nearest vehicle label and a forest over its
+// image patch (VehicleAppearance) learns them, its threshold chosen the same way on whole-run vehicle F1. The
+// validation tiles then measure the built-in detector and the calibrated one.
 #pragma once
 #include <cstdint>
 #include <map>

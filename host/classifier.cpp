@@ -28,9 +28,9 @@ cv::Mat ObjectClassifier::features(const ObjectMeasurements& m) {
   return cv::Mat(1, kFeatureCount, CV_32F, const_cast<float*>(values)).clone();
 }
 
-void ObjectClassifier::train(ObjectClass cls, const cv::Mat& samples, const std::vector<int>& labels,
-                             std::uint64_t seed) {
-  if (samples.rows != static_cast<int>(labels.size()) || samples.cols != kFeatureCount || samples.type() != CV_32F)
+void VotingForest::train(const cv::Mat& samples, const std::vector<int>& labels, int feature_count,
+                         std::uint64_t seed) {
+  if (samples.rows != static_cast<int>(labels.size()) || samples.cols != feature_count || samples.type() != CV_32F)
     throw std::invalid_argument("classifier: samples and labels do not match");
   const bool both = std::count(labels.begin(), labels.end(), 1) > 0 && std::count(labels.begin(), labels.end(), 0) > 0;
   if (!both) throw std::invalid_argument("classifier: training needs true and false examples");
@@ -43,18 +43,13 @@ void ObjectClassifier::train(ObjectClass cls, const cv::Mat& samples, const std:
   cv::theRNG().state = seed == 0 ? 1 : seed;
   cv::Mat responses(static_cast<int>(labels.size()), 1, CV_32S, const_cast<int*>(labels.data()));
   forest->train(cv::ml::TrainData::create(samples, cv::ml::ROW_SAMPLE, responses.clone()));
-  classes_[index(cls)].forest = forest;
+  forest_ = forest;
 }
 
-double ObjectClassifier::probability(ObjectClass cls, const ObjectMeasurements& m) const {
-  return probability(cls, features(m));
-}
-
-double ObjectClassifier::probability(ObjectClass cls, const cv::Mat& feature_row) const {
-  const cv::Ptr<cv::ml::RTrees>& forest = classes_[index(cls)].forest;
-  if (forest.empty()) return 1.0;
+double VotingForest::probability(const cv::Mat& feature_row) const {
+  if (forest_.empty()) return 1.0;
   cv::Mat votes;
-  forest->getVotes(feature_row, votes, 0);
+  forest_->getVotes(feature_row, votes, 0);
   // Row 0 names the classes, row 1 counts the trees voting for each.
   double total = 0.0, for_true = 0.0;
   for (int c = 0; c < votes.cols; ++c) {
@@ -64,15 +59,52 @@ double ObjectClassifier::probability(ObjectClass cls, const cv::Mat& feature_row
   return total > 0.0 ? for_true / total : 0.0;
 }
 
+void VotingForest::write(cv::FileStorage& storage) const {
+  storage << "threshold" << threshold;
+  storage << "forest" << "{";
+  forest_->write(storage);
+  storage << "}";
+}
+
+VotingForest VotingForest::read(const cv::FileNode& node, int feature_count, const std::string& path,
+                                const std::string& what) {
+  const cv::FileNode threshold = node["threshold"], forest = node["forest"];
+  if (!threshold.isReal() && !threshold.isInt()) throw InputError(path + ": " + what + " has no numeric threshold");
+  if (!forest.isMap()) throw InputError(path + ": " + what + " has no forest");
+  cv::Ptr<cv::ml::RTrees> trees = cv::ml::RTrees::create();
+  try {
+    trees->read(forest);
+  } catch (const cv::Exception& e) {
+    throw InputError(path + ": " + what + " cannot be read (" + e.err + ")");
+  }
+  if (!trees->isTrained() || trees->getVarCount() != feature_count)
+    throw InputError(path + ": " + what + " is not a trained forest over " + std::to_string(feature_count) +
+                     " features");
+  VotingForest result;
+  result.forest_ = trees;
+  result.threshold = static_cast<double>(threshold);
+  return result;
+}
+
+void ObjectClassifier::train(ObjectClass cls, const cv::Mat& samples, const std::vector<int>& labels,
+                             std::uint64_t seed) {
+  classes_[index(cls)].train(samples, labels, kFeatureCount, seed);
+}
+
+double ObjectClassifier::probability(ObjectClass cls, const ObjectMeasurements& m) const {
+  return probability(cls, features(m));
+}
+
+double ObjectClassifier::probability(ObjectClass cls, const cv::Mat& feature_row) const {
+  return classes_[index(cls)].probability(feature_row);
+}
+
 void ObjectClassifier::write(cv::FileStorage& storage) const {
   for (ObjectClass cls : {ObjectClass::Tent, ObjectClass::Vehicle}) {
-    const PerClass& c = classes_[index(cls)];
-    if (c.forest.empty()) continue;
+    const VotingForest& forest = classes_[index(cls)];
+    if (!forest.trained()) continue;
     storage << class_name(cls) << "{";
-    storage << "threshold" << c.threshold;
-    storage << "forest" << "{";
-    c.forest->write(storage);
-    storage << "}";
+    forest.write(storage);
     storage << "}";
   }
 }
@@ -85,20 +117,7 @@ ObjectClassifier ObjectClassifier::read(const cv::FileNode& node, const std::str
     if (name != "tent" && name != "vehicle")
       throw InputError(path + ": classifier for unknown class '" + name + "'");
     const ObjectClass cls = name == "tent" ? ObjectClass::Tent : ObjectClass::Vehicle;
-    const cv::FileNode threshold = entry["threshold"], forest = entry["forest"];
-    if (!threshold.isReal() && !threshold.isInt())
-      throw InputError(path + ": classifier '" + name + "' has no numeric threshold");
-    if (!forest.isMap()) throw InputError(path + ": classifier '" + name + "' has no forest");
-    cv::Ptr<cv::ml::RTrees> trees = cv::ml::RTrees::create();
-    try {
-      trees->read(forest);
-    } catch (const cv::Exception& e) {
-      throw InputError(path + ": classifier '" + name + "' cannot be read (" + e.err + ")");
-    }
-    if (!trees->isTrained() || trees->getVarCount() != kFeatureCount)
-      throw InputError(path + ": classifier '" + name + "' is not a trained forest over " +
-                       std::to_string(kFeatureCount) + " features");
-    classifier.classes_[index(cls)] = {trees, static_cast<double>(threshold)};
+    classifier.classes_[index(cls)] = VotingForest::read(entry, kFeatureCount, path, "classifier '" + name + "'");
   }
   return classifier;
 }

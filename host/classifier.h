@@ -1,7 +1,6 @@
-// A learned second opinion on the objects the detector's rules accept: per class, a random forest (OpenCV ml) over
-// the object's measurements, fitted to an analyst's labels by `campscope calibrate`. Its vote fraction becomes the
-// object's score, and an object whose score is below the class threshold is dropped. The forest runs on the host
-// after either backend, so both still give the same detections.
+// Learned classifiers fitted to an analyst's labels by `campscope calibrate`: random forests (OpenCV ml) whose vote
+// fraction becomes an object's score. They run on the host after either backend, so both still give the same
+// detections.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -15,6 +14,28 @@
 
 namespace campscope {
 
+// A random forest over rows of `feature_count` CV_32F values with a decision threshold on its vote fraction.
+class VotingForest {
+ public:
+  // Deterministic for a given seed. Needs both kinds of label (1: a true object, 0: not).
+  void train(const cv::Mat& samples, const std::vector<int>& labels, int feature_count, std::uint64_t seed);
+  bool trained() const { return !forest_.empty(); }
+  // The fraction of trees that vote for a true object; 1 when untrained.
+  double probability(const cv::Mat& feature_row) const;
+  double threshold = 0.5;
+
+  // The threshold and the forest under the FileStorage's current map.
+  void write(cv::FileStorage& storage) const;
+  // From what write() produced; InputError naming `path` and `what` when the node is not such a forest.
+  static VotingForest read(const cv::FileNode& node, int feature_count, const std::string& path,
+                           const std::string& what);
+
+ private:
+  cv::Ptr<cv::ml::RTrees> forest_;
+};
+
+// A second opinion on the objects the detector's rules accept: per class, a forest over the object's measurements.
+// An object whose score is below the class threshold is dropped.
 class ObjectClassifier {
  public:
   static constexpr int kFeatureCount = 14;
@@ -26,7 +47,7 @@ class ObjectClassifier {
   void train(ObjectClass cls, const cv::Mat& samples, const std::vector<int>& labels, std::uint64_t seed);
   void set_threshold(ObjectClass cls, double threshold) { classes_[index(cls)].threshold = threshold; }
   double threshold(ObjectClass cls) const { return classes_[index(cls)].threshold; }
-  bool trained(ObjectClass cls) const { return !classes_[index(cls)].forest.empty(); }
+  bool trained(ObjectClass cls) const { return classes_[index(cls)].trained(); }
 
   // The fraction of trees that call the object true; 1 for a class without a forest.
   double probability(ObjectClass cls, const ObjectMeasurements& m) const;
@@ -39,12 +60,8 @@ class ObjectClassifier {
   static ObjectClassifier read(const cv::FileNode& node, const std::string& path);
 
  private:
-  struct PerClass {
-    cv::Ptr<cv::ml::RTrees> forest;
-    double threshold = 0.5;
-  };
   static std::size_t index(ObjectClass cls) { return cls == ObjectClass::Tent ? 0 : 1; }
-  std::array<PerClass, 2> classes_;
+  std::array<VotingForest, 2> classes_;
 };
 
 }  // namespace campscope

@@ -146,6 +146,7 @@ int main(int argc, char** argv) {
         const DetectorModel model = load_detector_model(model_path);
         options.detector = model.params;
         options.classifier = model.classifier;
+        options.vehicle_appearance = model.vehicle_appearance;
         if (model.accuracy) options.accuracy = *model.accuracy;
       }
       options.occupancy = {persons_per_tent, occupancy_low, occupancy_high};

@@ -82,6 +82,14 @@ DetectorModel load_detector_model(const std::string& path) {
       model.classifier = std::make_shared<const ObjectClassifier>(ObjectClassifier::read(node, path));
       continue;
     }
+    if (key == "vehicle_appearance") {
+      if (!node.isMap()) throw InputError(path + ": 'vehicle_appearance' must be a mapping");
+      auto appearance = std::make_shared<VehicleAppearance>();
+      appearance->forest =
+          VotingForest::read(node, VehicleAppearance::feature_count(), path, "'vehicle_appearance'");
+      model.vehicle_appearance = appearance;
+      continue;
+    }
     if (key == "accuracy") {
       if (!node.isMap()) throw InputError(path + ": 'accuracy' must be a mapping of precision, recall and margin");
       DetectorAccuracy accuracy;
@@ -143,6 +151,11 @@ void save_detector_model(const DetectorModel& model, const std::string& path) {
   if (model.classifier) {
     storage << "classifier" << "{";
     model.classifier->write(storage);
+    storage << "}";
+  }
+  if (model.vehicle_appearance) {
+    storage << "vehicle_appearance" << "{";
+    model.vehicle_appearance->forest.write(storage);
     storage << "}";
   }
   write_file_atomically(path, storage.releaseAndGetString());

@@ -1,5 +1,5 @@
-// Detector model files: the detector's free parameters, and optionally a learned object classifier, as YAML
-// (OpenCV FileStorage), written by `campscope calibrate` and read by `campscope run --model`.
+// Detector model files: the detector's free parameters, and optionally learned classifiers (of objects and of
+// vehicles' looks), as YAML (OpenCV FileStorage), written by `campscope calibrate` and read by `campscope run --model`.
 #pragma once
 #include <map>
 #include <memory>
@@ -10,6 +10,7 @@
 #include "campscope/detect.h"
 #include "classifier.h"
 #include "estimate.h"
+#include "vehicle_appearance.h"
 
 namespace campscope {
 
@@ -20,10 +21,11 @@ struct DetectorModel {
   // built-in figures in the population interval. None: the built-in figures apply.
   std::optional<DetectorAccuracy> accuracy;
   std::map<std::string, std::string> calibration;      // how the model was fitted, for the record
+  std::shared_ptr<const VehicleAppearance> vehicle_appearance;  // none: the rules (and classifier) find vehicles
 };
 
 // Every field of DetectorParams under its own name, plus the optional maps `accuracy` (precision, recall, margin,
-// each in (0, 1]), `classifier` and `calibration`. Keys
+// each in (0, 1]), `classifier`, `vehicle_appearance` and `calibration`. Keys
 // missing from the file keep their built-in default, so a hand-written file may set only what it changes; an
 // unknown key or a value of the wrong type is an InputError naming the file and the key, as is a file that is
 // not YAML.

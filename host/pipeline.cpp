@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
+#include <exception>
 #include <filesystem>
 #include <future>
 #include <map>
@@ -22,6 +23,7 @@
 #include "geotiff.h"
 #include "inputs.h"
 #include "outputs.h"
+#include "parallel_for.h"
 
 namespace campscope {
 namespace {
@@ -202,7 +204,8 @@ class TileOpener {
 // Streams one tile block by block: detections whose centre lies in a block's core, and which coverage samples
 // fall on imaged pixels.
 TileOutcome process_tile(OpenedTile tile, const TileEntry& entry, const RunOptions& options,
-                         const CoverageSamples& samples, std::vector<std::uint8_t>& sample_covered) {
+                         const CoverageSamples& samples, std::vector<std::uint8_t>& sample_covered,
+                         bool with_candidates = false) {
   TileReader& reader = *tile.reader;
   const TileInfo& info = reader.info();
   const std::vector<BlockWindow>& blocks = tile.blocks;
@@ -247,23 +250,74 @@ TileOutcome process_tile(OpenedTile tile, const TileEntry& entry, const RunOptio
     for (const auto& [s, pixel] : samples_by_block[b])
       if (block.valid[static_cast<std::size_t>(pixel[1] - block.y0) * block.width + (pixel[0] - block.x0)])
         sample_covered[s] = 1;
-    for (const DetectedObject& o : detect_objects(block, info.gsd_m, options.detector, options.backend)) {
-      if (o.x < window.core_x0 || o.y < window.core_y0 || o.x >= window.core_x0 + window.core_width ||
-          o.y >= window.core_y0 + window.core_height)
-        continue;
+    const auto in_core = [&window](double x, double y) {
+      return x >= window.core_x0 && y >= window.core_y0 && x < window.core_x0 + window.core_width &&
+             y < window.core_y0 + window.core_height;
+    };
+    const auto found = [&](ObjectClass cls, float score, double x, double y) {
       Detection d;
-      d.cls = o.cls;
-      d.score = o.score;
+      d.cls = cls;
+      d.score = score;
+      d.date = entry.date;
+      d.tile = entry.path;
+      reader.pixel_to_lonlat(x, y, d.lon, d.lat);
+      return d;
+    };
+    const bool by_appearance = static_cast<bool>(options.vehicle_appearance);
+    std::vector<CandidatePoint> candidates;
+    for (const DetectedObject& o : detect_objects(block, info.gsd_m, options.detector, options.backend,
+                                                  by_appearance || with_candidates ? &candidates : nullptr)) {
+      if (!in_core(o.x, o.y) || (by_appearance && o.cls == ObjectClass::Vehicle)) continue;
+      float score = o.score;
       if (options.classifier) {
         const double probability = options.classifier->probability(o.cls, o.measured);
         if (!options.classifier->accepts(o.cls, probability)) continue;
-        d.score = static_cast<float>(probability);
+        score = static_cast<float>(probability);
       }
-      d.date = entry.date;
-      d.tile = entry.path;
-      reader.pixel_to_lonlat(o.x, o.y, d.lon, d.lat);
-      outcome.found.detections.push_back(d);
+      outcome.found.detections.push_back(found(o.cls, score, o.x, o.y));
       outcome.found.measured.push_back(o.measured);
+    }
+    std::vector<CandidatePoint> in_core_candidates;
+    for (const CandidatePoint& c : candidates)
+      if (in_core(c.x, c.y)) in_core_candidates.push_back(c);
+    // Features and votes of each candidate on the CPU threads; they are independent, and as many as the pixels'
+    // local maxima. A body must not throw, so an error waits for the loop to end.
+    const std::int64_t count = static_cast<std::int64_t>(in_core_candidates.size());
+    std::vector<cv::Mat> features(in_core_candidates.size());
+    std::vector<double> probability(in_core_candidates.size(), 0.0);
+    std::vector<std::exception_ptr> errors(in_core_candidates.size());
+    parallel_for_cpu(count, [&](std::int64_t i) {
+      try {
+        features[i] = VehicleAppearance::features(block, in_core_candidates[i], info.gsd_m);
+        if (by_appearance) probability[i] = options.vehicle_appearance->forest.probability(features[i]);
+      } catch (...) {
+        errors[i] = std::current_exception();
+      }
+    });
+    for (const std::exception_ptr& error : errors)
+      if (error) std::rethrow_exception(error);
+    std::vector<DetectedObject> by_look;
+    std::vector<ScoredPoint> by_look_points;
+    for (std::size_t i = 0; i < in_core_candidates.size(); ++i) {
+      const CandidatePoint& c = in_core_candidates[i];
+      if (with_candidates) {
+        outcome.found.candidates.push_back(found(ObjectClass::Vehicle, 0.0f, c.x, c.y));
+        outcome.found.candidate_features.push_back(features[i]);
+      }
+      if (!by_appearance || probability[i] < options.vehicle_appearance->forest.threshold) continue;
+      DetectedObject o;
+      o.x = c.x;
+      o.y = c.y;
+      o.cls = ObjectClass::Vehicle;
+      o.score = static_cast<float>(probability[i]);
+      o.measured = c.measured;
+      by_look.push_back(o);
+      by_look_points.push_back({c.x * info.gsd_m, c.y * info.gsd_m, o.score});
+    }
+    // Several candidates on one vehicle: the likeliest speaks for it.
+    for (std::size_t i : suppress_duplicates(by_look_points, options.detector.duplicate_radius_m)) {
+      outcome.found.detections.push_back(found(ObjectClass::Vehicle, by_look[i].score, by_look[i].x, by_look[i].y));
+      outcome.found.measured.push_back(by_look[i].measured);
     }
     if (prefetch.valid()) prefetch.get();  // rethrows a read error
     std::swap(block, next);
@@ -292,9 +346,10 @@ void validate_inputs(const Manifest& manifest, const std::vector<Camp>& camps,
 
 }  // namespace
 
-TileDetections detect_tile(const TileEntry& entry, const RunOptions& options) {
+TileDetections detect_tile(const TileEntry& entry, const RunOptions& options, bool with_candidates) {
   std::vector<std::uint8_t> no_samples;
-  return process_tile(open_tile(entry, options), entry, options, CoverageSamples{}, no_samples).found;
+  return process_tile(open_tile(entry, options), entry, options, CoverageSamples{}, no_samples, with_candidates)
+      .found;
 }
 
 std::vector<std::size_t> merge_overlaps(const std::vector<Detection>& detections, double radius_m) {

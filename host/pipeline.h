@@ -10,6 +10,7 @@
 #include "classifier.h"
 #include "estimate.h"
 #include "inputs.h"
+#include "vehicle_appearance.h"
 
 namespace campscope {
 
@@ -21,6 +22,9 @@ struct RunOptions {
   DetectorAccuracy accuracy;
   DetectorParams detector;
   std::shared_ptr<const ObjectClassifier> classifier;  // from a calibrated model; none: keep what the rules accept
+  // From a calibrated model: vehicles are the candidates this judges vehicles by their look, not what the rules
+  // accept.
+  std::shared_ptr<const VehicleAppearance> vehicle_appearance;
   int block_size = 1024;         // core pixels per block side; memory per block is bounded by this
   int decode_threads = 1;        // threads decompressing one tile's blocks (GDAL's GTiff NUM_THREADS)
   int tiles_in_flight = 1;       // tiles of a date detected at once (more keep a GPU busy while a tile's host work runs)
@@ -39,12 +43,16 @@ struct RunResult {
 // Validates every input before writing anything; throws InputError naming the file on bad input.
 RunResult run_pipeline(const RunOptions& options);
 
-// One tile's detections (before overlaps with other tiles are merged) and what the detector measured of each.
+// One tile's detections (before overlaps with other tiles are merged) and what the detector measured of each; on
+// request also every candidate that is no tent, as a vehicle at its place, and its appearance features (one row
+// each), to learn vehicles' looks from.
 struct TileDetections {
   std::vector<Detection> detections;
   std::vector<ObjectMeasurements> measured;
+  std::vector<Detection> candidates;
+  cv::Mat candidate_features;
 };
-TileDetections detect_tile(const TileEntry& entry, const RunOptions& options);
+TileDetections detect_tile(const TileEntry& entry, const RunOptions& options, bool with_candidates = false);
 
 // Overlapping tiles of one date see the same objects: the indices (ascending) of the detections kept when any two
 // closer than radius_m are one object, the higher score winning.

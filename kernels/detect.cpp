@@ -111,7 +111,7 @@ BlockHistogram block_histogram(const RgbBlock& block) {
 }  // namespace
 
 std::vector<DetectedObject> detect_objects(const RgbBlock& block, double gsd_m, const DetectorParams& params,
-                                           Backend backend) {
+                                           Backend backend, std::vector<CandidatePoint>* other_candidates) {
   if (block.width <= 0 || block.height <= 0) return {};
   if (block.rgb.size() != static_cast<std::size_t>(block.width) * block.height * 3 ||
       block.valid.size() != static_cast<std::size_t>(block.width) * block.height)
@@ -134,6 +134,16 @@ std::vector<DetectedObject> detect_objects(const RgbBlock& block, double gsd_m, 
     results = detect::analyse_block_cpu(block, pixel_params);
   }
 
+  if (other_candidates) {
+    for (const auto& r : results) {
+      if (r.cls == static_cast<int>(ObjectClass::Tent)) continue;
+      // A vehicle the rules found is at its region's centre; any other candidate at its own pixel.
+      const bool rule_vehicle = r.cls == static_cast<int>(ObjectClass::Vehicle);
+      other_candidates->push_back({block.x0 + (rule_vehicle ? r.x : r.candidate_pixel % block.width + 0.5),
+                                   block.y0 + (rule_vehicle ? r.y : r.candidate_pixel / block.width + 0.5),
+                                   rule_vehicle, r.measured});
+    }
+  }
   std::vector<DetectedObject> objects;
   for (const auto& r : results) {
     if (r.cls < 0) continue;

@@ -34,6 +34,7 @@ PixelParams to_pixel_params(const DetectorParams& params, double gsd_m);
 
 // What one candidate turned out to be. cls < 0: rejected.
 struct CandidateResult {
+  std::int32_t candidate_pixel = -1;  // the candidate's row-major index in its block
   int cls = -1;
   float score = 0.0f;
   double x = 0.0;  // block pixel coordinates of the region centroid

@@ -691,26 +691,30 @@ struct AnalyseCandidates {
     const int y = pixel / width;
     // A tent is one material; a vehicle is often several (body, glass, cab and cargo), so each class is looked
     // for with its own region model. A pale car found as one material still counts when the other model fails.
+    const auto write = [&](CandidateResult result) {
+      result.candidate_pixel = pixel;
+      results[i] = result;
+    };
     RegionFeatures material;
     CandidateResult as_material;
     if (grow_material_region(rgb, valid, width, height, x, y, params, material))
       as_material = classify_region(material, params);
     if (as_material.cls == static_cast<int>(ObjectClass::Tent)) {
-      results[i] = as_material;
+      write(as_material);
       return;
     }
     RegionFeatures foreground;
     if (grow_foreground_region(rgb, valid, width, height, x, y, params, foreground)) {
       const CandidateResult as_foreground = classify_region(foreground, params);
       if (as_foreground.cls == static_cast<int>(ObjectClass::Vehicle)) {
-        results[i] = as_foreground;
+        write(as_foreground);
         return;
       }
     }
     // A piece cut out of a larger region is a tent or nothing: in street scenes such pieces of roofs and
     // markings would otherwise pass as vehicles. Every path writes its result: the CUDA backend's result buffer is
     // reused between blocks, so a result left unwritten would be a stale object from an earlier block.
-    results[i] = material.separated ? CandidateResult{} : as_material;
+    write(material.separated ? CandidateResult{} : as_material);
   }
 };
 

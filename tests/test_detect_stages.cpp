@@ -232,9 +232,11 @@ TEST(DetectStages, EveryCandidateWritesItsResult) {
     std::vector<CandidateResult> results(candidates.size(), sentinel);
     parallel_for_cpu(pixels, AnalyseCandidates{block.rgb.data(), block.valid.data(), candidates.data(),
                                                results.data(), block.width, block.height, params});
-    for (int i = 0; i < pixels; ++i)
+    for (int i = 0; i < pixels; ++i) {
       ASSERT_NE(results[i].cls, kUnwritten) << "gsd " << gsd << ", candidate at " << i % block.width << ","
                                             << i / block.width;
+      ASSERT_EQ(results[i].candidate_pixel, i) << "gsd " << gsd;
+    }
   }
 }
 

@@ -268,10 +268,11 @@ TEST(KitVehicles, DetectorAccuracyHasNotRegressed) {
   EXPECT_GE(vehicles.f1(), kF1Floor);
 }
 
-// Calibration on real imagery: fitted on 14 of the 20 mosaics (seeded split), measured on the other 6. Measured
-// on commit 713dbad: vehicles on the 6 held-out mosaics F1 0.09 built-in -> 0.27 calibrated (precision 0.58 ->
-// 0.92, recall 0.05 -> 0.16): the forest rejects most false vehicles and the widened limits let more real cars
-// through, but the regions the rules grow on real cars still cover only part of each car.
+// Calibration on real imagery: fitted on 14 of the 20 mosaics (seeded split), measured on the other 6. The rules'
+// regions cover only part of each real car, so calibration judges vehicles by their look (VehicleAppearance).
+// Measured on this machine: vehicles on the 6 held-out mosaics F1 0.09 built-in -> 0.81 calibrated (precision 0.78,
+// recall 0.84); the splits of seeds 2 and 3 gave 0.80 and 0.81. Before vehicles were judged by their look, the
+// forest over the rules' measurements reached 0.27.
 TEST(KitVehicles, CalibrationOnSomeMosaicsHelpsOnTheOthers) {
   SKIP_WITHOUT_KIT_DATA();
   TempDir dir("kit-calibration");
@@ -294,8 +295,9 @@ TEST(KitVehicles, CalibrationOnSomeMosaicsHelpsOnTheOthers) {
   std::fflush(stdout);
   EXPECT_EQ(result.validation_tiles.size(), 6u);
   EXPECT_GT(calibrated.f1(), builtin.f1());
-  EXPECT_GE(calibrated.f1(), 0.22);
-  EXPECT_GE(calibrated.precision(), 0.8);
+  EXPECT_GE(calibrated.f1(), 0.75);
+  EXPECT_GE(calibrated.precision(), 0.7);
+  EXPECT_GE(calibrated.recall(), 0.7);
 }
 
 }  // namespace

@@ -19,13 +19,47 @@ TEST(DetectorModel, SavedParametersLoadBackUnchanged) {
   params.min_fill = 0.6875;
   params.tent_inner_m = 2.125;
   const std::string path = dir.file("model.yml");
-  save_detector_model({params, nullptr, std::nullopt, {}}, path);
+  save_detector_model({params, nullptr, std::nullopt, {}, nullptr}, path);
   const DetectorParams loaded = load_detector_model(path).params;
   EXPECT_EQ(loaded.ground_tolerance, 13);
   EXPECT_DOUBLE_EQ(loaded.vehicle_max_width_m, 3.05);
   EXPECT_DOUBLE_EQ(loaded.min_fill, 0.6875);
   EXPECT_DOUBLE_EQ(loaded.tent_inner_m, 2.125);
   EXPECT_DOUBLE_EQ(loaded.region_radius_m, DetectorParams{}.region_radius_m);
+}
+
+TEST(DetectorModel, AVehicleAppearanceForestLoadsBackVotingAsBefore) {
+  TempDir dir;
+  cv::Mat samples(40, VehicleAppearance::feature_count(), CV_32F);
+  cv::randu(samples, 0.0, 1.0);
+  std::vector<int> labels;
+  for (int i = 0; i < samples.rows; ++i) {
+    labels.push_back(i % 2);
+    samples.at<float>(i, 3) += static_cast<float>(i % 2);  // one feature tells them apart
+  }
+  auto appearance = std::make_shared<VehicleAppearance>();
+  appearance->forest.train(samples, labels, VehicleAppearance::feature_count(), 3);
+  appearance->forest.threshold = 0.35;
+  DetectorModel model;
+  model.vehicle_appearance = appearance;
+  const std::string path = dir.file("model.yml");
+  save_detector_model(model, path);
+  const DetectorModel loaded = load_detector_model(path);
+  ASSERT_TRUE(loaded.vehicle_appearance);
+  EXPECT_DOUBLE_EQ(loaded.vehicle_appearance->forest.threshold, 0.35);
+  for (int i = 0; i < samples.rows; ++i)
+    EXPECT_DOUBLE_EQ(loaded.vehicle_appearance->forest.probability(samples.row(i)),
+                     appearance->forest.probability(samples.row(i)));
+
+  // A forest over some other number of features is not a vehicle appearance model.
+  VotingForest narrow;
+  narrow.train(samples.colRange(0, 5).clone(), labels, 5, 3);
+  cv::FileStorage storage(".yml", cv::FileStorage::WRITE | cv::FileStorage::MEMORY | cv::FileStorage::FORMAT_YAML);
+  storage << "vehicle_appearance" << "{";
+  narrow.write(storage);
+  storage << "}";
+  const std::string narrow_path = dir.write("narrow.yml", storage.releaseAndGetString());
+  expect_input_error([&] { load_detector_model(narrow_path); }, narrow_path, "not a trained forest over");
 }
 
 TEST(DetectorModel, AHandWrittenFileSetsOnlyWhatItNames) {

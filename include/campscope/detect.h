@@ -79,8 +79,19 @@ std::vector<std::size_t> suppress_duplicates(const std::vector<ScoredPoint>& poi
 // Halo (pixels) a block needs around its core so that objects centred in the core are seen whole.
 int detector_halo_px(const DetectorParams& params, double gsd_m);
 
-// Tents and vehicles in `block`, deduplicated, sorted by (y, x). Identical on both backends.
+// A candidate the detector did not take for a tent, in tile pixel coordinates: the centre of the vehicle the rules
+// found there, or else of the candidate's pixel; whether the rules took it for a vehicle, and what they measured
+// of its region (zero where none was grown).
+struct CandidatePoint {
+  double x = 0.0;
+  double y = 0.0;
+  bool rule_vehicle = false;
+  ObjectMeasurements measured;
+};
+
+// Tents and vehicles in `block`, deduplicated, sorted by (y, x). Identical on both backends. With
+// `other_candidates`, also every candidate that is no tent, in row-major order (for a vehicle appearance model).
 std::vector<DetectedObject> detect_objects(const RgbBlock& block, double gsd_m, const DetectorParams& params,
-                                           Backend backend);
+                                           Backend backend, std::vector<CandidatePoint>* other_candidates = nullptr);
 
 }  // namespace campscope

@@ -58,6 +58,7 @@ TEST_F(Calibrate, FitsReportsAndIsDeterministic) {
   EXPECT_NE(first.out.find("calibrated"), std::string::npos) << first.out;
   const std::string model = read_file(root_ / "model.yml");
   EXPECT_NE(model.find("classifier:"), std::string::npos);
+  EXPECT_NE(model.find("vehicle_appearance:"), std::string::npos);  // labels with vehicles: judged by their look
   EXPECT_NE(model.find("validation_tent_f1"), std::string::npos);
   EXPECT_NE(model.find("accuracy:"), std::string::npos);  // measured precision and recall for the intervals
   ASSERT_EQ(calibrate("again.yml").exit_code, 0);

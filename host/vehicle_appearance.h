@@ -1,0 +1,30 @@
+// Vehicles told apart by their look. The detector's region rules measure a vehicle from a flood of "not ground"
+// pixels, which real imagery breaks (a car's soft edges, glass and roof split it; a queue merges). With a fitted
+// model, every detector candidate that is not a tent is judged instead by a random forest over the image patch
+// around it, turned to the patch's dominant orientation (HOG of its brightness, its colour against its border),
+// together with the rules' own verdict and measurements, which carry across resolutions and scenes.
+// Host code over the candidates either backend found, so both backends still give the same detections.
+#pragma once
+#include <string>
+
+#include <opencv2/core.hpp>
+
+#include "campscope/image.h"
+#include "classifier.h"
+
+namespace campscope {
+
+class VehicleAppearance {
+ public:
+  // A car with a lane's width of road around it, or a truck's cab or cargo; the same ground size at any GSD.
+  static constexpr double kPatchM = 8.0;
+  static constexpr int kPatchCells = 16;
+  static int feature_count();
+  // One row of feature_count() CV_32F values: the patch centred on the candidate (which lies in `block`; pixels
+  // beyond the block are mirrored in), what the rules measured of its region, and the GSD.
+  static cv::Mat features(const RgbBlock& block, const CandidatePoint& candidate, double gsd_m);
+
+  VotingForest forest;
+};
+
+}  // namespace campscope
