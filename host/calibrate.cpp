@@ -126,12 +126,19 @@ ClassExamples examples_of(const SplitData& split, const std::vector<char>& match
   return examples;
 }
 
+// A decision threshold and the F1 over the training tiles of the out-of-fold votes at it; F1 -1 where there are
+// too few tiles to fold.
+struct CrossValidated {
+  double threshold = 0.5;
+  double f1 = -1.0;
+};
+
 // The threshold on out-of-fold forest votes that maximises F1 over the training tiles (ties: the lower threshold,
 // which keeps more objects). Folds are whole tiles, so neighbouring objects never sit on both sides.
-double cross_validated_threshold(const ClassExamples& examples, ObjectClass cls, std::size_t tiles,
-                                 std::uint64_t seed) {
+CrossValidated cross_validated_threshold(const ClassExamples& examples, ObjectClass cls, std::size_t tiles,
+                                         std::uint64_t seed) {
   const int folds = static_cast<int>(std::min<std::size_t>(kFolds, tiles));
-  if (folds < 2) return 0.5;
+  if (folds < 2) return {};
   std::vector<double> out_of_fold(examples.labels.size(), -1.0);
   for (int fold = 0; fold < folds; ++fold) {
     cv::Mat samples;
@@ -149,7 +156,7 @@ double cross_validated_threshold(const ClassExamples& examples, ObjectClass cls,
       if (static_cast<int>(examples.tile_of[i] % folds) == fold)
         out_of_fold[i] = fold_model.probability(cls, examples.samples.row(static_cast<int>(i)));
   }
-  double best_threshold = 0.5, best_f1 = -1.0;
+  CrossValidated best;
   for (int step = 1; step < 20; ++step) {
     const double threshold = 0.05 * step;
     long long tp = 0, fp = 0;
@@ -161,12 +168,9 @@ double cross_validated_threshold(const ClassExamples& examples, ObjectClass cls,
     counts.true_positives = tp;
     counts.false_positives = fp;
     counts.false_negatives = std::max(0LL, examples.truth - tp);
-    if (counts.f1() > best_f1 + 1e-12) {
-      best_f1 = counts.f1();
-      best_threshold = threshold;
-    }
+    if (counts.f1() > best.f1 + 1e-12) best = {threshold, counts.f1()};
   }
-  return best_threshold;
+  return best;
 }
 
 // Candidates near a vehicle label (within half the match radius) are vehicles; those beyond one and a half match
@@ -239,11 +243,15 @@ double vehicle_f1_at(const SplitData& split, const std::vector<double>& probabil
   return counts == result.by_class.end() ? 0.0 : counts->second.f1();
 }
 
+struct FittedAppearance {
+  std::shared_ptr<VehicleAppearance> model;  // null when the labels do not give both kinds of example
+  double f1 = -1.0;                          // out-of-fold vehicle F1 at its threshold; -1: too few tiles to fold
+};
+
 // The vehicle appearance forest, trained on the split's labelled candidates, with the threshold that maximises
-// vehicle F1 of out-of-fold votes (folds of whole tiles). Null when the labels do not give both kinds of example.
-std::shared_ptr<VehicleAppearance> fit_vehicle_appearance(const SplitData& split, std::size_t tiles,
-                                                          const std::vector<int>& labels, double duplicate_radius_m,
-                                                          double radius_m, std::uint64_t seed) {
+// vehicle F1 of out-of-fold votes (folds of whole tiles).
+FittedAppearance fit_vehicle_appearance(const SplitData& split, std::size_t tiles, const std::vector<int>& labels,
+                                        double duplicate_radius_m, double radius_m, std::uint64_t seed) {
   const auto examples = [&](const std::function<bool(std::size_t)>& take, cv::Mat& samples, std::vector<int>& y) {
     for (std::size_t i = 0; i < labels.size(); ++i)
       if (labels[i] >= 0 && take(i)) {
@@ -254,8 +262,9 @@ std::shared_ptr<VehicleAppearance> fit_vehicle_appearance(const SplitData& split
   };
   cv::Mat samples;
   std::vector<int> y;
-  if (!examples([](std::size_t) { return true; }, samples, y)) return nullptr;
+  if (!examples([](std::size_t) { return true; }, samples, y)) return {};
   auto appearance = std::make_shared<VehicleAppearance>();
+  double best_f1 = -1.0;
   const int folds = static_cast<int>(std::min<std::size_t>(kFolds, tiles));
   if (folds >= 2) {
     std::vector<double> out_of_fold(labels.size(), 0.0);
@@ -270,7 +279,6 @@ std::shared_ptr<VehicleAppearance> fit_vehicle_appearance(const SplitData& split
       for (std::size_t i = 0; i < labels.size(); ++i)
         if (in_fold(i)) out_of_fold[i] = fold_forest.probability(split.candidate_features.row(static_cast<int>(i)));
     }
-    double best_f1 = -1.0;
     for (int step = 1; step < 20; ++step) {
       const double threshold = 0.05 * step;
       const double f1 = vehicle_f1_at(split, out_of_fold, threshold, duplicate_radius_m, radius_m);
@@ -281,7 +289,7 @@ std::shared_ptr<VehicleAppearance> fit_vehicle_appearance(const SplitData& split
     }
   }
   appearance->forest.train(samples, y, VehicleAppearance::feature_count(), seed);
-  return appearance;
+  return {appearance, best_f1};
 }
 
 // Per-class counts of detections against labels.
@@ -360,23 +368,33 @@ CalibrationResult calibrate_detector(const CalibrateOptions& options) {
       evaluate_detections(training.labels, training.detections, options.radius_m).detection_matched;
   std::vector<int> appearance_labels = candidate_labels(training, options.radius_m);
   thin_false_candidates(appearance_labels, options.seed);
-  const std::shared_ptr<VehicleAppearance> appearance =
+  const FittedAppearance by_look =
       fit_vehicle_appearance(training, training_tiles.size(), appearance_labels, run.detector.duplicate_radius_m,
                              options.radius_m, options.seed);
+  std::shared_ptr<VehicleAppearance> appearance;
   auto classifier = std::make_shared<ObjectClassifier>();
   for (ObjectClass cls : kClasses) {
-    // Vehicles judged by their look need no second opinion on the rules' vehicles, which are then not kept.
-    if (cls == ObjectClass::Vehicle && appearance) {
-      result.true_examples[class_name(cls)] = std::count(appearance_labels.begin(), appearance_labels.end(), 1);
-      result.false_examples[class_name(cls)] = std::count(appearance_labels.begin(), appearance_labels.end(), 0);
-      continue;
-    }
     const ClassExamples examples = examples_of(training, matched, cls);
     const auto positives = std::count(examples.labels.begin(), examples.labels.end(), 1);
+    const bool trainable = positives > 0 && positives < static_cast<long long>(examples.labels.size());
+    const CrossValidated chosen =
+        trainable ? cross_validated_threshold(examples, cls, training_tiles.size(), options.seed) : CrossValidated{};
+    // Vehicles are judged by their look unless the rules with their forest did better out of fold; then the
+    // rules' vehicles are not kept, so they need no forest.
+    if (cls == ObjectClass::Vehicle && by_look.model) {
+      result.vehicle_look_f1 = by_look.f1;
+      result.vehicle_rules_f1 = trainable ? chosen.f1 : -1.0;
+      if (by_look.f1 >= result.vehicle_rules_f1) {
+        appearance = by_look.model;
+        result.true_examples[class_name(cls)] = std::count(appearance_labels.begin(), appearance_labels.end(), 1);
+        result.false_examples[class_name(cls)] = std::count(appearance_labels.begin(), appearance_labels.end(), 0);
+        continue;
+      }
+    }
     result.true_examples[class_name(cls)] = positives;
     result.false_examples[class_name(cls)] = static_cast<long long>(examples.labels.size()) - positives;
-    if (positives == 0 || positives == static_cast<long long>(examples.labels.size())) continue;
-    classifier->set_threshold(cls, cross_validated_threshold(examples, cls, training_tiles.size(), options.seed));
+    if (!trainable) continue;
+    classifier->set_threshold(cls, chosen.threshold);
     classifier->train(cls, examples.samples, examples.labels, options.seed);
   }
 
@@ -414,6 +432,7 @@ CalibrationResult calibrate_detector(const CalibrateOptions& options) {
   record["seed"] = std::to_string(options.seed);
   record["training_tiles"] = std::to_string(training_tiles.size());
   record["validation_tiles"] = std::to_string(validation_tiles.size());
+  record["vehicles_judged_by"] = appearance ? "look" : "rules";
   for (ObjectClass cls : kClasses) {
     const std::string name = class_name(cls);
     const MatchCounts& c = result.calibrated[name];
@@ -450,9 +469,15 @@ std::string calibration_report(const CalibrationResult& result) {
                   b.precision(), b.recall(), b.f1(), "", c.precision(), c.recall(), c.f1());
     out << line;
   }
-  out << "(precision, recall and F1 on the validation tiles, match radius as given";
-  if (result.model.vehicle_appearance) out << "; vehicles: detector candidates judged by their look";
-  out << ")\n";
+  out << "(precision, recall and F1 on the validation tiles, match radius as given)\n";
+  if (result.vehicle_look_f1 >= 0.0 || result.vehicle_rules_f1 >= 0.0) {
+    std::snprintf(line, sizeof line,
+                  "vehicles: judged by %s (out-of-fold F1 on the training tiles: by their look %.4f, by the rules "
+                  "and their forest %.4f)\n",
+                  result.model.vehicle_appearance ? "their look" : "the rules and their forest", result.vehicle_look_f1,
+                  result.vehicle_rules_f1);
+    out << line;
+  }
   return out.str();
 }
 

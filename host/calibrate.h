@@ -4,8 +4,9 @@
 // tell them apart (OpenCV ml); each class's decision threshold is chosen by 3-fold cross-validation over the
 // training tiles to maximise F1. Where the labels hold vehicles, vehicles are instead judged by their look: every
 // detector candidate that is no tent is labelled by its distance to the nearest vehicle label and a forest over its
-// image patch (VehicleAppearance) learns them, its threshold chosen the same way on whole-run vehicle F1. The
-// validation tiles then measure the built-in detector and the calibrated one.
+// image patch (VehicleAppearance) learns them, its threshold chosen the same way on whole-run vehicle F1; the way
+// with the higher out-of-fold F1 judges vehicles. The validation tiles then measure the built-in detector and the
+// calibrated one.
 #pragma once
 #include <cstdint>
 #include <map>
@@ -33,6 +34,8 @@ struct CalibrationResult {
   long long labels_on_tiles = 0, labels_off_tiles = 0;
   std::map<std::string, long long> true_examples, false_examples;  // per class, on the training tiles
   std::map<std::string, MatchCounts> builtin, calibrated;          // per class, on the validation tiles
+  // Out-of-fold vehicle F1 on the training tiles of each way to judge vehicles; -1 where not measured.
+  double vehicle_look_f1 = -1.0, vehicle_rules_f1 = -1.0;
 };
 
 // Throws InputError naming the file for a manifest with fewer than two tiles, labels that are not a point
