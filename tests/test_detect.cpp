@@ -195,6 +195,44 @@ TEST(Detect, SameResultsOnEveryThreadCount) {
   for (std::size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i].x, b[i].x);
 }
 
+// The candidates handed back for a vehicle appearance model: every vehicle the rules found, at its place, and no
+// candidate of a tent; asking for them changes no object.
+TEST(DetectObjects, OtherCandidatesAreEveryCandidateThatIsNoTent) {
+  for (const double gsd : {0.3, 0.5, 0.7}) {
+    SceneBuilder scene = border_scene(gsd, 3);
+    RgbBlock block = scene.finish();
+    block.x0 = 500;  // candidates come in tile coordinates
+    block.y0 = 70;
+    std::vector<CandidatePoint> candidates;
+    const auto objects = detect_objects(block, gsd, DetectorParams{}, Backend::Cpu, &candidates);
+    const auto plain = detect_objects(block, gsd, DetectorParams{}, Backend::Cpu);
+    ASSERT_EQ(objects.size(), plain.size());
+    for (std::size_t i = 0; i < objects.size(); ++i) EXPECT_EQ(objects[i].x, plain[i].x);
+    ASSERT_FALSE(candidates.empty());
+    int vehicles = 0;
+    for (const DetectedObject& o : objects) {
+      const auto at = [&](const CandidatePoint& c) { return c.x == o.x && c.y == o.y; };
+      if (o.cls == ObjectClass::Vehicle) {
+        ++vehicles;
+        const auto found = std::find_if(candidates.begin(), candidates.end(), at);
+        ASSERT_NE(found, candidates.end()) << "gsd " << gsd << ": vehicle at " << o.x << "," << o.y;
+        EXPECT_TRUE(found->rule_vehicle);
+        EXPECT_EQ(found->measured.length_m, o.measured.length_m);
+      } else {
+        EXPECT_EQ(std::find_if(candidates.begin(), candidates.end(), at), candidates.end()) << "gsd " << gsd;
+      }
+    }
+    EXPECT_GT(vehicles, 0) << "gsd " << gsd;
+    for (const CandidatePoint& c : candidates) {
+      EXPECT_TRUE(c.x >= block.x0 && c.y >= block.y0 && c.x < block.x0 + block.width &&
+                  c.y < block.y0 + block.height);
+      if (!c.rule_vehicle) {
+        EXPECT_EQ(c.x - std::floor(c.x), 0.5);  // a candidate's own pixel centre
+      }
+    }
+  }
+}
+
 class DetectCudaVsCpu : public ::testing::TestWithParam<std::tuple<double, std::uint64_t>> {};
 
 TEST_P(DetectCudaVsCpu, IdenticalObjects) {
@@ -204,8 +242,18 @@ TEST_P(DetectCudaVsCpu, IdenticalObjects) {
   RgbBlock block = scene.finish();
   // Holes of nodata, so the validity path is compared too.
   for (std::size_t i = 0; i < block.valid.size(); i += 997) block.valid[i] = 0;
-  const auto cpu = detect_objects(block, gsd, DetectorParams{}, Backend::Cpu);
-  const auto gpu = detect_objects(block, gsd, DetectorParams{}, Backend::Cuda);
+  std::vector<CandidatePoint> cpu_candidates, gpu_candidates;
+  const auto cpu = detect_objects(block, gsd, DetectorParams{}, Backend::Cpu, &cpu_candidates);
+  const auto gpu = detect_objects(block, gsd, DetectorParams{}, Backend::Cuda, &gpu_candidates);
+  // A vehicle appearance model scores these on the host, so equal lists give equal vehicles.
+  ASSERT_EQ(cpu_candidates.size(), gpu_candidates.size());
+  for (std::size_t i = 0; i < cpu_candidates.size(); ++i) {
+    EXPECT_EQ(cpu_candidates[i].x, gpu_candidates[i].x);
+    EXPECT_EQ(cpu_candidates[i].y, gpu_candidates[i].y);
+    EXPECT_EQ(cpu_candidates[i].rule_vehicle, gpu_candidates[i].rule_vehicle);
+    EXPECT_EQ(cpu_candidates[i].measured.length_m, gpu_candidates[i].measured.length_m);
+    EXPECT_EQ(cpu_candidates[i].measured.contrast, gpu_candidates[i].measured.contrast);
+  }
   ASSERT_EQ(cpu.size(), gpu.size());
   for (std::size_t i = 0; i < cpu.size(); ++i) {
     EXPECT_EQ(cpu[i].x, gpu[i].x);
