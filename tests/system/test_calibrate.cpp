@@ -81,6 +81,42 @@ TEST_F(Calibrate, ModelFromOneSampleHoldsOnAnother) {
   EXPECT_GE(calibrated["vehicle"].get<double>(), 0.7) << calibrated;
 }
 
+// Hard scenes (coarse pixels, haze, dark vehicles on asphalt), where the rules' vehicles are weak: fitted on hard
+// seed 2, vehicles are judged by their look, and on hard seed 3 that finds more of them than the built-in rules.
+// Measured: vehicle F1 0.53 against 0.35 built-in (tents 0.92 against 0.90).
+TEST(CalibrateHard, VehiclesJudgedByTheirLookHoldOnAnotherScene) {
+  const fs::path root = fresh_temp_dir("calibrate-hard");
+  for (const char* seed : {"2", "3"}) {
+    const auto gen = run_campscope(std::string("generate --profile hard --seed ") + seed + " --out " +
+                                       (root / ("seed" + std::string(seed))).string(),
+                                   root / "gen");
+    ASSERT_EQ(gen.exit_code, 0) << gen.err;
+  }
+  const auto fit = run_campscope("calibrate " + (root / "seed2" / "manifest.json").string() + " --truth " +
+                                     (root / "seed2" / "truth.geojson").string() + " --out " +
+                                     (root / "model.yml").string(),
+                                 root / "log-calibrate");
+  ASSERT_EQ(fit.exit_code, 0) << fit.err;
+  EXPECT_NE(fit.out.find("vehicles: judged by their look"), std::string::npos) << fit.out;
+  EXPECT_NE(read_file(root / "model.yml").find("vehicle_appearance:"), std::string::npos);
+  const auto vehicle_f1 = [&](const std::string& name, const std::string& extra) {
+    const auto out = root / ("run-" + name);
+    const auto run = run_campscope("run " + (root / "seed3" / "manifest.json").string() + " --out " + out.string() +
+                                       " " + extra,
+                                   root / ("log-run-" + name));
+    EXPECT_EQ(run.exit_code, 0) << run.err;
+    const auto eval = run_campscope("eval --json --truth " + (root / "seed3" / "truth.geojson").string() +
+                                        " --detections " + (out / "detections.geojson").string(),
+                                    root / ("log-eval-" + name));
+    EXPECT_EQ(eval.exit_code, 0) << eval.err;
+    return nlohmann::json::parse(eval.out)["classes"]["vehicle"]["f1"].get<double>();
+  };
+  const double builtin = vehicle_f1("builtin", "");
+  const double calibrated = vehicle_f1("calibrated", "--model " + (root / "model.yml").string());
+  EXPECT_GE(calibrated, builtin + 0.1) << "built-in " << builtin;
+  fs::remove_all(root);
+}
+
 TEST_F(Calibrate, BadInputNamesTheFile) {
   const auto one_tile = root_ / "one-tile.json";
   std::ofstream(one_tile) << R"({"tiles": [{"path": ")" << (root_ / "seed2" / "tiles" / "kah_2019-11-01.tif").string()
