@@ -62,7 +62,8 @@ struct SplitData {
 };
 
 SplitData detect_split(const std::vector<const TileEntry*>& tiles, const std::vector<Detection>& labels,
-                       const RunOptions& run, std::vector<char>& label_on_a_tile, bool with_candidates = false) {
+                       const RunOptions& run, std::vector<char>& label_on_a_tile,
+                       std::size_t max_candidates = 0) {
   SplitData split;
   std::vector<char> taken(labels.size(), 0);
   std::map<std::string, std::vector<std::size_t>> by_date;  // indices into the unmerged lists
@@ -83,7 +84,20 @@ SplitData detect_split(const std::vector<const TileEntry*>& tiles, const std::ve
       }
       taken[i] = 1;
     }
-    TileDetections tile = detect_tile(*tiles[t], run, with_candidates);
+    TileDetections tile;
+    if (max_candidates > 0) {
+      const std::string limit = " (at most " + std::to_string(max_candidates) +
+                                " over all training tiles; calibrate on the labelled tiles only)";
+      if (split.candidates.size() >= max_candidates)
+        throw InputError(tiles[t]->resolved_path + ": no room left for its detector candidates" + limit);
+      try {
+        tile = detect_tile(*tiles[t], run, max_candidates - split.candidates.size());
+      } catch (const InputError& e) {
+        throw InputError(e.what() + limit);
+      }
+    } else {
+      tile = detect_tile(*tiles[t], run);
+    }
     split.candidates.insert(split.candidates.end(), tile.candidates.begin(), tile.candidates.end());
     split.candidate_features.push_back(tile.candidate_features);
     split.candidate_tile.insert(split.candidate_tile.end(), tile.candidates.size(), t);
@@ -357,7 +371,8 @@ CalibrationResult calibrate_detector(const CalibrateOptions& options) {
   RunOptions builtin;
   builtin.backend = options.backend;
   std::vector<char> label_on_a_tile(labels.size(), 0);
-  const SplitData training = detect_split(training_tiles, labels, run, label_on_a_tile, true);
+  const SplitData training =
+      detect_split(training_tiles, labels, run, label_on_a_tile, options.max_training_candidates);
   const SplitData validating = detect_split(validation_tiles, labels, builtin, label_on_a_tile);
   result.labels_on_tiles = std::count(label_on_a_tile.begin(), label_on_a_tile.end(), 1);
   result.labels_off_tiles = static_cast<long long>(labels.size()) - result.labels_on_tiles;

@@ -26,6 +26,10 @@ struct CalibrateOptions {
   double validation_fraction = 0.3;  // of the tiles, at least one each side
   double radius_m = 2.0;             // a detection within this distance of a label of its class and date is true
   Backend backend = Backend::Cpu;
+  // The appearance features of every candidate on the training tiles are held at once, about 1.4 KB each: a
+  // million (some 50 tiles of 10,000^2 pixels of camp) is 1.4 GB, while the labelled tiles of a delivery hold far
+  // fewer (a generated scene's 13 training tiles: 20,000). More is an InputError naming the tile.
+  std::size_t max_training_candidates = 1000000;
 };
 
 struct CalibrationResult {
@@ -39,7 +43,8 @@ struct CalibrationResult {
 };
 
 // Throws InputError naming the file for a manifest with fewer than two tiles, labels that are not a point
-// FeatureCollection, or labels of which none lies on a tile of its date.
+// FeatureCollection, labels of which none lies on a tile of its date, or training tiles with more than
+// max_training_candidates candidates.
 CalibrationResult calibrate_detector(const CalibrateOptions& options);
 
 // What calibrate prints: the split, the examples, the thresholds and precision/recall/F1 on the validation tiles

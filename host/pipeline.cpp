@@ -205,7 +205,7 @@ class TileOpener {
 // fall on imaged pixels.
 TileOutcome process_tile(OpenedTile tile, const TileEntry& entry, const RunOptions& options,
                          const CoverageSamples& samples, std::vector<std::uint8_t>& sample_covered,
-                         bool with_candidates = false) {
+                         std::size_t candidate_budget = 0) {
   TileReader& reader = *tile.reader;
   const TileInfo& info = reader.info();
   const std::vector<BlockWindow>& blocks = tile.blocks;
@@ -264,6 +264,7 @@ TileOutcome process_tile(OpenedTile tile, const TileEntry& entry, const RunOptio
       return d;
     };
     const bool by_appearance = static_cast<bool>(options.vehicle_appearance);
+    const bool with_candidates = candidate_budget > 0;
     std::vector<CandidatePoint> candidates;
     for (const DetectedObject& o : detect_objects(block, info.gsd_m, options.detector, options.backend,
                                                   by_appearance || with_candidates ? &candidates : nullptr)) {
@@ -280,6 +281,9 @@ TileOutcome process_tile(OpenedTile tile, const TileEntry& entry, const RunOptio
     std::vector<CandidatePoint> in_core_candidates;
     for (const CandidatePoint& c : candidates)
       if (in_core(c.x, c.y)) in_core_candidates.push_back(c);
+    if (with_candidates && outcome.found.candidates.size() + in_core_candidates.size() > candidate_budget)
+      throw InputError(entry.resolved_path + ": more than " + std::to_string(candidate_budget) +
+                       " detector candidates to learn from, whose appearance features would not fit in memory");
     // Features and votes of each candidate on the CPU threads; they are independent, and as many as the pixels'
     // local maxima. A body must not throw, so an error waits for the loop to end.
     const std::int64_t count = static_cast<std::int64_t>(in_core_candidates.size());
@@ -346,9 +350,9 @@ void validate_inputs(const Manifest& manifest, const std::vector<Camp>& camps,
 
 }  // namespace
 
-TileDetections detect_tile(const TileEntry& entry, const RunOptions& options, bool with_candidates) {
+TileDetections detect_tile(const TileEntry& entry, const RunOptions& options, std::size_t candidate_budget) {
   std::vector<std::uint8_t> no_samples;
-  return process_tile(open_tile(entry, options), entry, options, CoverageSamples{}, no_samples, with_candidates)
+  return process_tile(open_tile(entry, options), entry, options, CoverageSamples{}, no_samples, candidate_budget)
       .found;
 }
 

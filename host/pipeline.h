@@ -43,16 +43,17 @@ struct RunResult {
 // Validates every input before writing anything; throws InputError naming the file on bad input.
 RunResult run_pipeline(const RunOptions& options);
 
-// One tile's detections (before overlaps with other tiles are merged) and what the detector measured of each; on
-// request also every candidate that is no tent, as a vehicle at its place, and its appearance features (one row
-// each), to learn vehicles' looks from.
+// One tile's detections (before overlaps with other tiles are merged) and what the detector measured of each; with
+// a candidate budget, also every candidate that is no tent, as a vehicle at its place, and its appearance features
+// (one row each, about 1.4 KB), to learn vehicles' looks from: InputError naming the tile when it holds more
+// candidates than the budget.
 struct TileDetections {
   std::vector<Detection> detections;
   std::vector<ObjectMeasurements> measured;
   std::vector<Detection> candidates;
   cv::Mat candidate_features;
 };
-TileDetections detect_tile(const TileEntry& entry, const RunOptions& options, bool with_candidates = false);
+TileDetections detect_tile(const TileEntry& entry, const RunOptions& options, std::size_t candidate_budget = 0);
 
 // Overlapping tiles of one date see the same objects: the indices (ascending) of the detections kept when any two
 // closer than radius_m are one object, the higher score winning.
