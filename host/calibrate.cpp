@@ -34,12 +34,17 @@ DetectorParams widened(DetectorParams p) {
   return p;
 }
 
-// Tiles in a seeded order (Fisher-Yates over mt19937_64, the same on every platform); the last ones validate.
+// Fisher-Yates over mt19937_64: the same order on every platform, unlike std::shuffle.
+void seeded_shuffle(std::vector<std::size_t>& items, std::uint64_t seed) {
+  std::mt19937_64 random(seed);
+  for (std::size_t i = items.size(); i > 1; --i) std::swap(items[i - 1], items[random() % i]);
+}
+
+// Tiles in a seeded order; the last ones validate.
 std::vector<bool> validation_split(std::size_t tiles, double fraction, std::uint64_t seed) {
   std::vector<std::size_t> order(tiles);
   std::iota(order.begin(), order.end(), std::size_t{0});
-  std::mt19937_64 random(seed);
-  for (std::size_t i = tiles - 1; i > 0; --i) std::swap(order[i], order[random() % (i + 1)]);
+  seeded_shuffle(order, seed);
   const auto held_out = static_cast<std::size_t>(
       std::clamp<long long>(std::llround(fraction * static_cast<double>(tiles)), 1, static_cast<long long>(tiles) - 1));
   std::vector<bool> validation(tiles, false);
@@ -187,8 +192,8 @@ CrossValidated cross_validated_threshold(const ClassExamples& examples, ObjectCl
   return best;
 }
 
-// Candidates near a vehicle label (within half the match radius) are vehicles; those beyond one and a half match
-// radii are not; those between, on a vehicle's edge, teach nothing either way and are left out.
+// Candidates near a vehicle label (within three quarters of the match radius) are vehicles; those beyond one and a
+// half match radii are not; those between, on a vehicle's edge, teach nothing either way and are left out.
 constexpr double kTrueCandidateRadii = 0.75, kFalseCandidateRadii = 1.5;
 
 // Per candidate: 1 (a vehicle), 0 (not) or -1 (left out).
@@ -230,8 +235,7 @@ void thin_false_candidates(std::vector<int>& labels, std::uint64_t seed) {
   const std::size_t keep =
       kFalsePerTrueCandidate * static_cast<std::size_t>(std::count(labels.begin(), labels.end(), 1));
   if (falses.size() <= keep) return;
-  std::mt19937_64 random(seed);
-  for (std::size_t i = falses.size() - 1; i > 0; --i) std::swap(falses[i], falses[random() % (i + 1)]);
+  seeded_shuffle(falses, seed);
   for (std::size_t k = keep; k < falses.size(); ++k) labels[falses[k]] = -1;
 }
 
