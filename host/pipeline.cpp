@@ -201,6 +201,26 @@ class TileOpener {
   std::vector<std::thread> threads_;  // last: they start once the members above exist
 };
 
+// Appearance features of each candidate and, with a model, its vote, on the CPU threads: the candidates are
+// independent, and as many as the block's local maxima. A body must not throw, so an error waits for the loop.
+void look_at_candidates(const RgbBlock& block, const std::vector<CandidatePoint>& candidates, double gsd_m,
+                        const VehicleAppearance* model, std::vector<cv::Mat>& features,
+                        std::vector<double>& probability) {
+  features.assign(candidates.size(), cv::Mat());
+  probability.assign(candidates.size(), 0.0);
+  std::vector<std::exception_ptr> errors(candidates.size());
+  parallel_for_cpu(static_cast<std::int64_t>(candidates.size()), [&](std::int64_t i) {
+    try {
+      features[i] = VehicleAppearance::features(block, candidates[i], gsd_m);
+      if (model) probability[i] = model->forest.probability(features[i]);
+    } catch (...) {
+      errors[i] = std::current_exception();
+    }
+  });
+  for (const std::exception_ptr& error : errors)
+    if (error) std::rethrow_exception(error);
+}
+
 // Streams one tile block by block: detections whose centre lies in a block's core, and which coverage samples
 // fall on imaged pixels.
 TileOutcome process_tile(OpenedTile tile, const TileEntry& entry, const RunOptions& options,
@@ -284,22 +304,9 @@ TileOutcome process_tile(OpenedTile tile, const TileEntry& entry, const RunOptio
     if (with_candidates && outcome.found.candidates.size() + in_core_candidates.size() > candidate_budget)
       throw InputError(entry.resolved_path + ": more than " + std::to_string(candidate_budget) +
                        " detector candidates to learn from, whose appearance features would not fit in memory");
-    // Features and votes of each candidate on the CPU threads; they are independent, and as many as the pixels'
-    // local maxima. A body must not throw, so an error waits for the loop to end.
-    const std::int64_t count = static_cast<std::int64_t>(in_core_candidates.size());
-    std::vector<cv::Mat> features(in_core_candidates.size());
-    std::vector<double> probability(in_core_candidates.size(), 0.0);
-    std::vector<std::exception_ptr> errors(in_core_candidates.size());
-    parallel_for_cpu(count, [&](std::int64_t i) {
-      try {
-        features[i] = VehicleAppearance::features(block, in_core_candidates[i], info.gsd_m);
-        if (by_appearance) probability[i] = options.vehicle_appearance->forest.probability(features[i]);
-      } catch (...) {
-        errors[i] = std::current_exception();
-      }
-    });
-    for (const std::exception_ptr& error : errors)
-      if (error) std::rethrow_exception(error);
+    std::vector<cv::Mat> features;
+    std::vector<double> probability;
+    look_at_candidates(block, in_core_candidates, info.gsd_m, options.vehicle_appearance.get(), features, probability);
     std::vector<DetectedObject> by_look;
     std::vector<ScoredPoint> by_look_points;
     for (std::size_t i = 0; i < in_core_candidates.size(); ++i) {
