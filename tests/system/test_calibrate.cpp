@@ -13,6 +13,21 @@ using testing::fresh_temp_dir;
 using testing::read_file;
 using testing::run_campscope;
 
+// F1 per class of `campscope run` on root/seed3, with the given extra arguments; outputs and logs under `name`.
+nlohmann::json f1_on_seed3(const fs::path& root, const std::string& name, const std::string& extra) {
+  const auto out = root / ("run-" + name);
+  const auto run = run_campscope("run " + (root / "seed3" / "manifest.json").string() + " --out " + out.string() +
+                                     " " + extra,
+                                 root / ("log-run-" + name));
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  const auto eval = run_campscope("eval --json --truth " + (root / "seed3" / "truth.geojson").string() +
+                                      " --detections " + (out / "detections.geojson").string(),
+                                  root / ("log-eval-" + name));
+  EXPECT_EQ(eval.exit_code, 0) << eval.err;
+  const auto report = nlohmann::json::parse(eval.out);
+  return {{"tent", report["classes"]["tent"]["f1"]}, {"vehicle", report["classes"]["vehicle"]["f1"]}};
+}
+
 class Calibrate : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -30,21 +45,6 @@ class Calibrate : public ::testing::Test {
     return run_campscope("calibrate " + (root_ / "seed2" / "manifest.json").string() + " --truth " +
                              (root_ / "seed2" / "truth.geojson").string() + " --out " + (root_ / model).string(),
                          root_ / ("log-" + model));
-  }
-
-  // F1 per class of `campscope run` on seed 3, with the given extra arguments.
-  static nlohmann::json f1_on_seed3(const std::string& name, const std::string& extra) {
-    const auto out = root_ / ("run-" + name);
-    const auto run = run_campscope("run " + (root_ / "seed3" / "manifest.json").string() + " --out " + out.string() +
-                                       " " + extra,
-                                   root_ / ("log-run-" + name));
-    EXPECT_EQ(run.exit_code, 0) << run.err;
-    const auto eval = run_campscope("eval --json --truth " + (root_ / "seed3" / "truth.geojson").string() +
-                                        " --detections " + (out / "detections.geojson").string(),
-                                    root_ / ("log-eval-" + name));
-    EXPECT_EQ(eval.exit_code, 0) << eval.err;
-    const auto report = nlohmann::json::parse(eval.out);
-    return {{"tent", report["classes"]["tent"]["f1"]}, {"vehicle", report["classes"]["vehicle"]["f1"]}};
   }
 
   static fs::path root_;
@@ -75,8 +75,8 @@ TEST_F(Calibrate, ModelFromOneSampleHoldsOnAnother) {
   if (!fs::exists(root_ / "model.yml")) {
     ASSERT_EQ(calibrate("model.yml").exit_code, 0);
   }
-  const nlohmann::json builtin = f1_on_seed3("builtin", "");
-  const nlohmann::json calibrated = f1_on_seed3("calibrated", "--model " + (root_ / "model.yml").string());
+  const nlohmann::json builtin = f1_on_seed3(root_, "builtin", "");
+  const nlohmann::json calibrated = f1_on_seed3(root_, "calibrated", "--model " + (root_ / "model.yml").string());
   EXPECT_GE(calibrated["tent"].get<double>(), builtin["tent"].get<double>()) << calibrated << " vs " << builtin;
   EXPECT_GE(calibrated["vehicle"].get<double>(), 0.7) << calibrated;
 }
@@ -99,20 +99,9 @@ TEST(CalibrateHard, VehiclesJudgedByTheirLookHoldOnAnotherScene) {
   ASSERT_EQ(fit.exit_code, 0) << fit.err;
   EXPECT_NE(fit.out.find("vehicles: judged by their look"), std::string::npos) << fit.out;
   EXPECT_NE(read_file(root / "model.yml").find("vehicle_appearance:"), std::string::npos);
-  const auto vehicle_f1 = [&](const std::string& name, const std::string& extra) {
-    const auto out = root / ("run-" + name);
-    const auto run = run_campscope("run " + (root / "seed3" / "manifest.json").string() + " --out " + out.string() +
-                                       " " + extra,
-                                   root / ("log-run-" + name));
-    EXPECT_EQ(run.exit_code, 0) << run.err;
-    const auto eval = run_campscope("eval --json --truth " + (root / "seed3" / "truth.geojson").string() +
-                                        " --detections " + (out / "detections.geojson").string(),
-                                    root / ("log-eval-" + name));
-    EXPECT_EQ(eval.exit_code, 0) << eval.err;
-    return nlohmann::json::parse(eval.out)["classes"]["vehicle"]["f1"].get<double>();
-  };
-  const double builtin = vehicle_f1("builtin", "");
-  const double calibrated = vehicle_f1("calibrated", "--model " + (root / "model.yml").string());
+  const double builtin = f1_on_seed3(root, "builtin", "")["vehicle"].get<double>();
+  const double calibrated =
+      f1_on_seed3(root, "calibrated", "--model " + (root / "model.yml").string())["vehicle"].get<double>();
   EXPECT_GE(calibrated, builtin + 0.1) << "built-in " << builtin;
   fs::remove_all(root);
 }
