@@ -479,10 +479,10 @@ std::string calibration_report(const CalibrationResult& result) {
     const MatchCounts& b = result.builtin.at(name);
     const MatchCounts& c = result.calibrated.at(name);
     const bool by_appearance = cls == ObjectClass::Vehicle && result.model.vehicle_appearance;
-    const std::string threshold =
-        by_appearance ? figure(result.model.vehicle_appearance->forest.threshold)
-        : result.model.classifier && result.model.classifier->trained(cls) ? figure(result.model.classifier->threshold(cls))
-                                                                           : "none";
+    const bool by_forest = result.model.classifier && result.model.classifier->trained(cls);
+    const std::string threshold = by_appearance ? figure(result.model.vehicle_appearance->forest.threshold)
+                                  : by_forest   ? figure(result.model.classifier->threshold(cls))
+                                                : "none";
     std::snprintf(line, sizeof line, "%-8s %9lld %9lld %9s | %-10s %9.4f %9.4f %9.4f | %-10s %9.4f %9.4f %9.4f\n",
                   name.c_str(), result.true_examples.at(name), result.false_examples.at(name), threshold.c_str(), "",
                   b.precision(), b.recall(), b.f1(), "", c.precision(), c.recall(), c.f1());

@@ -2,11 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <stdexcept>
-#include <vector>
-
 #include <opencv2/imgproc.hpp>
 #include <opencv2/objdetect.hpp>
+#include <stdexcept>
+#include <vector>
 
 namespace campscope {
 namespace {
@@ -63,10 +62,10 @@ cv::Mat VehicleAppearance::features(const RgbBlock& block, const CandidatePoint&
   const int cx = static_cast<int>(std::floor(x)), cy = static_cast<int>(std::floor(y));
   const cv::Mat image(block.height, block.width, CV_8UC3, const_cast<std::uint8_t*>(block.rgb.data()));
   cv::Mat source;
-  cv::copyMakeBorder(image(cv::Rect(0, 0, block.width, block.height) &
-                           cv::Rect(cx - reach, cy - reach, 2 * reach + 1, 2 * reach + 1)),
-                     source, std::max(0, reach - cy), std::max(0, cy + reach + 1 - block.height),
-                     std::max(0, reach - cx), std::max(0, cx + reach + 1 - block.width), cv::BORDER_REFLECT_101 | cv::BORDER_ISOLATED);
+  cv::copyMakeBorder(
+      image(cv::Rect(0, 0, block.width, block.height) & cv::Rect(cx - reach, cy - reach, 2 * reach + 1, 2 * reach + 1)),
+      source, std::max(0, reach - cy), std::max(0, cy + reach + 1 - block.height), std::max(0, reach - cx),
+      std::max(0, cx + reach + 1 - block.width), cv::BORDER_REFLECT_101 | cv::BORDER_ISOLATED);
   source.convertTo(source, CV_32FC3);
   // Coarser cells than pixels average them, as a sensor of that resolution would: sampling fine imagery without
   // smoothing it first aliases its texture into the patch.

@@ -5,9 +5,8 @@
 // together with the rules' own verdict and measurements, which carry across resolutions and scenes.
 // Host code over the candidates either backend found, so both backends still give the same detections.
 #pragma once
-#include <string>
-
 #include <opencv2/core.hpp>
+#include <string>
 
 #include "campscope/image.h"
 #include "classifier.h"

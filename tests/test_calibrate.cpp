@@ -1,11 +1,10 @@
 // calibrate_detector's memory bound: the appearance features of the training tiles' candidates are held at once.
-#include "calibrate.h"
-
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 
+#include "calibrate.h"
 #include "generate.h"
 #include "temp_dir.h"
 

@@ -1,7 +1,5 @@
 // The vehicle appearance features: their shape, their invariance to a vehicle's heading and to the imagery's
 // resolution, and a forest trained on them telling cars from road clutter on scenes it was not trained on.
-#include "vehicle_appearance.h"
-
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -9,6 +7,7 @@
 #include <vector>
 
 #include "scene_fixture.h"
+#include "vehicle_appearance.h"
 
 namespace campscope {
 namespace {
@@ -90,9 +89,11 @@ TEST(VehicleAppearance, ACarLooksTheSameWhicheverWayItFaces) {
 TEST(VehicleAppearance, ACarLooksTheSameAtEveryResolution) {
   const cv::Scalar red(30, 32, 165);
   const cv::Mat fine = car_features(0.3, 20.0, red);
-  const Patch tent = asphalt_scene(0.3, 1, [](SceneBuilder& s) { s.tent(15.0, 15.0, 4.0, 20.0, cv::Scalar(235, 238, 240)); });
+  const Patch tent =
+      asphalt_scene(0.3, 1, [](SceneBuilder& s) { s.tent(15.0, 15.0, 4.0, 20.0, cv::Scalar(235, 238, 240)); });
   const double to_tent = shape_distance(fine, VehicleAppearance::features(tent.block, tent.centre, 0.3));
-  for (const double gsd : {0.4, 0.5}) EXPECT_LT(shape_distance(fine, car_features(gsd, 20.0, red)), 0.5 * to_tent) << gsd;
+  for (const double gsd : {0.4, 0.5})
+    EXPECT_LT(shape_distance(fine, car_features(gsd, 20.0, red)), 0.5 * to_tent) << gsd;
 }
 
 // Cars of every paint at random headings against lane markings, bare asphalt and tents: a forest trained on one set
