@@ -8,7 +8,6 @@ stages.json (Google Benchmark JSON of bench_stages), e2e.json (end-to-end run) a
 import datetime
 import json
 import os
-import subprocess
 import sys
 
 # What each stage measures, the unit of its items, and what the OpenCV peer does differently.
@@ -40,14 +39,6 @@ NO_GPU = "No CUDA device was lent for these measurements."
 def load_json(path):
     with open(path) as f:
         return json.load(f)
-
-
-def run_git(*args):
-    try:
-        return subprocess.run(["git", *args], capture_output=True, text=True, check=True,
-                              cwd=os.path.dirname(os.path.abspath(__file__))).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return ""
 
 
 def cpu_model():
@@ -328,9 +319,8 @@ def main():
     context, rows = benchmark_rows(os.path.join(out, "stages.json"))
     e2e = load_json(os.path.join(out, "e2e.json"))
 
-    commit = run_git("rev-parse", "--short", "HEAD") or "unknown"
-    if run_git("status", "--porcelain", "--untracked-files=no"):
-        commit += " (plus uncommitted changes)"
+    # The commit the CPU figures were measured at, as run_benchmarks.sh recorded it; the GPU section names its own.
+    commit = e2e.get("commit", "not recorded")
     memory = memory_gib()
     load = context.get("load_avg")
     lines = [

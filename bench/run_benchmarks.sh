@@ -47,6 +47,10 @@ mkdir -p "$out"
 find "$out" -mindepth 1 -maxdepth 1 ! -name large.json ! -name kit.json ! -name 'coverage*' ! -name gpu.json \
   ! -name cuda_kernels.json ! -name e2e_gpu.json -exec rm -rf {} +
 
+# The commit the figures are measured at, recorded with them (RESULTS.md may be regenerated later).
+commit=$(git rev-parse --short HEAD)
+git diff --quiet HEAD -- . ':!bench/RESULTS.md' || commit+=" (plus uncommitted changes)"
+
 # A command as one line a shell can run again.
 show() { printf '%q ' "$@" | sed 's/ $//'; }
 
@@ -96,7 +100,7 @@ checksum_finished=$(date +%s.%N)
 
 python3 - "$out" "$copies" "$threads" "$load_before" "$started" "$finished" "$checksum_started" "$checksum_finished" \
   "$(show "${stages_cmd[@]}")" "$(show "${generate_cmd[@]}")" "$(show "${decode_cmd[@]}")" \
-  "/usr/bin/time -v $(show "${run_cmd[@]}")" "$checksum_cmd" <<'EOF'
+  "/usr/bin/time -v $(show "${run_cmd[@]}")" "$checksum_cmd" "$commit" <<'EOF'
 import json, os, sys
 out, copies, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 load_before = [float(x) for x in sys.argv[4].split()]
@@ -111,6 +115,7 @@ with open(os.path.join(out, "run_time.txt")) as f:
         if key:
             time_v[key] = value
 e2e = {
+    "commit": sys.argv[14],
     "copies": copies,
     "threads": threads,
     "load_average_before_run": load_before,
