@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "cuda_check.cuh"
-#include "density_impl.h"
+#include "density_passes_cuda.h"
 #include "detect_impl.h"
 #include "detect_pixels_impl.h"
 #include "integral_cuda.h"
@@ -107,12 +107,13 @@ int run(int size, int repeats) {
     detect::prefix_columns_cuda(d_integral.data(), w, h, d_column_sums.data(), s);
   });
   time("detect/contrast_response", pixels * (entry + 2.0), [&](cudaStream_t s) {
-    parallel_for_cuda(detect::ContrastResponse{d_integral.data(), d_response.data(), w, h, params, 1}, s);
+    for_each_pixel_cuda(w, h, detect::ContrastResponse{d_integral.data(), d_response.data(), w, h, params, 1}, s);
   });
   time("detect/local_maxima", pixels * 3.0, [&](cudaStream_t s) {
-    parallel_for_cuda(detect::LocalMaxima{d_response.data(), d_candidates.data(), w, h, params.nms_radius,
-                                          params.physical.min_contrast, 1},
-                      s);
+    for_each_pixel_cuda(w, h,
+                        detect::LocalMaxima{d_response.data(), d_candidates.data(), w, h, params.nms_radius,
+                                            params.physical.min_contrast, 1},
+                        s);
   });
 
   // Density: a grid of the same size in cells, a Gaussian of 2.5 cells (25 m on 10 m cells).
@@ -127,14 +128,10 @@ int run(int size, int repeats) {
                                   cudaMemcpyHostToDevice));
   CAMPSCOPE_CUDA_CHECK(cudaMemset(d_cells.data(), 0, static_cast<std::size_t>(pixels) * sizeof(float)));
   time("density/row_pass", pixels * 8.0, [&](cudaStream_t s) {
-    parallel_for_cuda(DensityRowPass{d_cells.data(), d_rows.data(), d_weights.data(), radius, w, h, 1, nullptr,
-                                     nullptr},
-                      s);
+    density_row_pass_cuda(d_cells.data(), d_rows.data(), d_weights.data(), radius, w, h, s);
   });
   time("density/column_pass", pixels * 8.0, [&](cudaStream_t s) {
-    parallel_for_cuda(DensityColumnPass{d_rows.data(), d_cells.data(), d_weights.data(), radius, w, h, 1.0f, 1,
-                                        nullptr},
-                      s);
+    density_column_pass_cuda(d_rows.data(), d_cells.data(), d_weights.data(), radius, w, h, 1.0f, s);
   });
 
   std::printf("{\n  \"device\": \"%s\",\n  \"size\": %d,\n  \"repeats\": %d,\n", properties.name, size, repeats);

@@ -56,8 +56,9 @@ CAMPSCOPE_HD int reflect_index(int p, int n) {
 }
 
 // The two passes of the separable Gaussian take one index per run of `run` consecutive cells along a row
-// (i = row * runs + run index): the CPU gives an index a whole row, CUDA one cell per thread, so neighbouring
-// threads touch neighbouring cells. Away from the borders the CPU steps through a row kDensityLanes cells at a
+// (i = row * runs + run index): the CPU gives an index a whole row. CUDA runs its own tiled kernels
+// (density_cuda.cu), and these functors one cell per thread where a kernel's taps do not fit its tile. Away from
+// the borders the CPU steps through a row kDensityLanes cells at a
 // time, each tap a loop over the lanes that vectorises; every cell still sums its taps in tap order, so the
 // float result does not depend on the lanes or the run.
 #if defined(__CUDA_ARCH__)
@@ -86,6 +87,10 @@ struct DensitySpan {
   int first, end;
 };
 
+// One tap of the Gaussian added to a cell's sum. Every pass on either backend adds a cell's taps with this, in tap
+// order (west to east, north to south), and FMA contraction is off on both, so the floats agree to the bit.
+CAMPSCOPE_HD float add_tap(float sum, float weight, float value) { return sum + weight * value; }
+
 CAMPSCOPE_HD int clamp_to(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }
 
 // Horizontal pass: taps summed from west to east. With spans (a whole row per index) it also writes the spans of
@@ -103,7 +108,7 @@ struct DensityRowPass {
   CAMPSCOPE_HD std::int64_t items() const { return height * density_runs_per_row(width, run); }
   CAMPSCOPE_HD float at_border(const float* row, int col) const {
     float sum = 0.0f;
-    for (int k = -radius; k <= radius; ++k) sum = sum + weights[k + radius] * row[reflect_index(col + k, width)];
+    for (int k = -radius; k <= radius; ++k) sum = add_tap(sum, weights[k + radius], row[reflect_index(col + k, width)]);
     return sum;
   }
   // Cells [col, col + Lanes), whose taps all lie inside the row.
@@ -114,7 +119,7 @@ struct DensityRowPass {
     for (int k = -radius; k <= radius; ++k) {
       const float weight = weights[k + radius];
       const float* tap = row + col + k;
-      for (int j = 0; j < Lanes; ++j) sum[j] = sum[j] + weight * tap[j];
+      for (int j = 0; j < Lanes; ++j) sum[j] = add_tap(sum[j], weight, tap[j]);
     }
     for (int j = 0; j < Lanes; ++j) result[col + j] = sum[j];
   }
@@ -122,7 +127,10 @@ struct DensityRowPass {
     const std::int64_t runs = density_runs_per_row(width, run);
     const int y = static_cast<int>(i / runs);
     const int x0 = static_cast<int>(i % runs) * run;
-    const int x1 = x0 + run > width ? width : x0 + run;
+    pixels_of_row(x0, x0 + run > width ? width : x0 + run, y);
+  }
+  // Cells [x0, x1) of row y.
+  CAMPSCOPE_HD void pixels_of_row(int x0, int x1, int y) const {
     const float* row = in + static_cast<std::int64_t>(y) * width;
     float* result = out + static_cast<std::int64_t>(y) * width;
     int a = x0, b = x1;
@@ -170,7 +178,7 @@ struct DensityColumnPass {
     for (int k = -radius; k <= radius; ++k) {
       const float weight = weights[k + radius];
       const float* values = in + static_cast<std::int64_t>(tap_row<Reflect>(row, k)) * width + col;
-      for (int j = 0; j < Lanes; ++j) sum[j] = sum[j] + weight * values[j];
+      for (int j = 0; j < Lanes; ++j) sum[j] = add_tap(sum[j], weight, values[j]);
     }
     float* result = out + static_cast<std::int64_t>(row) * width + col;
     for (int j = 0; j < Lanes; ++j) result[j] = sum[j] * per_km2;
@@ -196,7 +204,10 @@ struct DensityColumnPass {
     const std::int64_t runs = density_runs_per_row(width, run);
     const int row = static_cast<int>(i / runs);
     const int x0 = static_cast<int>(i % runs) * run;
-    const int x1 = x0 + run > width ? width : x0 + run;
+    pixels_of_row(x0, x0 + run > width ? width : x0 + run, row);
+  }
+  // Cells [x0, x1) of `row`.
+  CAMPSCOPE_HD void pixels_of_row(int x0, int x1, int row) const {
     if (row >= radius && row + radius < height) {
       row_cells<false>(row, x0, x1);
     } else {

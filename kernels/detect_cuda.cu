@@ -121,11 +121,12 @@ std::vector<CandidateResult> analyse_block_cuda(const RgbBlock& block, const Pix
   ws.uploaded.make_wait(stream);
   prefix_columns_cuda(ws.integral.data(), w, h, ws.column_sums.data(), stream);
 
-  // Contrast and maxima take one pixel per thread (run 1), so neighbouring threads read neighbouring words.
-  parallel_for_cuda(ContrastResponse{ws.integral.data(), ws.response.data(), w, h, params, 1}, stream);
-  parallel_for_cuda(LocalMaxima{ws.response.data(), ws.is_candidate.data(), w, h, params.nms_radius,
-                                params.physical.min_contrast, 1},
-                    stream);
+  // Contrast and maxima take one pixel per thread, so neighbouring threads read neighbouring words.
+  for_each_pixel_cuda(w, h, ContrastResponse{ws.integral.data(), ws.response.data(), w, h, params, 1}, stream);
+  for_each_pixel_cuda(w, h,
+                      LocalMaxima{ws.response.data(), ws.is_candidate.data(), w, h, params.nms_radius,
+                                  params.physical.min_contrast, 1},
+                      stream);
 
   // Stream compaction keeps row-major order, so candidates come out in the same order as on the CPU. CUB with a
   // reused scratch buffer rather than thrust::copy_if, which allocates its scratch on every call.

@@ -334,7 +334,10 @@ struct ContrastResponse {
     const std::int64_t runs = runs_per_row(width, run);
     const int y = static_cast<int>(i / runs);
     const int x0 = static_cast<int>(i % runs) * run;
-    const int x1 = x0 + run > width ? width : x0 + run;
+    pixels_of_row(x0, x0 + run > width ? width : x0 + run, y);
+  }
+  // Pixels [x0, x1) of row y.
+  CAMPSCOPE_HD void pixels_of_row(int x0, int x1, int y) const {
     std::uint16_t* out = response + static_cast<std::int64_t>(y) * width;
     const InteriorScale vehicle(width, params.vehicle_inner_half, params.vehicle_outer_half);
     const InteriorScale tent(width, params.tent_inner_half, params.tent_outer_half);
@@ -468,7 +471,10 @@ struct LocalMaxima {
     const std::int64_t runs = runs_per_row(width, run);
     const int y = static_cast<int>(i / runs);
     const int x0 = static_cast<int>(i % runs) * run;
-    const int x1 = x0 + run > width ? width : x0 + run;
+    pixels_of_row(x0, x0 + run > width ? width : x0 + run, y);
+  }
+  // Pixels [x0, x1) of row y.
+  CAMPSCOPE_HD void pixels_of_row(int x0, int x1, int y) const {
     std::uint8_t* out = is_candidate + static_cast<std::int64_t>(y) * width;
     // The interior needs all eight nearest neighbours, and a window that holds them: a radius of at least 1.
     const bool inner_row = radius >= 1 && y >= 1 && y + 1 < height;

@@ -362,7 +362,11 @@ INSTANTIATE_TEST_SUITE_P(DensityCases, DensityBackends,
                          ::testing::Values(BackendCase{37, 53, 0.0, 501, 21}, BackendCase{37, 53, 25.0, 733, 22},
                                            BackendCase{101, 7, 5.0, 97, 23}, BackendCase{101, 7, 80.0, 1009, 24},
                                            BackendCase{1, 1, 80.0, 29, 25}, BackendCase{513, 259, 25.0, 20011, 26},
-                                           BackendCase{1031, 3, 80.0, 4099, 27}));
+                                           BackendCase{1031, 3, 80.0, 4099, 27},
+                                           // Kernels too wide for CUDA's tiles (radius 4,000 and 6,400 cells): the
+                                           // row pass, then both passes, run one thread per cell instead.
+                                           BackendCase{37, 53, 10000.0, 301, 28},
+                                           BackendCase{37, 53, 16000.0, 301, 29}));
 
 TEST(DensityBackends, CudaMatchesCpuOnAdversarialInputs) {
   if (!cuda_device_available()) GTEST_SKIP() << "no CUDA device";
