@@ -1,13 +1,14 @@
-#include <cub/device/device_select.cuh>
 #include <thrust/iterator/counting_iterator.h>
 
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <cub/device/device_select.cuh>
 #include <memory>
 #include <mutex>
 #include <vector>
 
+#include "contrast_cuda.h"
 #include "cuda_check.cuh"
 #include "detect_backends.h"
 #include "detect_pixels_impl.h"
@@ -23,18 +24,14 @@ struct IsFlagged {
   __host__ __device__ bool operator()(std::int32_t i) const { return flags[i] != 0; }
 };
 
-// A block goes up in this many bands of rows, alternating between two streams, so one band's copy overlaps the
-// row sums of the band before it.
-constexpr int kUploadBands = 4;
-
 // Buffers reused across blocks, so steady-state processing does no cudaMalloc (or cudaMallocHost) per tile.
 struct Workspace {
-  cuda::Stream stream, upload_stream;
-  cuda::Event uploaded;
+  cuda::Stream stream;
   cuda::PinnedBuffer<std::uint8_t> staged_rgb, staged_valid;  // page-locked, so copies run asynchronously
   cuda::PinnedBuffer<CandidateResult> staged_results;
   cuda::DeviceBuffer<std::uint8_t> rgb, valid, is_candidate;
-  cuda::DeviceBuffer<std::uint32_t> integral, column_sums;  // column_sums: prefix_columns_cuda's scratch
+  // Only for boxes too large for tiled_contrast_cuda; column_sums is prefix_columns_cuda's scratch.
+  cuda::DeviceBuffer<std::uint32_t> integral, column_sums;
   cuda::DeviceBuffer<std::uint16_t> response;
   cuda::DeviceBuffer<std::int32_t> candidates;
   cuda::DeviceBuffer<int> candidate_count;
@@ -79,7 +76,52 @@ struct BorrowedWorkspace {
   ~BorrowedWorkspace() { workspace_pool().give_back(std::move(workspace)); }
 };
 
+// The contrast response of the block already on the device: tiled from the pixels where the boxes fit a tile,
+// otherwise from integral images of the whole block, as the CPU computes it.
+void contrast_response_on_device(Workspace& ws, int w, int h, const PixelParams& params) {
+  cudaStream_t stream = ws.stream.get();
+  if (tiled_contrast_fits(params)) {
+    tiled_contrast_cuda(ws.rgb.data(), ws.valid.data(), w, h, params, ws.response.data(), stream);
+    return;
+  }
+  ws.integral.reserve(static_cast<std::size_t>(integral_size(w, h)));
+  ws.column_sums.reserve(static_cast<std::size_t>(prefix_columns_scratch_words(w, h)));
+  integral_rows_cuda(ws.rgb.data(), ws.valid.data(), w, h, ws.integral.data(), stream);
+  prefix_columns_cuda(ws.integral.data(), w, h, ws.column_sums.data(), stream);
+  for_each_pixel_cuda(w, h, ContrastResponse{ws.integral.data(), ws.response.data(), w, h, params, 1}, stream);
+}
+
+// Stages the block in pinned memory and sends it up on the workspace's stream.
+void upload_block(Workspace& ws, const std::uint8_t* rgb, const std::uint8_t* valid, std::int64_t pixels) {
+  ws.rgb.reserve(pixels * 3);
+  ws.valid.reserve(pixels);
+  ws.staged_rgb.reserve(pixels * 3);
+  ws.staged_valid.reserve(pixels);
+  std::memcpy(ws.staged_rgb.data(), rgb, pixels * 3);
+  std::memcpy(ws.staged_valid.data(), valid, pixels);
+  CAMPSCOPE_CUDA_CHECK(
+      cudaMemcpyAsync(ws.rgb.data(), ws.staged_rgb.data(), pixels * 3, cudaMemcpyHostToDevice, ws.stream.get()));
+  CAMPSCOPE_CUDA_CHECK(
+      cudaMemcpyAsync(ws.valid.data(), ws.staged_valid.data(), pixels, cudaMemcpyHostToDevice, ws.stream.get()));
+}
+
 }  // namespace
+
+std::vector<std::uint16_t> contrast_response_cuda(const std::uint8_t* rgb, const std::uint8_t* valid, int width,
+                                                  int height, const PixelParams& params) {
+  const std::int64_t pixels = static_cast<std::int64_t>(width) * height;
+  std::vector<std::uint16_t> response(static_cast<std::size_t>(pixels));
+  if (pixels == 0) return response;
+  BorrowedWorkspace borrowed;
+  Workspace& ws = *borrowed.workspace;
+  upload_block(ws, rgb, valid, pixels);
+  ws.response.reserve(pixels);
+  contrast_response_on_device(ws, width, height, params);
+  CAMPSCOPE_CUDA_CHECK(cudaMemcpyAsync(response.data(), ws.response.data(), pixels * sizeof(std::uint16_t),
+                                       cudaMemcpyDeviceToHost, ws.stream.get()));
+  ws.stream.synchronize();
+  return response;
+}
 
 std::vector<CandidateResult> analyse_block_cuda(const RgbBlock& block, const PixelParams& params) {
   const int w = block.width;
@@ -89,40 +131,11 @@ std::vector<CandidateResult> analyse_block_cuda(const RgbBlock& block, const Pix
   BorrowedWorkspace borrowed;
   Workspace& ws = *borrowed.workspace;
   cudaStream_t stream = ws.stream.get();
-  ws.rgb.reserve(pixels * 3);
-  ws.valid.reserve(pixels);
   ws.is_candidate.reserve(pixels);
   ws.response.reserve(pixels);
   ws.candidates.reserve(pixels);
-  ws.integral.reserve(static_cast<std::size_t>(integral_size(w, h)));
-  ws.column_sums.reserve(static_cast<std::size_t>(prefix_columns_scratch_words(w, h)));
-
-  ws.staged_rgb.reserve(pixels * 3);
-  ws.staged_valid.reserve(pixels);
-
-  // Band by band: stage the rows in pinned memory (the host copy of the next band overlaps this band's upload),
-  // send them up, and take their integral rows; integral row y + 1 needs only image row y.
-  const int band_rows = (h + kUploadBands - 1) / kUploadBands;
-  for (int band = 0, y0 = 0; y0 < h; ++band, y0 += band_rows) {
-    const int y1 = std::min(h, y0 + band_rows);
-    cudaStream_t band_stream = band % 2 == 0 ? stream : ws.upload_stream.get();
-    const std::int64_t first = static_cast<std::int64_t>(y0) * w, count = static_cast<std::int64_t>(y1 - y0) * w;
-    std::memcpy(ws.staged_rgb.data() + first * 3, block.rgb.data() + first * 3, count * 3);
-    std::memcpy(ws.staged_valid.data() + first, block.valid.data() + first, count);
-    CAMPSCOPE_CUDA_CHECK(cudaMemcpyAsync(ws.rgb.data() + first * 3, ws.staged_rgb.data() + first * 3, count * 3,
-                                         cudaMemcpyHostToDevice, band_stream));
-    CAMPSCOPE_CUDA_CHECK(cudaMemcpyAsync(ws.valid.data() + first, ws.staged_valid.data() + first, count,
-                                         cudaMemcpyHostToDevice, band_stream));
-    // Integral row 0 (all zero) goes with the first band.
-    integral_rows_cuda(ws.rgb.data(), ws.valid.data(), w, h, y0 == 0 ? 0 : y0 + 1, y1 + 1, ws.integral.data(),
-                       band_stream);
-  }
-  ws.uploaded.record(ws.upload_stream.get());
-  ws.uploaded.make_wait(stream);
-  prefix_columns_cuda(ws.integral.data(), w, h, ws.column_sums.data(), stream);
-
-  // Contrast and maxima take one pixel per thread, so neighbouring threads read neighbouring words.
-  for_each_pixel_cuda(w, h, ContrastResponse{ws.integral.data(), ws.response.data(), w, h, params, 1}, stream);
+  upload_block(ws, block.rgb.data(), block.valid.data(), pixels);
+  contrast_response_on_device(ws, w, h, params);
   for_each_pixel_cuda(w, h,
                       LocalMaxima{ws.response.data(), ws.is_candidate.data(), w, h, params.nms_radius,
                                   params.physical.min_contrast, 1},

@@ -4,7 +4,8 @@
 // index a whole row, so its inner loop walks memory in order; CUDA gives it run 1, one pixel per thread, so
 // neighbouring threads touch neighbouring words. A pixel's value never depends on the run it was computed in.
 // The integral images are integer sums, the same in any order of addition, so the CPU and CUDA build them by
-// different decompositions: bands of rows on the CPU, rows then chunked columns on CUDA (integral_cuda.cu).
+// different decompositions: bands of rows on the CPU, rows then chunked columns on CUDA (integral_cuda.cu, and
+// per tile in shared memory in contrast_cuda.cu).
 #pragma once
 #include <cmath>
 #include <cstdint>
@@ -234,15 +235,17 @@ constexpr int kContrastLanes = 8;
 constexpr double kFloatExactBelow = 16777216.0;           // 2^24
 constexpr double kDoubleExactBelow = 9007199254740992.0;  // 2^53
 
-// One contrast scale for pixels whose boxes lie inside the block, with corner offsets relative to the pixel's own
-// integral entry, so nothing is clipped. The same integer as centre_surround_contrast, computed in floating point
-// when every product, 255 * inner area * outer area at most, is exact in it (ContrastResponse checks).
+// One contrast scale for pixels whose boxes lie inside the integral images, with corner offsets relative to the
+// pixel's own integral entry, so nothing is clipped. The same integer as centre_surround_contrast, computed in
+// floating point when every product, 255 * inner area * outer area at most, is exact in it (ContrastResponse
+// checks). Integral images laid out as here have pitch integral_pitch(width) and segment integral_segment(width);
+// the CUDA backend's tiles in shared memory (contrast_cuda.cu) have their own.
 struct InteriorScale {
   std::int64_t segment;
   std::int64_t inner[4], outer[4];  // top-left, top-right, bottom-left, bottom-right
   int inner_area, full_ring;
-  CAMPSCOPE_HD InteriorScale(int width, int inner_half, int outer_half) : segment(integral_segment(width)) {
-    const std::int64_t pitch = integral_pitch(width);
+  CAMPSCOPE_HD InteriorScale(std::int64_t pitch, std::int64_t channel_segment, int inner_half, int outer_half)
+      : segment(channel_segment) {
     const int halves[2] = {inner_half, outer_half};
     std::int64_t* corners[2] = {inner, outer};
     for (int b = 0; b < 2; ++b) {
@@ -293,6 +296,15 @@ struct InteriorScale {
   }
 };
 
+// How far the largest box reaches from its centre pixel.
+CAMPSCOPE_HD int contrast_reach(const PixelParams& params) {
+  return params.vehicle_outer_half > params.tent_outer_half ? params.vehicle_outer_half : params.tent_outer_half;
+}
+
+CAMPSCOPE_HD double largest_product(const InteriorScale& vehicle, const InteriorScale& tent) {
+  return vehicle.largest_product() > tent.largest_product() ? vehicle.largest_product() : tent.largest_product();
+}
+
 // i = row * runs + run index.
 struct ContrastResponse {
   const std::uint32_t* integral;
@@ -339,13 +351,12 @@ struct ContrastResponse {
   // Pixels [x0, x1) of row y.
   CAMPSCOPE_HD void pixels_of_row(int x0, int x1, int y) const {
     std::uint16_t* out = response + static_cast<std::int64_t>(y) * width;
-    const InteriorScale vehicle(width, params.vehicle_inner_half, params.vehicle_outer_half);
-    const InteriorScale tent(width, params.tent_inner_half, params.tent_outer_half);
-    const double largest =
-        vehicle.largest_product() > tent.largest_product() ? vehicle.largest_product() : tent.largest_product();
+    const std::int64_t pitch = integral_pitch(width), segment = integral_segment(width);
+    const InteriorScale vehicle(pitch, segment, params.vehicle_inner_half, params.vehicle_outer_half);
+    const InteriorScale tent(pitch, segment, params.tent_inner_half, params.tent_outer_half);
+    const double largest = largest_product(vehicle, tent);
     // Pixels whose every box lies inside the block take the interior path; the rest clip their boxes.
-    const int reach = params.vehicle_outer_half > params.tent_outer_half ? params.vehicle_outer_half
-                                                                         : params.tent_outer_half;
+    const int reach = contrast_reach(params);
     const bool inside = y >= reach && y + reach < height && largest < kDoubleExactBelow;
     const int lo = !inside ? x1 : reach < x0 ? x0 : reach > x1 ? x1 : reach;
     const int hi = !inside ? x1 : width - reach < lo ? lo : width - reach > x1 ? x1 : width - reach;

@@ -23,13 +23,13 @@ constexpr unsigned int kColumnThreads = 256;
 
 // One warp per channel of one integral row, 32 pixels at a time: a warp-wide inclusive scan of each chunk plus the
 // running total of the chunks before it. Loads and stores of a chunk are 32 consecutive words.
-__global__ void integral_rows_kernel(const std::uint8_t* rgb, const std::uint8_t* valid, int width, int first_row,
-                                     int end_row, std::uint32_t* integral) {
+__global__ void integral_rows_kernel(const std::uint8_t* rgb, const std::uint8_t* valid, int width, int height,
+                                     std::uint32_t* integral) {
   const std::int64_t warp = (static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x) / kWarp;
   const unsigned int lane = threadIdx.x % kWarp;
-  const int y = first_row + static_cast<int>(warp / kChannels);
+  const int y = static_cast<int>(warp / kChannels);
   const int c = static_cast<int>(warp % kChannels);
-  if (y >= end_row) return;  // the same for the whole warp
+  if (y > height) return;  // the same for the whole warp
   std::uint32_t* row = integral + integral_index(width, c, 0, y);
   if (lane == 0) row[0] = 0;
   const std::int64_t first_pixel = static_cast<std::int64_t>(y - 1) * width;
@@ -125,14 +125,12 @@ int column_chunks(int height) { return std::max(1, (height + kColumnChunkRows - 
 
 }  // namespace
 
-void integral_rows_cuda(const std::uint8_t* rgb, const std::uint8_t* valid, int width, int height, int first_row,
-                        int end_row, std::uint32_t* integral, cudaStream_t stream) {
-  if (first_row < 0 || end_row > height + 1 || first_row > end_row)
-    throw std::invalid_argument("integral_rows_cuda: rows out of range");
-  if (first_row == end_row) return;
-  const std::size_t threads = static_cast<std::size_t>(end_row - first_row) * kChannels * kWarp;
-  integral_rows_kernel<<<cuda::blocks_for(threads, kRowsThreads), kRowsThreads, 0, stream>>>(
-      rgb, valid, width, first_row, end_row, integral);
+void integral_rows_cuda(const std::uint8_t* rgb, const std::uint8_t* valid, int width, int height,
+                        std::uint32_t* integral, cudaStream_t stream) {
+  if (width < 0 || height < 0) throw std::invalid_argument("integral_rows_cuda: negative size");
+  const std::size_t threads = static_cast<std::size_t>(height + 1) * kChannels * kWarp;
+  integral_rows_kernel<<<cuda::blocks_for(threads, kRowsThreads), kRowsThreads, 0, stream>>>(rgb, valid, width, height,
+                                                                                             integral);
   CAMPSCOPE_CUDA_CHECK_LAUNCH();
 }
 
@@ -167,10 +165,7 @@ std::vector<std::uint32_t> integral_images_cuda(const std::uint8_t* rgb, const s
       d_scratch(static_cast<std::size_t>(prefix_columns_scratch_words(width, height)));
   CAMPSCOPE_CUDA_CHECK(cudaMemcpyAsync(d_rgb.data(), rgb, pixels * 3, cudaMemcpyHostToDevice, stream.get()));
   CAMPSCOPE_CUDA_CHECK(cudaMemcpyAsync(d_valid.data(), valid, pixels, cudaMemcpyHostToDevice, stream.get()));
-  // In two bands of rows, as analyse_block_cuda sums them.
-  const int split = (height + 1) / 2;
-  integral_rows_cuda(d_rgb.data(), d_valid.data(), width, height, 0, split, d_integral.data(), stream.get());
-  integral_rows_cuda(d_rgb.data(), d_valid.data(), width, height, split, height + 1, d_integral.data(), stream.get());
+  integral_rows_cuda(d_rgb.data(), d_valid.data(), width, height, d_integral.data(), stream.get());
   prefix_columns_cuda(d_integral.data(), width, height, d_scratch.data(), stream.get());
   std::vector<std::uint32_t> integral(static_cast<std::size_t>(integral_size(width, height)));
   CAMPSCOPE_CUDA_CHECK(cudaMemcpyAsync(integral.data(), d_integral.data(), integral.size() * sizeof(std::uint32_t),

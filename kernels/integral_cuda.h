@@ -1,5 +1,6 @@
 // The detector's integral images on CUDA (defined in integral_cuda.cu, compiled only when CAMPSCOPE_WITH_CUDA is
-// set): the same entries as integral_images_cpu, since both are integer sums, built as rows then columns.
+// set): the same entries as integral_images_cpu, since both are integer sums, built as rows then columns. Only
+// for boxes too large for tiled_contrast_cuda (contrast_cuda.h).
 #pragma once
 #include <cuda_runtime.h>
 
@@ -7,11 +8,9 @@
 
 namespace campscope::detect {
 
-// Integral rows [first_row, end_row) (0 <= first_row <= end_row <= height + 1) summed from the west: entry (x, y)
-// becomes the masked sum of image row y - 1 over [0, x). Needs only image rows first_row - 1 .. end_row - 2, so a
-// block's rows can be summed band by band as they arrive.
-void integral_rows_cuda(const std::uint8_t* rgb, const std::uint8_t* valid, int width, int height, int first_row,
-                        int end_row, std::uint32_t* integral, cudaStream_t stream);
+// Every integral row summed from the west: entry (x, y) becomes the masked sum of image row y - 1 over [0, x).
+void integral_rows_cuda(const std::uint8_t* rgb, const std::uint8_t* valid, int width, int height,
+                        std::uint32_t* integral, cudaStream_t stream);
 
 // Words of scratch prefix_columns_cuda needs for a width x height image.
 std::int64_t prefix_columns_scratch_words(int width, int height);

@@ -71,9 +71,9 @@ TEST(DetectStages, IntegralImagesAreMaskedPrefixSums) {
   }
 }
 
-// The CUDA integral images against the CPU's, which the test above checks against their definition: sizes that
-// leave partial warps, chunks of the column pass and bands of rows, and the widths at which one warp's step of
-// four 32-pixel chunks ends inside the row.
+// The CUDA integral images (for boxes too large for tiled_contrast_cuda) against the CPU's, which the test above
+// checks against their definition: sizes that leave partial warps and chunks of the column pass, and the widths at
+// which one warp's step of four 32-pixel chunks ends inside the row.
 TEST(DetectStages, CudaIntegralImagesMatchTheCpu) {
 #ifndef CAMPSCOPE_WITH_CUDA
   GTEST_SKIP() << "built without CUDA";
@@ -100,6 +100,21 @@ TEST(DetectStages, CudaIntegralImagesMatchTheCpu) {
 #endif
 }
 
+// Patches of flat colour, so box sums are often exact multiples of their areas and the contrast's quotients land
+// on whole numbers, where a rounding error would show.
+Block patchy_block(int width, int height, std::uint32_t seed) {
+  Block b = random_block(width, height, Mask::Holes, seed);
+  std::mt19937 rng(seed + 1);
+  const std::uint8_t colours[][3] = {{200, 190, 170}, {40, 40, 45}, {230, 235, 240}, {30, 90, 200}};
+  for (int y = 0; y < height; ++y)
+    for (int x = 0; x < width; ++x) {
+      const std::size_t p = static_cast<std::size_t>(y) * width + x;
+      const std::uint8_t* colour = colours[((x / 5) * 7 + (y / 3) * 3) % 4];
+      std::copy(colour, colour + 3, b.rgb.begin() + 3 * p);
+    }
+  return b;
+}
+
 TEST(DetectStages, ContrastResponseIsTheLargerScaleContrast) {
   PixelParams params;
   params.vehicle_inner_half = 2;
@@ -107,8 +122,11 @@ TEST(DetectStages, ContrastResponseIsTheLargerScaleContrast) {
   params.tent_inner_half = 3;
   params.tent_outer_half = 8;
   for (const auto& size : kSizes) {
-    for (Mask mask : {Mask::AllImaged, Mask::Holes, Mask::NodataRows}) {
-      const Block b = random_block(size[0], size[1], mask, 12);
+    std::vector<Block> blocks = {patchy_block(size[0], size[1], 13)};
+    for (Mask mask : {Mask::AllImaged, Mask::Holes, Mask::NodataRows})
+      blocks.push_back(random_block(size[0], size[1], mask, 12));
+    for (std::size_t k = 0; k < blocks.size(); ++k) {
+      const Block& b = blocks[k];
       const int w = b.width, h = b.height;
       std::vector<std::uint32_t> integral(static_cast<std::size_t>(integral_size(w, h)));
       integral_images_cpu(b.rgb.data(), b.valid.data(), w, h, integral.data());
@@ -121,10 +139,44 @@ TEST(DetectStages, ContrastResponseIsTheLargerScaleContrast) {
           const int tent = centre_surround_contrast(integral.data(), w, h, x, y, params.tent_inner_half,
                                                     params.tent_outer_half);
           ASSERT_EQ(response[static_cast<std::size_t>(y) * w + x], std::max(vehicle, tent))
-              << w << "x" << h << " mask " << static_cast<int>(mask) << " at " << x << "," << y;
+              << w << "x" << h << " block " << k << " at " << x << "," << y;
         }
     }
   }
+}
+
+// The CUDA contrast response (tiles of integral images in shared memory, or the whole block's integral images when
+// the boxes are too large for a tile) against the CPU's, which the test above checks against its definition. Box
+// sizes: the detector's at 0.3 m (tiles past 48 KB of shared memory), 0.5 m and 1 m (float quotients), 0.1 m
+// (double quotients, 204 KB tiles) and 0.05 m (too large for a tile).
+TEST(DetectStages, CudaContrastResponseMatchesTheCpu) {
+#ifndef CAMPSCOPE_WITH_CUDA
+  GTEST_SKIP() << "built without CUDA";
+#else
+  if (!cuda_device_available()) GTEST_SKIP() << "no CUDA device";
+  std::vector<std::array<int, 2> > sizes;
+  for (const auto& size : kSizes) sizes.push_back({size[0], size[1]});
+  for (const std::array<int, 2> size : {std::array<int, 2>{1031, 67}, {65, 301}}) sizes.push_back(size);
+  for (const double gsd : {0.3, 0.5, 1.0, 0.1, 0.05}) {
+    const PixelParams params = to_pixel_params(DetectorParams{}, gsd);
+    EXPECT_EQ(tiled_contrast_fits(params), gsd > 0.05) << "gsd " << gsd;
+    for (const auto& [w, h] : sizes) {
+      std::vector<Block> blocks = {patchy_block(w, h, 19)};
+      for (Mask mask : {Mask::AllImaged, Mask::Holes, Mask::NodataRows}) blocks.push_back(random_block(w, h, mask, 18));
+      for (std::size_t k = 0; k < blocks.size(); ++k) {
+        const Block& b = blocks[k];
+        std::vector<std::uint32_t> integral(static_cast<std::size_t>(integral_size(w, h)));
+        integral_images_cpu(b.rgb.data(), b.valid.data(), w, h, integral.data());
+        std::vector<std::uint16_t> cpu(static_cast<std::size_t>(w) * h);
+        contrast_response_cpu(integral.data(), w, h, params, cpu.data());
+        const std::vector<std::uint16_t> gpu = contrast_response_cuda(b.rgb.data(), b.valid.data(), w, h, params);
+        for (std::size_t p = 0; p < cpu.size(); ++p)
+          ASSERT_EQ(gpu[p], cpu[p]) << "gsd " << gsd << ", " << w << "x" << h << ", block " << k << " at " << p % w
+                                    << "," << p / w;
+      }
+    }
+  }
+#endif
 }
 
 // Responses from a handful of levels around the threshold, so plateaus and ties are everywhere.
