@@ -6,6 +6,7 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <initializer_list>
 #include <random>
 #include <vector>
 
@@ -40,6 +41,16 @@ Block random_block(int width, int height, Mask mask, std::uint32_t seed) {
 }
 
 const int kSizes[][2] = {{1, 1}, {3, 2}, {7, 5}, {33, 17}, {64, 40}, {131, 67}, {300, 211}};
+
+#ifdef CAMPSCOPE_WITH_CUDA
+// kSizes and some more, for the CUDA comparisons.
+std::vector<std::array<int, 2>> sizes_and(std::initializer_list<std::array<int, 2>> more) {
+  std::vector<std::array<int, 2>> sizes;
+  for (const auto& size : kSizes) sizes.push_back({size[0], size[1]});
+  sizes.insert(sizes.end(), more);
+  return sizes;
+}
+#endif
 
 TEST(DetectStages, IntegralImagesAreMaskedPrefixSums) {
   for (const auto& size : kSizes) {
@@ -79,11 +90,7 @@ TEST(DetectStages, CudaIntegralImagesMatchTheCpu) {
   GTEST_SKIP() << "built without CUDA";
 #else
   if (!cuda_device_available()) GTEST_SKIP() << "no CUDA device";
-  std::vector<std::array<int, 2>> sizes;
-  for (const auto& size : kSizes) sizes.push_back({size[0], size[1]});
-  for (const std::array<int, 2> size : {std::array<int, 2>{127, 129}, {128, 63}, {1031, 517}, {4099, 70}, {65, 700}})
-    sizes.push_back(size);
-  for (const auto& [w, h] : sizes) {
+  for (const auto& [w, h] : sizes_and({{127, 129}, {128, 63}, {1031, 517}, {4099, 70}, {65, 700}})) {
     for (Mask mask : {Mask::AllImaged, Mask::Holes, Mask::NodataRows}) {
       const Block b = random_block(w, h, mask, 17);
       std::vector<std::uint32_t> cpu(static_cast<std::size_t>(integral_size(w, h)));
@@ -154,9 +161,7 @@ TEST(DetectStages, CudaContrastResponseMatchesTheCpu) {
   GTEST_SKIP() << "built without CUDA";
 #else
   if (!cuda_device_available()) GTEST_SKIP() << "no CUDA device";
-  std::vector<std::array<int, 2> > sizes;
-  for (const auto& size : kSizes) sizes.push_back({size[0], size[1]});
-  for (const std::array<int, 2> size : {std::array<int, 2>{1031, 67}, {65, 301}}) sizes.push_back(size);
+  const std::vector<std::array<int, 2>> sizes = sizes_and({{1031, 67}, {65, 301}});
   for (const double gsd : {0.3, 0.5, 1.0, 0.1, 0.05}) {
     const PixelParams params = to_pixel_params(DetectorParams{}, gsd);
     EXPECT_EQ(tiled_contrast_fits(params), gsd > 0.05) << "gsd " << gsd;
