@@ -4,6 +4,7 @@
 
 #include "cuda_check.cuh"
 #include "detect_pixels_impl.h"
+#include "parallel_for.cuh"
 
 namespace campscope::detect {
 namespace {
@@ -103,7 +104,7 @@ void tiled_contrast_cuda(const std::uint8_t* rgb, const std::uint8_t* valid, int
                          const PixelParams& params, std::uint16_t* response, cudaStream_t stream) {
   if (!tiled_contrast_fits(params)) throw std::invalid_argument("tiled_contrast_cuda: the boxes do not fit a tile");
   if (width <= 0 || height <= 0) return;
-  if (cuda::blocks_for(static_cast<std::size_t>(height), kTileSide) > 65535u)
+  if (cuda::blocks_for(static_cast<std::size_t>(height), kTileSide) > kMaxGridRows)
     throw std::invalid_argument("tiled_contrast_cuda: more rows than a CUDA grid holds");
   if (largest_tile_product(params) < kFloatExactBelow) {
     launch<float>(rgb, valid, width, height, params, response, stream);

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -41,12 +42,13 @@ constexpr int kRowCellsPerThread = 8;
 constexpr int kRowSegment = kRowThreads * kRowCellsPerThread;
 
 __global__ void __launch_bounds__(kRowThreads)
-    density_row_pass_kernel(const float* in, float* out, const float* weights, int radius, int width) {
+    density_row_pass_kernel(const float* in, float* out, const float* weights, int radius, int width,
+                            int grid_first_row) {
   extern __shared__ float shared[];
   const int taps = 2 * radius + 1;
   float* tap_weights = shared;
   float* cells = shared + taps;
-  const int y = blockIdx.y;
+  const int y = grid_first_row + static_cast<int>(blockIdx.y);
   const int x0 = blockIdx.x * kRowSegment;
   for (int i = threadIdx.x; i < taps; i += kRowThreads) tap_weights[i] = weights[i];
   const float* row = in + static_cast<std::int64_t>(y) * width;
@@ -81,14 +83,14 @@ constexpr int kColumnCells = 16;
 
 __global__ void __launch_bounds__(kColumnThreadsX* kColumnThreadsY)
     density_column_pass_kernel(const float* in, float* out, const float* weights, int radius, int width,
-                               int height, float per_km2) {
+                               int height, float per_km2, int grid_first_row) {
   extern __shared__ float tap_weights[];
   const int taps = 2 * radius + 1;
   for (int i = threadIdx.y * kColumnThreadsX + threadIdx.x; i < taps; i += kColumnThreadsX * kColumnThreadsY)
     tap_weights[i] = weights[i];
   __syncthreads();
   const int x = blockIdx.x * kColumnThreadsX + threadIdx.x;
-  const int y0 = (blockIdx.y * kColumnThreadsY + threadIdx.y) * kColumnCells;
+  const int y0 = grid_first_row + (static_cast<int>(blockIdx.y) * kColumnThreadsY + threadIdx.y) * kColumnCells;
   if (x >= width || y0 >= height) return;
   // Rows beyond the grid reflect back into it, as in DensityColumnPass.
   const bool reflects = y0 - radius < 0 || y0 + kColumnCells + radius > height;
@@ -133,10 +135,13 @@ void density_row_pass_cuda(const float* in, float* out, const float* weights, in
                         stream);
     return;
   }
-  const dim3 grid(cuda::blocks_for(static_cast<std::size_t>(width), kRowSegment), static_cast<unsigned int>(height));
-  density_row_pass_kernel<<<grid, kRowThreads, row_pass_shared_bytes(radius), stream>>>(in, out, weights, radius,
-                                                                                      width);
-  CAMPSCOPE_CUDA_CHECK_LAUNCH();
+  for (int first_row = 0; first_row < height; first_row += static_cast<int>(kMaxGridRows)) {
+    const dim3 grid(cuda::blocks_for(static_cast<std::size_t>(width), kRowSegment),
+                    static_cast<unsigned int>(std::min(height - first_row, static_cast<int>(kMaxGridRows))));
+    density_row_pass_kernel<<<grid, kRowThreads, row_pass_shared_bytes(radius), stream>>>(in, out, weights, radius,
+                                                                                        width, first_row);
+    CAMPSCOPE_CUDA_CHECK_LAUNCH();
+  }
 }
 
 void density_column_pass_cuda(const float* in, float* out, const float* weights, int radius, int width, int height,
@@ -147,11 +152,16 @@ void density_column_pass_cuda(const float* in, float* out, const float* weights,
                         DensityColumnPass{in, out, weights, radius, width, height, per_km2, 1, nullptr}, stream);
     return;
   }
-  const dim3 grid(cuda::blocks_for(static_cast<std::size_t>(width), kColumnThreadsX),
-                  cuda::blocks_for(static_cast<std::size_t>(height), kColumnThreadsY * kColumnCells));
-  density_column_pass_kernel<<<grid, dim3(kColumnThreadsX, kColumnThreadsY), column_pass_shared_bytes(radius),
-                               stream>>>(in, out, weights, radius, width, height, per_km2);
-  CAMPSCOPE_CUDA_CHECK_LAUNCH();
+  constexpr int rows_per_block = kColumnThreadsY * kColumnCells;
+  constexpr int rows_per_launch = static_cast<int>(kMaxGridRows) * rows_per_block;
+  for (int first_row = 0; first_row < height; first_row += rows_per_launch) {
+    const int rows = std::min(height - first_row, rows_per_launch);
+    const dim3 grid(cuda::blocks_for(static_cast<std::size_t>(width), kColumnThreadsX),
+                    cuda::blocks_for(static_cast<std::size_t>(rows), rows_per_block));
+    density_column_pass_kernel<<<grid, dim3(kColumnThreadsX, kColumnThreadsY), column_pass_shared_bytes(radius),
+                                 stream>>>(in, out, weights, radius, width, height, per_km2, first_row);
+    CAMPSCOPE_CUDA_CHECK_LAUNCH();
+  }
 }
 
 std::vector<float> density_map_cuda(const DensityPlan& plan, const std::vector<WeightedPoint>& points,

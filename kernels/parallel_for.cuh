@@ -1,6 +1,5 @@
 #pragma once
 #include <cstdint>
-#include <stdexcept>
 
 #include "cuda_check.cuh"
 #include "parallel_for.h"
@@ -38,23 +37,31 @@ constexpr int kPixelRowsPerThread = 4;
 
 template <typename Body>
 __global__ void __launch_bounds__(kPixelBlockWidth* kPixelBlockRows)
-    for_each_pixel_kernel(int width, int height, Body body) {
+    for_each_pixel_kernel(int width, int height, int grid_first_row, Body body) {
   const int x = blockIdx.x * kPixelBlockWidth + threadIdx.x;
-  const int first_row = (blockIdx.y * kPixelBlockRows + threadIdx.y) * kPixelRowsPerThread;
+  const int first_row = grid_first_row + (blockIdx.y * kPixelBlockRows + threadIdx.y) * kPixelRowsPerThread;
   if (x >= width) return;
   const int end_row = first_row + kPixelRowsPerThread < height ? first_row + kPixelRowsPerThread : height;
   for (int y = first_row; y < end_row; ++y) body.pixels_of_row(x, x + 1, y);
 }
 
+// A CUDA grid has at most this many blocks along y; taller work goes in several launches of at most this many rows
+// of blocks.
+constexpr unsigned int kMaxGridRows = 65535;
+
 template <typename Body>
 void for_each_pixel_cuda(int width, int height, const Body& body, cudaStream_t stream) {
   if (width <= 0 || height <= 0) return;
   constexpr int rows_per_block = kPixelBlockRows * kPixelRowsPerThread;
-  const dim3 grid(cuda::blocks_for(static_cast<std::size_t>(width), kPixelBlockWidth),
-                  cuda::blocks_for(static_cast<std::size_t>(height), rows_per_block));
-  if (grid.y > 65535u) throw std::invalid_argument("for_each_pixel_cuda: more rows than a CUDA grid holds");
-  for_each_pixel_kernel<<<grid, dim3(kPixelBlockWidth, kPixelBlockRows), 0, stream>>>(width, height, body);
-  CAMPSCOPE_CUDA_CHECK_LAUNCH();
+  constexpr int rows_per_launch = static_cast<int>(kMaxGridRows) * rows_per_block;
+  for (int first_row = 0; first_row < height; first_row += rows_per_launch) {
+    const int rows = height - first_row < rows_per_launch ? height - first_row : rows_per_launch;
+    const dim3 grid(cuda::blocks_for(static_cast<std::size_t>(width), kPixelBlockWidth),
+                    cuda::blocks_for(static_cast<std::size_t>(rows), rows_per_block));
+    for_each_pixel_kernel<<<grid, dim3(kPixelBlockWidth, kPixelBlockRows), 0, stream>>>(width, height, first_row,
+                                                                                       body);
+    CAMPSCOPE_CUDA_CHECK_LAUNCH();
+  }
 }
 
 }  // namespace campscope

@@ -366,7 +366,13 @@ INSTANTIATE_TEST_SUITE_P(DensityCases, DensityBackends,
                                            // Kernels too wide for CUDA's tiles (radius 4,000 and 6,400 cells): the
                                            // row pass, then both passes, run one thread per cell instead.
                                            BackendCase{37, 53, 10000.0, 301, 28},
-                                           BackendCase{37, 53, 16000.0, 301, 29}));
+                                           BackendCase{37, 53, 16000.0, 301, 29},
+                                           // Grids taller than one launch's grid of CUDA blocks holds: the row
+                                           // pass, the column pass, and the cell-per-thread row pass then take
+                                           // several launches.
+                                           BackendCase{1, 70001, 25.0, 3001, 30},
+                                           BackendCase{1, 4194400, 25.0, 5003, 31},
+                                           BackendCase{1, 1048600, 7500.0, 2003, 32}));
 
 TEST(DensityBackends, CudaMatchesCpuOnAdversarialInputs) {
   if (!cuda_device_available()) GTEST_SKIP() << "no CUDA device";
