@@ -263,6 +263,43 @@ TEST(DetectStages, PackedColourSumsAreExactUpToAFullWindow) {
   for (int c = 0; c < 3; ++c) EXPECT_EQ(random_packed.channel(c), random_wide.channel(c)) << c;
 }
 
+// ColourSegment::within against the squared distance as defined, to_a_sq - floor(along^2 / length_sq) inside the
+// segment and the distance to the nearer end outside it, with limits at, just below and just above that distance:
+// random segments, zero-length ones, and the extremes of the colour cube.
+TEST(DetectStages, ColourSegmentWithinIsTheDistanceTest) {
+  const auto distance_sq = [](const int* a, const int* b, const std::uint8_t* p) {
+    std::int64_t along = 0, length_sq = 0, to_a_sq = 0, to_b_sq = 0;
+    for (int c = 0; c < 3; ++c) {
+      along += static_cast<std::int64_t>(p[c] - a[c]) * (b[c] - a[c]);
+      length_sq += static_cast<std::int64_t>(b[c] - a[c]) * (b[c] - a[c]);
+      to_a_sq += static_cast<std::int64_t>(p[c] - a[c]) * (p[c] - a[c]);
+      to_b_sq += static_cast<std::int64_t>(p[c] - b[c]) * (p[c] - b[c]);
+    }
+    if (along <= 0 || length_sq == 0) return to_a_sq;
+    if (along >= length_sq) return to_b_sq;
+    return to_a_sq - along * along / length_sq;
+  };
+  std::mt19937 rng(23);
+  const auto colour = [&](int* c) {
+    for (int k = 0; k < 3; ++k) c[k] = rng() % 4 == 0 ? (rng() % 2) * 255 : static_cast<int>(rng() % 256);
+  };
+  for (int trial = 0; trial < 20000; ++trial) {
+    int a[3], b[3], q[3];
+    colour(a);
+    colour(b);
+    colour(q);
+    if (trial % 10 == 0) std::copy(a, a + 3, b);
+    const std::uint8_t p[3] = {static_cast<std::uint8_t>(q[0]), static_cast<std::uint8_t>(q[1]),
+                               static_cast<std::uint8_t>(q[2])};
+    const ColourSegment segment(a, b);
+    const std::int64_t d = distance_sq(a, b, p);
+    for (std::int64_t limit : {d - 1, d, d + 1, std::int64_t{0}, std::int64_t{400}, std::int64_t{3 * 255 * 255}})
+      ASSERT_EQ(segment.within(p, limit), d <= limit)
+          << "a " << a[0] << "," << a[1] << "," << a[2] << " b " << b[0] << "," << b[1] << "," << b[2] << " p "
+          << q[0] << "," << q[1] << "," << q[2] << " limit " << limit;
+  }
+}
+
 // The CUDA backend reuses its result buffer between blocks, so a candidate whose result is not written would come
 // back as a stale object of an earlier block. Every candidate of a block of packed tents (whose pieces take the
 // separated path), noise and nodata must overwrite a result set to a sentinel class beforehand.
