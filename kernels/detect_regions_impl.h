@@ -612,6 +612,21 @@ CAMPSCOPE_HD bool grow_foreground_region(const std::uint8_t* rgb, const std::uin
   const ColourSegment shading[2] = {ColourSegment(ground[0], shadowed[0]), ColourSegment(ground[1], shadowed[1])};
   const ColourSegment blend(ground[0], ground[1]);
   const ColourSegment at_ground[2] = {ColourSegment(ground[0], ground[0]), ColourSegment(ground[1], ground[1])};
+  // Whether pixels of both grounds lie within two pixels of (x, y); the search ends once both are seen.
+  const auto near_both_grounds = [&](int x, int y) {
+    bool near[2] = {false, false};
+    for (int dy = -2; dy <= 2; ++dy)
+      for (int dx = -2; dx <= 2; ++dx) {
+        const int xx = x + dx, yy = y + dy;
+        if (xx < 0 || yy < 0 || xx >= width || yy >= height) continue;
+        const std::int64_t q = static_cast<std::int64_t>(yy) * width + xx;
+        if (!valid[q]) continue;
+        for (int k = 0; k < 2; ++k)
+          if (!near[k] && at_ground[k].within(rgb + q * 3, tolerance_sq)) near[k] = true;
+        if (near[0] && near[1]) return true;
+      }
+    return false;
+  };
   const auto strength = [&](int x, int y) {
     const std::int64_t p = static_cast<std::int64_t>(y) * width + x;
     if (!valid[p]) return 0;
@@ -619,19 +634,7 @@ CAMPSCOPE_HD bool grow_foreground_region(const std::uint8_t* rgb, const std::uin
     if (shading[0].within(colour, tolerance_sq) || shading[1].within(colour, tolerance_sq)) return 0;
     // A blend of the two grounds is ground only where both grounds are at hand (the road edge); a grey vehicle
     // has the same colour but stands on one ground.
-    if (blend.within(colour, tolerance_sq)) {
-      bool near[2] = {false, false};
-      for (int dy = -2; dy <= 2; ++dy)
-        for (int dx = -2; dx <= 2; ++dx) {
-          const int xx = x + dx, yy = y + dy;
-          if (xx < 0 || yy < 0 || xx >= width || yy >= height) continue;
-          const std::int64_t q = static_cast<std::int64_t>(yy) * width + xx;
-          if (!valid[q]) continue;
-          for (int k = 0; k < 2; ++k)
-            if (at_ground[k].within(rgb + q * 3, tolerance_sq)) near[k] = true;
-        }
-      if (near[0] && near[1]) return 0;
-    }
+    if (blend.within(colour, tolerance_sq) && near_both_grounds(x, y)) return 0;
     const int d0 = colour_distance(colour, ground[0]);
     const int d1 = colour_distance(colour, ground[1]);
     return d0 < d1 ? d0 : d1;
