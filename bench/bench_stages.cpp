@@ -88,6 +88,9 @@ struct Inputs {
   std::vector<std::uint16_t> response;  // of `block`, for the suppression stage
   cv::Mat rgb;                          // views of `block`
   cv::Mat valid;
+  // `block` as a 16-bit R, G, B, NIR delivery, and the stretch TileReader would take for it.
+  std::vector<std::uint16_t> samples16;
+  unsigned stretch_max = 0;
 
   GridSpec grid;
   std::vector<WeightedPoint> persons;
@@ -110,6 +113,27 @@ fs::path make_temp_dir() {
   return pattern;
 }
 
+// The block as a 12-bit sensor would deliver it in 16-bit samples (R, G, B and a NIR band), with the low bits
+// of a real signal rather than zeros; the stretch is the samples' 99.9th percentile, as TileReader takes it.
+void prepare_samples16(Inputs& in) {
+  const std::size_t pixels = in.block.valid.size();
+  in.samples16.resize(pixels * 4);
+  Random random(16);
+  for (std::size_t i = 0; i < pixels; ++i) {
+    const std::uint8_t* p = &in.block.rgb[i * 3];
+    for (int c = 0; c < 3; ++c)
+      in.samples16[i * 4 + c] = static_cast<std::uint16_t>(p[c] * 16 + static_cast<int>(random.uniform() * 16.0));
+    in.samples16[i * 4 + 3] = static_cast<std::uint16_t>(std::min(4095, p[1] * 12 + 600));
+  }
+  std::vector<std::uint16_t> colour;
+  colour.reserve(pixels * 3);
+  for (std::size_t i = 0; i < pixels; ++i)
+    for (int c = 0; c < 3; ++c) colour.push_back(in.samples16[i * 4 + c]);
+  const auto percentile = colour.begin() + static_cast<std::ptrdiff_t>(colour.size() - colour.size() / 1000 - 1);
+  std::nth_element(colour.begin(), percentile, colour.end());
+  in.stretch_max = std::max<unsigned>(1, *percentile);
+}
+
 void prepare_image(Inputs& in) {
   GenerateOptions options;
   options.out_dir = in.dir.string();
@@ -129,6 +153,7 @@ void prepare_image(Inputs& in) {
   in.params = detect::to_pixel_params(in.detector, in.gsd_m);
   in.rgb = cv::Mat(in.block.height, in.block.width, CV_8UC3, in.block.rgb.data());
   in.valid = cv::Mat(in.block.height, in.block.width, CV_8UC1, in.block.valid.data());
+  prepare_samples16(in);
 
   const int w = in.block.width, h = in.block.height;
   in.integral.resize(static_cast<std::size_t>(detect::integral_size(w, h)));
@@ -220,6 +245,57 @@ void decode_opencv(benchmark::State& state) {
     benchmark::DoNotOptimize(bgr.data);
   }
   count(state, in.pixels(), in.tile_file_bytes);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Colour conversion: a 16-bit R, G, B, NIR block to 8-bit RGB with the tile's linear stretch (what TileReader does
+// after decoding a 16-bit delivery). The OpenCV side drops the NIR band with cv::cvtColor (RGBA2RGB on 16-bit)
+// and scales with Mat::convertTo, which rounds halves to even where ours rounds them up.
+
+void convert_campscope(benchmark::State& state) {
+  const Inputs& in = *g_inputs;
+  const std::size_t pixels = static_cast<std::size_t>(in.pixels());
+  std::vector<std::uint8_t> rgb(pixels * 3);
+  for (auto _ : state) {
+    const SampleStretch stretch(in.stretch_max);
+    samples_to_rgb(in.samples16.data(), 4, false, pixels, stretch, rgb.data());
+    benchmark::DoNotOptimize(rgb.data());
+  }
+  count(state, in.pixels(), in.pixels() * (4 * 2 + 3));
+}
+
+cv::Mat convert_with_opencv(const Inputs& in) {
+  const cv::Mat samples(in.block.height, in.block.width, CV_16UC4, const_cast<std::uint16_t*>(in.samples16.data()));
+  cv::Mat rgb16, rgb;
+  cv::cvtColor(samples, rgb16, cv::COLOR_RGBA2RGB);
+  rgb16.convertTo(rgb, CV_8U, 255.0 / in.stretch_max);
+  return rgb;
+}
+
+void convert_opencv(benchmark::State& state) {
+  const Inputs& in = *g_inputs;
+  for (auto _ : state) {
+    const cv::Mat rgb = convert_with_opencv(in);
+    benchmark::DoNotOptimize(rgb.data);
+  }
+  count(state, in.pixels(), in.pixels() * (4 * 2 + 3));
+}
+
+// Samples on which the two conversions differ, and by how much at most (1: a half rounded the other way).
+std::string convert_peer_difference(const Inputs& in) {
+  const std::size_t pixels = static_cast<std::size_t>(in.pixels());
+  std::vector<std::uint8_t> ours(pixels * 3);
+  samples_to_rgb(in.samples16.data(), 4, false, pixels, SampleStretch(in.stretch_max), ours.data());
+  const cv::Mat theirs = convert_with_opencv(in);
+  std::size_t differing = 0;
+  int largest = 0;
+  for (std::size_t i = 0; i < ours.size(); ++i) {
+    const int d = std::abs(static_cast<int>(ours[i]) - static_cast<int>(theirs.data[i]));
+    differing += d != 0;
+    largest = std::max(largest, d);
+  }
+  return std::to_string(differing) + " of " + std::to_string(ours.size()) + " samples differ, by at most " +
+         std::to_string(largest) + " (stretch " + std::to_string(in.stretch_max) + " -> 255)";
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -511,6 +587,8 @@ void register_benchmarks() {
   std::vector<Entry> entries = {
       {"decode/campscope_TileReader", decode_campscope},
       {"decode/opencv_imread", decode_opencv},
+      {"convert/campscope", convert_campscope},
+      {"convert/opencv_cvtColor_convertTo", convert_opencv},
       {"integral/campscope", integral_campscope},
       {"integral/opencv_integral", integral_opencv},
       {"contrast/campscope", contrast_campscope},
@@ -605,6 +683,7 @@ int main(int argc, char** argv) {
                                                      std::to_string(inputs.camps.camp_count()) + " camps");
     benchmark::AddCustomContext("decode_check", imread_matches(inputs) ? "cv::imread gives the same RGB as TileReader"
                                                                        : "cv::imread pixels DIFFER from TileReader");
+    benchmark::AddCustomContext("convert_check", convert_peer_difference(inputs));
     char difference[64];
     std::snprintf(difference, sizeof difference, "%.3g", density_peer_difference(inputs));
     benchmark::AddCustomContext("density_check", std::string("max |ours - opencv| / max ours = ") + difference);

@@ -19,6 +19,8 @@
 #include <type_traits>
 #include <vector>
 
+#include "parallel_for.h"
+
 namespace campscope {
 namespace {
 
@@ -381,6 +383,51 @@ void TileReader::open_resampled(double ground_x_m, double ground_y_m) {
   use_crs(utm);
 }
 
+SampleStretch::SampleStretch(unsigned stretch_max) : table_(65536) {
+  if (stretch_max == 0) throw std::invalid_argument("SampleStretch: the sample mapped to 255 must be positive");
+  for (unsigned value = 0; value < table_.size(); ++value)
+    table_[value] = static_cast<std::uint8_t>(
+        value >= stretch_max ? 255u : (static_cast<std::uint64_t>(value) * 255u + stretch_max / 2) / stretch_max);
+}
+
+namespace {
+
+// `to_byte` is taken by value: a copy on the stack is one the stores to `rgb` (bytes, which may alias anything)
+// cannot change, so its table pointer stays in a register.
+template <typename Sample, typename ToByte>
+void convert_run(const Sample* samples, int stride, bool grey, std::size_t pixels, ToByte to_byte, std::uint8_t* rgb) {
+  if (grey) {
+    for (std::size_t i = 0; i < pixels; ++i) rgb[i * 3] = rgb[i * 3 + 1] = rgb[i * 3 + 2] = to_byte(samples[i * stride]);
+  } else {
+    for (std::size_t i = 0; i < pixels; ++i)
+      for (int c = 0; c < 3; ++c) rgb[i * 3 + c] = to_byte(samples[i * stride + c]);
+  }
+}
+
+// In runs of pixels on the CPU threads that are free (all of them when the caller is the only one converting).
+template <typename Sample, typename ToByte>
+void convert_samples(const Sample* samples, int stride, bool grey, std::size_t pixels, ToByte to_byte,
+                     std::uint8_t* rgb) {
+  constexpr std::size_t kRun = 16384;
+  parallel_for_cpu(static_cast<std::int64_t>((pixels + kRun - 1) / kRun), [=](std::int64_t run) {
+    const std::size_t begin = static_cast<std::size_t>(run) * kRun;
+    const std::size_t count = std::min(kRun, pixels - begin);
+    convert_run(samples + begin * stride, stride, grey, count, to_byte, rgb + begin * 3);
+  });
+}
+
+}  // namespace
+
+void samples_to_rgb(const std::uint16_t* samples, int stride, bool grey, std::size_t pixels,
+                    const SampleStretch& stretch, std::uint8_t* rgb) {
+  const std::uint8_t* const table = stretch.table();
+  convert_samples(samples, stride, grey, pixels, [table](std::uint16_t sample) { return table[sample]; }, rgb);
+}
+
+void samples_to_rgb(const std::uint8_t* samples, int stride, bool grey, std::size_t pixels, std::uint8_t* rgb) {
+  convert_samples(samples, stride, grey, pixels, [](std::uint8_t sample) { return sample; }, rgb);
+}
+
 void TileReader::compute_uint16_scale() {
   constexpr int kBuckets = 65536;
   std::vector<GUIntBig> total(kBuckets, 0);
@@ -409,7 +456,7 @@ void TileReader::compute_uint16_scale() {
       break;
     }
   }
-  stretch_max_ = percentile > 0 ? percentile : 1;
+  stretch_ = SampleStretch(percentile > 0 ? percentile : 1);
 }
 
 void TileReader::read(const BlockWindow& window, RgbBlock& out) {
@@ -469,19 +516,10 @@ void TileReader::read_rgb(const BlockWindow& window, RgbBlock& out) {
   if (!resampled_) clear_nodata_pixels(samples, read_bands, pixels, out.valid.data());
   if (direct) return;
 
-  std::uint8_t* rgb = out.rgb.data();
-  const auto to_byte = [this](unsigned value) {
-    if constexpr (std::is_same_v<Sample, std::uint8_t>) return static_cast<std::uint8_t>(value);
-    return static_cast<std::uint8_t>(value >= stretch_max_ ? 255u : (value * 255u + stretch_max_ / 2) / stretch_max_);
-  };
-  if (used_bands_ == 3) {
-    for (std::size_t i = 0; i < pixels; ++i) {
-      for (int c = 0; c < 3; ++c) rgb[i * 3 + c] = to_byte(samples[i * read_bands + c]);
-    }
+  if constexpr (std::is_same_v<Sample, std::uint16_t>) {
+    samples_to_rgb(samples, read_bands, used_bands_ == 1, pixels, stretch_, out.rgb.data());
   } else {
-    for (std::size_t i = 0; i < pixels; ++i) {
-      rgb[i * 3] = rgb[i * 3 + 1] = rgb[i * 3 + 2] = to_byte(samples[i * read_bands]);
-    }
+    samples_to_rgb(samples, read_bands, used_bands_ == 1, pixels, out.rgb.data());
   }
   if (resampled_) {
     for (std::size_t i = 0; i < pixels; ++i) {

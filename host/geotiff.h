@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "campscope/image.h"
 #include "campscope/types.h"
@@ -28,6 +29,25 @@ class QuietGdalErrors {
   // The last error GDAL raised on this thread since construction, on one line ("" when none).
   std::string last_error() const;
 };
+
+// A 16-bit delivery's samples to 8 bits: a linear stretch that takes `stretch_max` (the tile's 99.9th percentile of
+// its colour samples) to 255, rounding to nearest and clipping above. Tabulated once per tile, so a sample costs one
+// lookup rather than an integer division.
+class SampleStretch {
+ public:
+  explicit SampleStretch(unsigned stretch_max = 255);
+  std::uint8_t operator()(std::uint16_t sample) const { return table_[sample]; }
+  const std::uint8_t* table() const { return table_.data(); }  // 65536 entries, indexed by sample
+
+ private:
+  std::vector<std::uint8_t> table_;
+};
+
+// Interleaved samples, `stride` per pixel, to interleaved 8-bit RGB: the first three bands (a fourth, NIR or alpha,
+// is dropped), or with `grey` the first band three times.
+void samples_to_rgb(const std::uint16_t* samples, int stride, bool grey, std::size_t pixels,
+                    const SampleStretch& stretch, std::uint8_t* rgb);
+void samples_to_rgb(const std::uint8_t* samples, int stride, bool grey, std::size_t pixels, std::uint8_t* rgb);
 
 struct TileInfo {
   std::string path;
@@ -92,7 +112,7 @@ class TileReader {
   bool uint16_ = false;
   int used_bands_ = 0;          // 1 (grey) or 3 (RGB)
   bool alpha_band_ = false;     // band 4 is alpha, so it masks bands 1..3
-  unsigned stretch_max_ = 255;  // UInt16 value mapped to 255
+  SampleStretch stretch_;       // UInt16 samples to 8 bits
   std::unique_ptr<OGRCoordinateTransformation> to_lonlat_;
   std::unique_ptr<OGRCoordinateTransformation> from_lonlat_;
 };

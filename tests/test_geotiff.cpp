@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <thread>
 
@@ -344,6 +345,49 @@ TEST(GeoTiffReader, AlphaBandIsPartOfValidity) {
         if (with_nodata) valid = valid && samples[c * band_size + i] != 3;
       }
       ASSERT_EQ(block.valid[i], valid ? 1 : 0) << "pixel " << i << (with_nodata ? " with nodata" : "");
+    }
+  }
+}
+
+// Every 16-bit sample maps to the integer nearest 255 * sample / stretch_max (halves up), clipped at 255: checked
+// exactly, in integers, as -m <= 2 * (255 * v - t * m) < m.
+TEST(SampleStretch, EverySampleGoesToTheNearestLevel) {
+  for (const unsigned stretch_max : {1u, 2u, 255u, 256u, 1000u, 2997u, 4095u, 65534u, 65535u}) {
+    const SampleStretch stretch(stretch_max);
+    for (unsigned v = 0; v <= 65535; ++v) {
+      const long long t = stretch(static_cast<std::uint16_t>(v));
+      if (v >= stretch_max) {
+        ASSERT_EQ(t, 255) << "stretch_max " << stretch_max << ", sample " << v;
+        continue;
+      }
+      const long long m = stretch_max, twice_error = 2 * (255LL * v - t * m);
+      ASSERT_TRUE(-m <= twice_error && twice_error < m) << "stretch_max " << stretch_max << ", sample " << v;
+    }
+  }
+  EXPECT_THROW(SampleStretch(0), std::invalid_argument);
+}
+
+TEST(SampleStretch, SamplesToRgbTakesTheFirstThreeBandsOrRepeatsGrey) {
+  std::mt19937 rng(271);
+  std::uniform_int_distribution<int> sample(0, 65535);
+  const SampleStretch stretch(3001);
+  for (const int stride : {1, 2, 3, 4, 5}) {
+    for (const std::size_t pixels : {std::size_t{0}, std::size_t{1}, std::size_t{7}, std::size_t{1001}}) {
+      const bool grey = stride < 3;
+      std::vector<std::uint16_t> wide(pixels * stride);
+      for (auto& v : wide) v = static_cast<std::uint16_t>(sample(rng));
+      std::vector<std::uint8_t> narrow(wide.size());
+      for (std::size_t i = 0; i < wide.size(); ++i) narrow[i] = static_cast<std::uint8_t>(wide[i] >> 8);
+      std::vector<std::uint8_t> rgb16(pixels * 3, 0xAB), rgb8(pixels * 3, 0xAB);
+      samples_to_rgb(wide.data(), stride, grey, pixels, stretch, rgb16.data());
+      samples_to_rgb(narrow.data(), stride, grey, pixels, rgb8.data());
+      for (std::size_t i = 0; i < pixels; ++i) {
+        for (int c = 0; c < 3; ++c) {
+          const std::size_t from = i * stride + (grey ? 0 : c);
+          ASSERT_EQ(rgb16[i * 3 + c], stretch(wide[from])) << "stride " << stride << ", pixel " << i;
+          ASSERT_EQ(rgb8[i * 3 + c], narrow[from]) << "stride " << stride << ", pixel " << i;
+        }
+      }
     }
   }
 }
