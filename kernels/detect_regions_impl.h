@@ -639,20 +639,35 @@ CAMPSCOPE_HD bool grow_foreground_region(const std::uint8_t* rgb, const std::uin
     const int d1 = colour_distance(colour, ground[1]);
     return d0 < d1 ? d0 : d1;
   };
-  // Start from the inner-box pixel whose 3x3 neighbourhood is most solidly foreground: a thin marking line has
-  // single bright pixels, a vehicle has a solid patch.
+  // Start from the inner-box pixel (within the window) whose 3x3 neighbourhood is most solidly foreground: a thin
+  // marking line has single bright pixels, a vehicle has a solid patch. The neighbourhoods overlap, so each pixel's
+  // strength is computed once, into a band of three rows (0 outside the block) that slides down the box.
   const int h = params.vehicle_inner_half;
+  const int bx0 = cx - h > window.x0 ? cx - h : window.x0, bx1 = cx + h < window.x1 - 1 ? cx + h : window.x1 - 1;
+  const int by0 = cy - h > window.y0 ? cy - h : window.y0, by1 = cy + h < window.y1 - 1 ? cy + h : window.y1 - 1;
+  int band[3][kMaxRegionSide + 2];
+  const auto band_row = [&](int y) { return band[(y - by0 + 3) % 3]; };
+  const auto fill_band_row = [&](int y) {
+    int* row = band_row(y);
+    for (int x = bx0 - 1; x <= bx1 + 1; ++x)
+      row[x - bx0 + 1] = x >= 0 && y >= 0 && x < width && y < height ? strength(x, y) : 0;
+  };
   int sx = -1, sy = -1, best = -1;
-  for (int y = cy - h; y <= cy + h; ++y) {
-    for (int x = cx - h; x <= cx + h; ++x) {
-      if (!window.contains(x, y) || strength(x, y) <= 0) continue;
+  if (bx0 <= bx1 && by0 <= by1) {
+    fill_band_row(by0 - 1);
+    fill_band_row(by0);
+  }
+  for (int y = by0; y <= by1; ++y) {
+    fill_band_row(y + 1);
+    const int* rows[3] = {band_row(y - 1), band_row(y), band_row(y + 1)};
+    for (int x = bx0; x <= bx1; ++x) {
+      const int i = x - bx0 + 1;
+      if (rows[1][i] <= 0) continue;
       int patch = 0;
-      for (int dy = -1; dy <= 1; ++dy)
+      for (const int* row : rows)
         for (int dx = -1; dx <= 1; ++dx) {
-          const int xx = x + dx, yy = y + dy;
-          if (xx < 0 || yy < 0 || xx >= width || yy >= height) continue;
           // Solid patches first; among equally solid ones, the most distinct.
-          const int d = strength(xx, yy);
+          const int d = row[i + dx];
           patch += d > 0 ? 1024 + (d < 1023 ? d : 1023) / 9 : 0;
         }
       if (patch > best) {
