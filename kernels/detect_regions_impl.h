@@ -251,6 +251,16 @@ CAMPSCOPE_HD bool looks_like_shadow(const RegionFeatures& f, const PixelParams& 
   return ColourSegment(ground, shadowed).within(mean, tolerance * tolerance);
 }
 
+// A region of the block's dominant colour, within the ground tolerance: bare ground seen between darker things, such
+// as the soil between the canopies of an olive grove, which the trees and their shadows cut into car-sized pieces.
+// A vehicle of the soil's own colour could not be told from the soil.
+CAMPSCOPE_HD bool looks_like_block_ground(const RegionFeatures& f, const PixelParams& params) {
+  std::uint8_t mean[3];
+  for (int c = 0; c < 3; ++c) mean[c] = static_cast<std::uint8_t>(f.mean[c]);
+  const std::int64_t tolerance = params.physical.ground_tolerance;
+  return ColourSegment(params.block_ground, params.block_ground).within(mean, tolerance * tolerance);
+}
+
 CAMPSCOPE_HD CandidateResult classify_region(const RegionFeatures& f, const PixelParams& params) {
   const DetectorParams& p = params.physical;
   CandidateResult out;
@@ -287,7 +297,8 @@ CAMPSCOPE_HD CandidateResult classify_region(const RegionFeatures& f, const Pixe
       object_length <= p.tent_max_length_m && object_area >= p.tent_min_area_m2 &&
       object_area <= p.tent_max_area_m2 && elongation <= p.tent_max_elongation) {
     out.cls = static_cast<int>(ObjectClass::Tent);
-  } else if (!looks_like_shadow(f, params) && contrast >= p.vehicle_min_contrast &&
+  } else if (!looks_like_shadow(f, params) && !looks_like_block_ground(f, params) &&
+             contrast >= p.vehicle_min_contrast &&
              object_width >= p.vehicle_min_width_m && object_width <= p.vehicle_max_width_m &&
              object_length >= p.vehicle_min_length_m && object_length <= p.vehicle_max_length_m &&
              elongation >= p.vehicle_min_elongation) {

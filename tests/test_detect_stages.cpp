@@ -244,6 +244,36 @@ TEST(DetectStages, TentWidthLimitAllowsForCoarsePixels) {
   }
 }
 
+// A car-sized piece of the block's own soil, cut out by darker things around it (the canopies of an olive grove and
+// their shadows, which are the ground of its window), is no vehicle; the same piece in a car's paint, or in a colour
+// just beyond the ground tolerance of the soil, is one.
+TEST(DetectStages, PieceOfTheBlocksGroundIsNoVehicle) {
+  PixelParams params = to_pixel_params(DetectorParams{}, 0.3);
+  const int soil[3] = {199, 192, 136};
+  std::copy(soil, soil + 3, params.block_ground);
+  const int tolerance = params.physical.ground_tolerance;
+  RegionFeatures f;
+  f.length_px = 4.6 / 0.3 + 1.0;
+  f.width_px = 2.0 / 0.3 + 1.0;
+  f.n = static_cast<std::int64_t>(std::lround(0.82 * f.length_px * f.width_px));
+  f.cx = f.cy = 30.0;
+  const double canopies[3] = {146, 150, 104};
+  std::copy(canopies, canopies + 3, f.background);
+  f.contrast = 130;
+  const auto classify_as = [&](double r, double g, double b) {
+    const double colour[3] = {r, g, b};
+    std::copy(colour, colour + 3, f.mean);
+    return classify_region(f, params).cls;
+  };
+  const int vehicle = static_cast<int>(ObjectClass::Vehicle);
+  EXPECT_NE(classify_as(199, 192, 136), vehicle);
+  EXPECT_NE(classify_as(199 - tolerance + 1, 192, 136), vehicle);
+  EXPECT_NE(classify_as(195, 196, 141), vehicle);
+  EXPECT_EQ(classify_as(199 - tolerance - 1, 192, 136), vehicle);
+  EXPECT_EQ(classify_as(186, 189, 193), vehicle);  // silver paint
+  EXPECT_EQ(classify_as(236, 236, 232), vehicle);  // white paint
+}
+
 // A window's packed colour sums hold a full window of the brightest pixels without one field carrying into the
 // next, and agree with the wide sums on random colours.
 TEST(DetectStages, PackedColourSumsAreExactUpToAFullWindow) {
