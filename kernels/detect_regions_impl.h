@@ -251,14 +251,19 @@ CAMPSCOPE_HD bool looks_like_shadow(const RegionFeatures& f, const PixelParams& 
   return ColourSegment(ground, shadowed).within(mean, tolerance * tolerance);
 }
 
-// A region of the block's dominant colour, within the ground tolerance: bare ground seen between darker things, such
-// as the soil between the canopies of an olive grove, which the trees and their shadows cut into car-sized pieces.
-// A vehicle of the soil's own colour could not be told from the soil.
+// A region whose colour is the block's dominant colour, or a blend of it with the region's own ground, within the
+// ground tolerance: bare ground seen between darker things, such as the soil between the canopies of an olive grove,
+// which the trees and their shadows cut into car-sized pieces (blurred with the canopies where the pixels are
+// coarse). A vehicle of the soil's own colour could not be told from the soil.
 CAMPSCOPE_HD bool looks_like_block_ground(const RegionFeatures& f, const PixelParams& params) {
   std::uint8_t mean[3];
-  for (int c = 0; c < 3; ++c) mean[c] = static_cast<std::uint8_t>(f.mean[c]);
+  int ground[3];
+  for (int c = 0; c < 3; ++c) {
+    mean[c] = static_cast<std::uint8_t>(f.mean[c]);
+    ground[c] = static_cast<int>(f.background[c]);
+  }
   const std::int64_t tolerance = params.physical.ground_tolerance;
-  return ColourSegment(params.block_ground, params.block_ground).within(mean, tolerance * tolerance);
+  return ColourSegment(params.block_ground, ground).within(mean, tolerance * tolerance);
 }
 
 CAMPSCOPE_HD CandidateResult classify_region(const RegionFeatures& f, const PixelParams& params) {

@@ -245,13 +245,12 @@ TEST(DetectStages, TentWidthLimitAllowsForCoarsePixels) {
 }
 
 // A car-sized piece of the block's own soil, cut out by darker things around it (the canopies of an olive grove and
-// their shadows, which are the ground of its window), is no vehicle; the same piece in a car's paint, or in a colour
-// just beyond the ground tolerance of the soil, is one.
+// their shadows, which are the ground of its window), is no vehicle, nor is a blend of the soil with that ground;
+// the same piece in a car's paint, or in a colour beyond the ground tolerance of those blends, is one.
 TEST(DetectStages, PieceOfTheBlocksGroundIsNoVehicle) {
   PixelParams params = to_pixel_params(DetectorParams{}, 0.3);
   const int soil[3] = {199, 192, 136};
   std::copy(soil, soil + 3, params.block_ground);
-  const int tolerance = params.physical.ground_tolerance;
   RegionFeatures f;
   f.length_px = 4.6 / 0.3 + 1.0;
   f.width_px = 2.0 / 0.3 + 1.0;
@@ -265,11 +264,18 @@ TEST(DetectStages, PieceOfTheBlocksGroundIsNoVehicle) {
     std::copy(colour, colour + 3, f.mean);
     return classify_region(f, params).cls;
   };
+  // Halfway between the soil and the canopies, and off that blend at right angles (direction (42, -53, 0) / 67.6)
+  // by 10 and by 20, the ground tolerance being 15.
+  const double half[3] = {172.5, 171, 120}, across[3] = {42 / 67.62, -53 / 67.62, 0};
+  const auto off_blend = [&](double distance) {
+    return classify_as(half[0] + distance * across[0], half[1] + distance * across[1], half[2]);
+  };
   const int vehicle = static_cast<int>(ObjectClass::Vehicle);
   EXPECT_NE(classify_as(199, 192, 136), vehicle);
-  EXPECT_NE(classify_as(199 - tolerance + 1, 192, 136), vehicle);
   EXPECT_NE(classify_as(195, 196, 141), vehicle);
-  EXPECT_EQ(classify_as(199 - tolerance - 1, 192, 136), vehicle);
+  EXPECT_NE(classify_as(half[0], half[1], half[2]), vehicle);
+  EXPECT_NE(off_blend(10), vehicle);
+  EXPECT_EQ(off_blend(20), vehicle);
   EXPECT_EQ(classify_as(186, 189, 193), vehicle);  // silver paint
   EXPECT_EQ(classify_as(236, 236, 232), vehicle);  // white paint
 }

@@ -83,7 +83,8 @@ TEST_F(Calibrate, ModelFromOneSampleHoldsOnAnother) {
 
 // Hard scenes (coarse pixels, haze, dark vehicles on asphalt), where the rules' vehicles are weak: fitted on hard
 // seed 2, vehicles are judged by their look, and on hard seed 3 that finds more of them than the built-in rules.
-// Measured: vehicle F1 0.53 against 0.35 built-in (tents 0.92 against 0.90).
+// Measured: vehicle F1 0.53 against 0.43 built-in (0.35 before the rules stopped taking the soil between olive
+// trees for cars; on seeds 4 and 5 0.66 against 0.55 and 0.54 against 0.42).
 TEST(CalibrateHard, VehiclesJudgedByTheirLookHoldOnAnotherScene) {
   const fs::path root = fresh_temp_dir("calibrate-hard");
   for (const char* seed : {"2", "3"}) {
@@ -102,7 +103,7 @@ TEST(CalibrateHard, VehiclesJudgedByTheirLookHoldOnAnotherScene) {
   const double builtin = f1_on_seed3(root, "builtin", "")["vehicle"].get<double>();
   const double calibrated =
       f1_on_seed3(root, "calibrated", "--model " + (root / "model.yml").string())["vehicle"].get<double>();
-  EXPECT_GE(calibrated, builtin + 0.1) << "built-in " << builtin;
+  EXPECT_GE(calibrated, builtin + 0.05) << "built-in " << builtin;
   fs::remove_all(root);
 }
 
