@@ -37,6 +37,10 @@ PixelParams to_pixel_params(const DetectorParams& params, double gsd_m) {
   // border pixels fall to the ground side of the material split. The limits were set on 0.5 m imagery, where that
   // is absorbed already; coarser pixels (a 4 m tent is 4 pixels at 1 m) get the rest as an allowance.
   p.tent_width_allowance_m = std::max(0.0, gsd_m - kLimitsGsdM);
+  // A vehicle region takes in the blurred edge around the car, about a pixel at 0.5 m, where the limits were set;
+  // the blur is the optics' and the atmosphere's, a distance on the ground, so coarser pixels do not widen the region
+  // by a whole pixel more (taking off a pixel at 1 m left a 1.8 m car 1.3 m wide, under the 1.5 m limit).
+  p.vehicle_blur_m = std::min(gsd_m, kLimitsGsdM);
   return p;
 }
 

@@ -27,6 +27,9 @@ struct PixelParams {
   int shadow_percent = 55;
   // Added to a pale cover's measured width before the tent width limit: see to_pixel_params.
   double tent_width_allowance_m = 0.0;
+  // What the blur adds to a vehicle region's length and width, taken off before the vehicle limits: see
+  // to_pixel_params.
+  double vehicle_blur_m = 0.5;
   int block_ground[3] = {0, 0, 0};  // the block's dominant colour, set per block by detect_objects
 };
 

@@ -279,11 +279,13 @@ CAMPSCOPE_HD CandidateResult classify_region(const RegionFeatures& f, const Pixe
   const double elongation = length / width;
   const double fill = area / (length * width);
   const double contrast = f.contrast;
-  // The sensor's blur widens every region by about a pixel; the size limits are for the object itself (at 1 m a
-  // 5.5 m tent covers 7 x 7 pixels, 49 m^2).
+  // The sensor's blur widens every region; the size limits are for the object itself. A tent's material region is
+  // taken as a pixel wider (at 1 m a 5.5 m tent covers 7 x 7 pixels, 49 m^2), with the width allowance of
+  // to_pixel_params; a vehicle's as vehicle_blur_m wider.
   const double object_length = length - gsd;
   const double object_width = width - gsd;
   const double object_area = area * (object_length * object_width) / (length * width);
+  const double vehicle_length = length - params.vehicle_blur_m, vehicle_width = width - params.vehicle_blur_m;
   out.measured.length_m = static_cast<float>(object_length);
   out.measured.width_m = static_cast<float>(object_width);
   out.measured.fill = static_cast<float>(fill);
@@ -304,8 +306,8 @@ CAMPSCOPE_HD CandidateResult classify_region(const RegionFeatures& f, const Pixe
     out.cls = static_cast<int>(ObjectClass::Tent);
   } else if (!looks_like_shadow(f, params) && !looks_like_block_ground(f, params) &&
              contrast >= p.vehicle_min_contrast &&
-             object_width >= p.vehicle_min_width_m && object_width <= p.vehicle_max_width_m &&
-             object_length >= p.vehicle_min_length_m && object_length <= p.vehicle_max_length_m &&
+             vehicle_width >= p.vehicle_min_width_m && vehicle_width <= p.vehicle_max_width_m &&
+             vehicle_length >= p.vehicle_min_length_m && vehicle_length <= p.vehicle_max_length_m &&
              elongation >= p.vehicle_min_elongation) {
     out.cls = static_cast<int>(ObjectClass::Vehicle);
   }

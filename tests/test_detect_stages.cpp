@@ -244,6 +244,25 @@ TEST(DetectStages, TentWidthLimitAllowsForCoarsePixels) {
   }
 }
 
+// A car 4.5 m long and 1.8 m wide whose region the blur widens by half a metre, as at 0.5 m: a vehicle at every GSD.
+// Taking off a whole pixel at 1 m would leave it 1.3 m wide, under the 1.5 m limit.
+TEST(DetectStages, VehicleBlurIsADistanceOnTheGround) {
+  for (const double gsd : {0.3, 0.5, 0.7, 1.0}) {
+    const PixelParams params = to_pixel_params(DetectorParams{}, gsd);
+    const double blur = std::min(gsd, 0.5);
+    RegionFeatures f;
+    f.length_px = (4.5 + blur) / gsd;
+    f.width_px = (1.8 + blur) / gsd;
+    f.n = static_cast<std::int64_t>(std::lround(0.9 * f.length_px * f.width_px));
+    f.cx = f.cy = 20.0;
+    const double silver[3] = {186, 189, 193}, asphalt[3] = {92, 92, 96};
+    std::copy(silver, silver + 3, f.mean);
+    std::copy(asphalt, asphalt + 3, f.background);
+    f.contrast = 280;
+    EXPECT_EQ(classify_region(f, params).cls, static_cast<int>(ObjectClass::Vehicle)) << gsd;
+  }
+}
+
 // A car-sized piece of the block's own soil, cut out by darker things around it (the canopies of an olive grove and
 // their shadows, which are the ground of its window), is no vehicle, nor is a blend of the soil with that ground;
 // the same piece in a car's paint, or in a colour beyond the ground tolerance of those blends, is one.
