@@ -397,7 +397,8 @@ namespace {
 template <typename Sample, typename ToByte>
 void convert_run(const Sample* samples, int stride, bool grey, std::size_t pixels, ToByte to_byte, std::uint8_t* rgb) {
   if (grey) {
-    for (std::size_t i = 0; i < pixels; ++i) rgb[i * 3] = rgb[i * 3 + 1] = rgb[i * 3 + 2] = to_byte(samples[i * stride]);
+    for (std::size_t i = 0; i < pixels; ++i)
+      rgb[i * 3] = rgb[i * 3 + 1] = rgb[i * 3 + 2] = to_byte(samples[i * stride]);
   } else {
     for (std::size_t i = 0; i < pixels; ++i)
       for (int c = 0; c < 3; ++c) rgb[i * 3 + c] = to_byte(samples[i * stride + c]);

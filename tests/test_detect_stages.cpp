@@ -220,20 +220,29 @@ TEST(DetectStages, LocalMaximaWinTheirWindowAndPlateausYieldTheirFirstPixel) {
   }
 }
 
+// A region as the region growers measure it: length x width pixels, `fill` of them members, of colour `mean` on
+// `ground`.
+RegionFeatures measured_region(double length_px, double width_px, double fill, const std::array<double, 3>& mean,
+                               const std::array<double, 3>& ground, double contrast) {
+  RegionFeatures f;
+  f.length_px = length_px;
+  f.width_px = width_px;
+  f.n = static_cast<std::int64_t>(std::lround(fill * length_px * width_px));
+  f.cx = f.cy = 20.0;
+  std::copy(mean.begin(), mean.end(), f.mean);
+  std::copy(ground.begin(), ground.end(), f.background);
+  f.contrast = contrast;
+  return f;
+}
+
 // A white cover 4 m long and 1.9 m wide as measured, on bare soil: too narrow for a tent at 0.5 m, where the width
 // limit was set, but at 1 m a width measured over three pixels is short by up to a pixel, and it is a tent.
 TEST(DetectStages, TentWidthLimitAllowsForCoarsePixels) {
   for (const double gsd : {0.5, 1.0}) {
     const PixelParams params = to_pixel_params(DetectorParams{}, gsd);
-    RegionFeatures f;
-    f.length_px = 4.0 / gsd + 1.0;  // the measured extent includes a pixel of blur
-    f.width_px = 1.9 / gsd + 1.0;
-    f.n = static_cast<std::int64_t>(std::lround(0.97 * f.length_px * f.width_px));
-    f.cx = f.cy = 20.0;
-    const double white[3] = {230, 231, 228}, soil[3] = {150, 140, 120};
-    std::copy(white, white + 3, f.mean);
-    std::copy(soil, soil + 3, f.background);
-    f.contrast = 240;
+    // The measured extent includes a pixel of blur.
+    const RegionFeatures f = measured_region(4.0 / gsd + 1.0, 1.9 / gsd + 1.0, 0.97, {230, 231, 228},
+                                             {150, 140, 120}, 240);
     const CandidateResult result = classify_region(f, params);
     EXPECT_NEAR(result.measured.width_m, 1.9, 1e-6) << gsd;
     if (gsd > 0.5) {
@@ -250,15 +259,9 @@ TEST(DetectStages, VehicleBlurIsADistanceOnTheGround) {
   for (const double gsd : {0.3, 0.5, 0.7, 1.0}) {
     const PixelParams params = to_pixel_params(DetectorParams{}, gsd);
     const double blur = std::min(gsd, 0.5);
-    RegionFeatures f;
-    f.length_px = (4.5 + blur) / gsd;
-    f.width_px = (1.8 + blur) / gsd;
-    f.n = static_cast<std::int64_t>(std::lround(0.9 * f.length_px * f.width_px));
-    f.cx = f.cy = 20.0;
-    const double silver[3] = {186, 189, 193}, asphalt[3] = {92, 92, 96};
-    std::copy(silver, silver + 3, f.mean);
-    std::copy(asphalt, asphalt + 3, f.background);
-    f.contrast = 280;
+    // Silver paint on asphalt.
+    const RegionFeatures f =
+        measured_region((4.5 + blur) / gsd, (1.8 + blur) / gsd, 0.9, {186, 189, 193}, {92, 92, 96}, 280);
     EXPECT_EQ(classify_region(f, params).cls, static_cast<int>(ObjectClass::Vehicle)) << gsd;
   }
 }
@@ -270,14 +273,7 @@ TEST(DetectStages, PieceOfTheBlocksGroundIsNoVehicle) {
   PixelParams params = to_pixel_params(DetectorParams{}, 0.3);
   const int soil[3] = {199, 192, 136};
   std::copy(soil, soil + 3, params.block_ground);
-  RegionFeatures f;
-  f.length_px = 4.6 / 0.3 + 1.0;
-  f.width_px = 2.0 / 0.3 + 1.0;
-  f.n = static_cast<std::int64_t>(std::lround(0.82 * f.length_px * f.width_px));
-  f.cx = f.cy = 30.0;
-  const double canopies[3] = {146, 150, 104};
-  std::copy(canopies, canopies + 3, f.background);
-  f.contrast = 130;
+  RegionFeatures f = measured_region(4.6 / 0.3 + 1.0, 2.0 / 0.3 + 1.0, 0.82, {0, 0, 0}, {146, 150, 104}, 130);
   const auto classify_as = [&](double r, double g, double b) {
     const double colour[3] = {r, g, b};
     std::copy(colour, colour + 3, f.mean);
