@@ -457,7 +457,7 @@ void TileReader::compute_uint16_scale() {
       break;
     }
   }
-  stretch_ = SampleStretch(percentile > 0 ? percentile : 1);
+  stretch_.emplace(percentile > 0 ? percentile : 1);
 }
 
 void TileReader::read(const BlockWindow& window, RgbBlock& out) {
@@ -518,7 +518,7 @@ void TileReader::read_rgb(const BlockWindow& window, RgbBlock& out) {
   if (direct) return;
 
   if constexpr (std::is_same_v<Sample, std::uint16_t>) {
-    samples_to_rgb(samples, read_bands, used_bands_ == 1, pixels, stretch_, out.rgb.data());
+    samples_to_rgb(samples, read_bands, used_bands_ == 1, pixels, *stretch_, out.rgb.data());
   } else {
     samples_to_rgb(samples, read_bands, used_bands_ == 1, pixels, out.rgb.data());
   }

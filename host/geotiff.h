@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,7 +36,7 @@ class QuietGdalErrors {
 // lookup rather than an integer division.
 class SampleStretch {
  public:
-  explicit SampleStretch(unsigned stretch_max = 255);
+  explicit SampleStretch(unsigned stretch_max);
   std::uint8_t operator()(std::uint16_t sample) const { return table_[sample]; }
   const std::uint8_t* table() const { return table_.data(); }  // 65536 entries, indexed by sample
 
@@ -112,7 +113,7 @@ class TileReader {
   bool uint16_ = false;
   int used_bands_ = 0;          // 1 (grey) or 3 (RGB)
   bool alpha_band_ = false;     // band 4 is alpha, so it masks bands 1..3
-  SampleStretch stretch_;       // UInt16 samples to 8 bits
+  std::optional<SampleStretch> stretch_;  // UInt16 samples to 8 bits; set for UInt16 tiles only
   std::unique_ptr<OGRCoordinateTransformation> to_lonlat_;
   std::unique_ptr<OGRCoordinateTransformation> from_lonlat_;
 };

@@ -238,17 +238,22 @@ CAMPSCOPE_HD bool looks_like_tent_material(const RegionFeatures& f, const Detect
   return pale || blue_tarp;
 }
 
+// Whether the region's mean colour lies within the ground tolerance of the colour segment from `a` to `b`.
+CAMPSCOPE_HD bool mean_near_segment(const RegionFeatures& f, const int* a, const int* b, const PixelParams& params) {
+  std::uint8_t mean[3];
+  for (int c = 0; c < 3; ++c) mean[c] = static_cast<std::uint8_t>(f.mean[c]);
+  const std::int64_t tolerance = params.physical.ground_tolerance;
+  return ColourSegment(a, b).within(mean, tolerance * tolerance);
+}
+
 // A dark strip beside a roof, wall or tent: the region's average colour is its ground's colour in shadow.
 CAMPSCOPE_HD bool looks_like_shadow(const RegionFeatures& f, const PixelParams& params) {
-  std::uint8_t mean[3];
   int ground[3], shadowed[3];
   for (int c = 0; c < 3; ++c) {
-    mean[c] = static_cast<std::uint8_t>(f.mean[c]);
     ground[c] = static_cast<int>(f.background[c]);
     shadowed[c] = ground[c] * params.shadow_percent / 100;
   }
-  const std::int64_t tolerance = params.physical.ground_tolerance;
-  return ColourSegment(ground, shadowed).within(mean, tolerance * tolerance);
+  return mean_near_segment(f, ground, shadowed, params);
 }
 
 // A region whose colour is the block's dominant colour, or a blend of it with the region's own ground, within the
@@ -256,14 +261,9 @@ CAMPSCOPE_HD bool looks_like_shadow(const RegionFeatures& f, const PixelParams& 
 // which the trees and their shadows cut into car-sized pieces (blurred with the canopies where the pixels are
 // coarse). A vehicle of the soil's own colour could not be told from the soil.
 CAMPSCOPE_HD bool looks_like_block_ground(const RegionFeatures& f, const PixelParams& params) {
-  std::uint8_t mean[3];
   int ground[3];
-  for (int c = 0; c < 3; ++c) {
-    mean[c] = static_cast<std::uint8_t>(f.mean[c]);
-    ground[c] = static_cast<int>(f.background[c]);
-  }
-  const std::int64_t tolerance = params.physical.ground_tolerance;
-  return ColourSegment(params.block_ground, ground).within(mean, tolerance * tolerance);
+  for (int c = 0; c < 3; ++c) ground[c] = static_cast<int>(f.background[c]);
+  return mean_near_segment(f, params.block_ground, ground, params);
 }
 
 CAMPSCOPE_HD CandidateResult classify_region(const RegionFeatures& f, const PixelParams& params) {
