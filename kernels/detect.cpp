@@ -87,6 +87,38 @@ std::vector<std::size_t> suppress_duplicates(const std::vector<ScoredPoint>& poi
   return kept;
 }
 
+void drop_vehicles_on_tents(std::vector<DetectedObject>& objects, double gsd_m) {
+  struct Footprint {
+    double x, y, half_width_px;
+  };
+  constexpr double kCellM = 4.0;
+  const auto cell_of = [&](double v) { return static_cast<std::int64_t>(std::floor(v * gsd_m / kCellM)); };
+  std::map<std::pair<std::int64_t, std::int64_t>, std::vector<Footprint>> tents_by_cell;
+  double widest_m = 0.0;
+  for (const DetectedObject& t : objects) {
+    if (t.cls != ObjectClass::Tent) continue;
+    tents_by_cell[{cell_of(t.x), cell_of(t.y)}].push_back({t.x, t.y, t.measured.width_m / 2.0 / gsd_m});
+    widest_m = std::max(widest_m, static_cast<double>(t.measured.width_m));
+  }
+  const std::int64_t reach = static_cast<std::int64_t>(std::ceil(widest_m / 2.0 / kCellM));
+  const auto on_a_tent = [&](const DetectedObject& v) {
+    const std::int64_t cx = cell_of(v.x), cy = cell_of(v.y);
+    for (std::int64_t dy = -reach; dy <= reach; ++dy)
+      for (std::int64_t dx = -reach; dx <= reach; ++dx) {
+        const auto it = tents_by_cell.find({cx + dx, cy + dy});
+        if (it == tents_by_cell.end()) continue;
+        for (const Footprint& t : it->second) {
+          const double ddx = t.x - v.x, ddy = t.y - v.y;
+          if (ddx * ddx + ddy * ddy < t.half_width_px * t.half_width_px) return true;
+        }
+      }
+    return false;
+  };
+  objects.erase(std::remove_if(objects.begin(), objects.end(),
+                               [&](const DetectedObject& o) { return o.cls == ObjectClass::Vehicle && on_a_tent(o); }),
+                objects.end());
+}
+
 namespace {
 
 using BlockHistogram = detect::ColourHistogram<std::uint64_t, detect::WideColourSum>;
@@ -159,6 +191,7 @@ std::vector<DetectedObject> detect_objects(const RgbBlock& block, double gsd_m, 
     o.measured = r.measured;
     objects.push_back(o);
   }
+  drop_vehicles_on_tents(objects, gsd_m);
   // Several candidates on one object grow the same region; keep one result per object, whatever its class.
   std::vector<ScoredPoint> points;
   points.reserve(objects.size());

@@ -588,10 +588,15 @@ struct ColourHistogram {
   }
 };
 
+// A vehicle's glass and the glass blurred with its paint lie near the paint darkened to this fraction.
+constexpr int kGlassPercent = 30;
+
 // Multi-part objects (vehicles: body, glass, a truck's cab and cargo): pixels unlike the window's two dominant
 // ground colours (road and verge). The grounds are the two most frequent colours of a coarse histogram: each is
 // one compact colour, while vehicles spread over many bins, so a queue of vehicles filling the road cannot take a
-// ground's place the way it pulls a k-means centre.
+// ground's place the way it pulls a k-means centre. A region that is no vehicle as a whole gives way to the part of
+// it grown over the seed's paint and glass, when that part is one.
+
 CAMPSCOPE_HD bool grow_foreground_region(const std::uint8_t* rgb, const std::uint8_t* valid, int width, int height,
                                          int cx, int cy, const PixelParams& params, RegionFeatures& f) {
   const RegionWindow window(cx, cy, params.region_radius, width, height);
@@ -703,19 +708,67 @@ CAMPSCOPE_HD bool grow_foreground_region(const std::uint8_t* rgb, const std::uin
     if (flood_region(rgb, width, centred, sx, sy, strength, recentred, nullptr, true)) f = recentred;
   }
   // A region whose average colour is a ground's shadow is a shadow (of a roof, wall or tent), not an object;
-  // averaging removes the noise that lets single shadow pixels pass as foreground.
-  int mean[3];
-  std::uint8_t mean_colour[3];
-  for (int c = 0; c < 3; ++c) {
-    mean[c] = static_cast<int>(f.mean[c]);
-    mean_colour[c] = static_cast<std::uint8_t>(mean[c]);
+  // averaging removes the noise that lets single shadow pixels pass as foreground. Contrast is judged against the
+  // ground colour nearest the object's own colour.
+  const auto judge_against_ground = [&](RegionFeatures& region) {
+    int mean[3];
+    std::uint8_t mean_colour[3];
+    for (int c = 0; c < 3; ++c) {
+      mean[c] = static_cast<int>(region.mean[c]);
+      mean_colour[c] = static_cast<std::uint8_t>(mean[c]);
+    }
+    for (int g = 0; g < 2; ++g)
+      if (shading[g].within(mean_colour, tolerance_sq)) return false;
+    const int k = colour_distance(mean, ground[0]) <= colour_distance(mean, ground[1]) ? 0 : 1;
+    for (int c = 0; c < 3; ++c) region.background[c] = ground[k][c];
+    return true;
+  };
+  const bool judged = judge_against_ground(f);
+  if (judged && classify_region(f, params).cls == static_cast<int>(ObjectClass::Vehicle)) return true;
+  // Vehicles queued nose to tail, or parked against a wall or each other, join into one foreground region that is
+  // no vehicle. Seen from above a vehicle is its paint and its dark glass, so the colours from the seed's paint to
+  // that paint darkened, within half the paint's distance from its ground, grown from the seed, stop at the next
+  // vehicle's paint. A paint too near its ground is not tried: half its distance would take in every edge's blends;
+  // nor is a region too short or too narrow for a vehicle, which no part of it outgrows.
+  if (f.length_px * params.gsd_m - params.vehicle_blur_m < params.physical.vehicle_min_length_m ||
+      f.width_px * params.gsd_m - params.vehicle_blur_m < params.physical.vehicle_min_width_m)
+    return judged;
+  int paint[3];
+  {
+    std::int64_t sum[3] = {0, 0, 0}, n = 0;
+    for (int y = sy - 1; y <= sy + 1; ++y)
+      for (int x = sx - 1; x <= sx + 1; ++x) {
+        if (x < 0 || y < 0 || x >= width || y >= height || strength(x, y) <= 0) continue;
+        const std::int64_t p = static_cast<std::int64_t>(y) * width + x;
+        for (int c = 0; c < 3; ++c) sum[c] += rgb[p * 3 + c];
+        ++n;
+      }
+    for (int c = 0; c < 3; ++c) paint[c] = static_cast<int>(sum[c] / n);  // n >= 1: the seed is foreground
   }
-  for (int g = 0; g < 2; ++g)
-    if (shading[g].within(mean_colour, tolerance_sq)) return false;
-  // Contrast is judged against the ground colour nearest the object's own colour.
-  const int k = colour_distance(mean, ground[0]) <= colour_distance(mean, ground[1]) ? 0 : 1;
-  for (int c = 0; c < 3; ++c) f.background[c] = ground[k][c];
-  return true;
+  const int to_ground[2] = {colour_distance(paint, ground[0]), colour_distance(paint, ground[1])};
+  const int standing_on = to_ground[0] <= to_ground[1] ? 0 : 1;
+  if (to_ground[standing_on] < 2 * params.physical.vehicle_min_contrast) return judged;
+  int glass[3];
+  std::int64_t paint_to_ground_sq = 0;
+  for (int c = 0; c < 3; ++c) {
+    glass[c] = paint[c] * kGlassPercent / 100;
+    const std::int64_t d = paint[c] - ground[standing_on][c];
+    paint_to_ground_sq += d * d;
+  }
+  const ColourSegment paint_and_glass(paint, glass);
+  const auto painted_strength = [&](int x, int y) {
+    const int s = strength(x, y);
+    if (s <= 0) return 0;
+    const std::uint8_t* colour = rgb + (static_cast<std::int64_t>(y) * width + x) * 3;
+    return paint_and_glass.within(colour, paint_to_ground_sq / 4) ? s : 0;
+  };
+  RegionFeatures painted;
+  if (flood_region(rgb, width, window, sx, sy, painted_strength, painted, nullptr, true) &&
+      judge_against_ground(painted) && classify_region(painted, params).cls == static_cast<int>(ObjectClass::Vehicle)) {
+    f = painted;
+    return true;
+  }
+  return judged;
 }
 
 struct AnalyseCandidates {

@@ -78,6 +78,12 @@ struct ScoredPoint {
 // equal scores keep the lower index. Deterministic, O(n log n).
 std::vector<std::size_t> suppress_duplicates(const std::vector<ScoredPoint>& points, double radius);
 
+// Two objects cannot overlap on the ground: drops each vehicle whose centre (pixel coordinates, `gsd_m` metres per
+// pixel) lies within half the measured width of a tent. Such a vehicle is a strip of the tent, or of a tent grid's
+// gaps around it: a tent region is the whole of a compact cover, while a vehicle region may be cut out of a larger
+// one. A vehicle parked beside a tent stands at least half the tent's width plus half its own from its centre.
+void drop_vehicles_on_tents(std::vector<DetectedObject>& objects, double gsd_m);
+
 // Halo (pixels) a block needs around its core so that objects centred in the core are seen whole.
 int detector_halo_px(const DetectorParams& params, double gsd_m);
 
