@@ -67,6 +67,8 @@ struct RegionFeatures {
   double contrast = 0;  // mean L1 colour distance of the region's pixels from the ground they stand on
   bool touches_window = false;
   bool separated = false;  // cut out of a larger region by separate_packed_objects
+  // A region darker than its ground with no object beside it to cast it: its darkness is its own, not a shadow's.
+  bool dark_and_alone = false;
 };
 
 // The square of pixels an object centred near (cx, cy) must fit in, clipped to the block.
@@ -106,6 +108,17 @@ struct WindowMask {
   std::uint64_t rows[kMaxRegionSide] = {};
   CAMPSCOPE_HD bool get(int lx, int ly) const { return (rows[ly] >> lx) & 1u; }
   CAMPSCOPE_HD void set(int lx, int ly) { rows[ly] |= std::uint64_t{1} << lx; }
+  // Each pixel or'ed with its 8 neighbours, in a window `side` pixels wide and `height` rows high; outside the
+  // window counts as empty.
+  CAMPSCOPE_HD WindowMask dilated(int side, int height) const {
+    const std::uint64_t in_window = (std::uint64_t{1} << side) - 1;
+    std::uint64_t across[kMaxRegionSide];
+    for (int ly = 0; ly < height; ++ly) across[ly] = (rows[ly] | (rows[ly] << 1) | (rows[ly] >> 1)) & in_window;
+    WindowMask out;
+    for (int ly = 0; ly < height; ++ly)
+      out.rows[ly] = across[ly] | (ly > 0 ? across[ly - 1] : 0) | (ly + 1 < height ? across[ly + 1] : 0);
+    return out;
+  }
 };
 
 CAMPSCOPE_HD int count_bits(std::uint64_t word) {
@@ -248,6 +261,7 @@ CAMPSCOPE_HD bool mean_near_segment(const RegionFeatures& f, const int* a, const
 
 // A dark strip beside a roof, wall or tent: the region's average colour is its ground's colour in shadow.
 CAMPSCOPE_HD bool looks_like_shadow(const RegionFeatures& f, const PixelParams& params) {
+  if (f.dark_and_alone) return false;
   int ground[3], shadowed[3];
   for (int c = 0; c < 3; ++c) {
     ground[c] = static_cast<int>(f.background[c]);
@@ -338,16 +352,6 @@ CAMPSCOPE_HD void separate_packed_objects(const std::uint8_t* rgb, int width, co
   const int side = window.side(), rows = window.y1 - window.y0;
   const std::uint64_t in_window = (std::uint64_t{1} << side) - 1;
   const std::uint64_t last_column = std::uint64_t{1} << (side - 1);
-  // Each pixel or'ed with its 8 neighbours; outside the window counts as empty.
-  const auto dilate = [&](const WindowMask& mask, WindowMask& out) {
-    std::uint64_t across[kMaxRegionSide];
-    for (int ly = 0; ly < rows; ++ly) {
-      const std::uint64_t r = mask.rows[ly];
-      across[ly] = (r | (r << 1) | (r >> 1)) & in_window;
-    }
-    for (int ly = 0; ly < rows; ++ly)
-      out.rows[ly] = across[ly] | (ly > 0 ? across[ly - 1] : 0) | (ly + 1 < rows ? across[ly + 1] : 0);
-  };
   WindowMask core;
   for (int ly = 0; ly < rows; ++ly) core.rows[ly] = region.rows[ly] & clearly.rows[ly];
   for (int depth = 0; depth <= kMaxErosion; ++depth) {
@@ -389,9 +393,7 @@ CAMPSCOPE_HD void separate_packed_objects(const std::uint8_t* rgb, int width, co
     WindowMask others;
     for (int ly = 0; ly < rows; ++ly) others.rows[ly] = core.rows[ly] & ~part.rows[ly];
     for (int step = 0; step <= depth; ++step) {
-      WindowMask near_part, near_other;
-      dilate(part, near_part);
-      dilate(others, near_other);
+      const WindowMask near_part = part.dilated(side, rows), near_other = others.dilated(side, rows);
       for (int ly = 0; ly < rows; ++ly) {
         const std::uint64_t unclaimed = region.rows[ly] & ~part.rows[ly] & ~others.rows[ly];
         part.rows[ly] |= unclaimed & near_part.rows[ly] & ~near_other.rows[ly];
@@ -588,14 +590,118 @@ struct ColourHistogram {
   }
 };
 
-// A vehicle's glass and the glass blurred with its paint lie near the paint darkened to this fraction.
+// A vehicle's glass, and its glass blurred with its paint, lie near the paint darkened to this fraction.
 constexpr int kGlassPercent = 30;
+
+// Vehicles queued nose to tail, or parked against a wall or each other, join into one foreground region that is no
+// vehicle. Seen from above a vehicle is its paint and its dark glass, so the colours from the seed's paint to that
+// paint darkened, within half the paint's distance from its ground and grown from the seed, stop at the next
+// vehicle's paint. A paint too near its ground is not tried (half its distance would take in every edge's blends),
+// nor a region too short or too narrow for a vehicle, which no part of it outgrows. `strength` is the foreground's,
+// `judge` sets a region's ground (false: a shadow). Whether `part` is a vehicle.
+template <typename Strength, typename Judge>
+CAMPSCOPE_HD bool painted_part_is_vehicle(const std::uint8_t* rgb, int width, int height, const RegionWindow& window,
+                                          int sx, int sy, const int (*ground)[3], const Strength& strength,
+                                          const Judge& judge, const PixelParams& params, const RegionFeatures& whole,
+                                          RegionFeatures& part) {
+  if (whole.length_px * params.gsd_m - params.vehicle_blur_m < params.physical.vehicle_min_length_m ||
+      whole.width_px * params.gsd_m - params.vehicle_blur_m < params.physical.vehicle_min_width_m)
+    return false;
+  int paint[3];
+  std::int64_t sum[3] = {0, 0, 0}, n = 0;
+  for (int y = sy - 1; y <= sy + 1; ++y)
+    for (int x = sx - 1; x <= sx + 1; ++x) {
+      if (x < 0 || y < 0 || x >= width || y >= height || strength(x, y) <= 0) continue;
+      const std::int64_t p = static_cast<std::int64_t>(y) * width + x;
+      for (int c = 0; c < 3; ++c) sum[c] += rgb[p * 3 + c];
+      ++n;
+    }
+  if (n == 0) return false;
+  for (int c = 0; c < 3; ++c) paint[c] = static_cast<int>(sum[c] / n);
+  const int to_ground[2] = {colour_distance(paint, ground[0]), colour_distance(paint, ground[1])};
+  const int standing_on = to_ground[0] <= to_ground[1] ? 0 : 1;
+  if (to_ground[standing_on] < 2 * params.physical.vehicle_min_contrast) return false;
+  int glass[3];
+  std::int64_t paint_to_ground_sq = 0;
+  for (int c = 0; c < 3; ++c) {
+    glass[c] = paint[c] * kGlassPercent / 100;
+    const std::int64_t d = paint[c] - ground[standing_on][c];
+    paint_to_ground_sq += d * d;
+  }
+  const ColourSegment paint_and_glass(paint, glass);
+  const auto painted_strength = [&](int x, int y) {
+    const int s = strength(x, y);
+    if (s <= 0) return 0;
+    const std::uint8_t* colour = rgb + (static_cast<std::int64_t>(y) * width + x) * 3;
+    return paint_and_glass.within(colour, paint_to_ground_sq / 4) ? s : 0;
+  };
+  return flood_region(rgb, width, window, sx, sy, painted_strength, part, nullptr, true) && judge(part) &&
+         classify_region(part, params).cls == static_cast<int>(ObjectClass::Vehicle);
+}
+
+// Dark vehicles (black, dark grey) have the colour of their ground in shadow, and the glass splits a black car
+// into pieces of foreground. Pixels darker than half-way from the darker ground to its shadow, grown from the
+// darkest pixel of the candidate's inner box [bx0, bx1] x [by0, by1], make a region a vehicle's size; it is a
+// shadow if what casts it lies along its border: a lit object (foreground, not dark), something brighter than the
+// ground, or pixels not imaged. More than an eighth of a shadow's ring (the pixels touching it, diagonals too) is
+// its caster; a dark car's ring is ground. A dark vehicle is dark paint and dark glass alike, so its
+// region fills its rectangle, unlike rooftop water tanks in twos and threes. Whether `dark` is a vehicle.
+template <typename Strength>
+CAMPSCOPE_HD bool dark_region_is_vehicle(const std::uint8_t* rgb, const std::uint8_t* valid, int width,
+                                         const RegionWindow& window, int bx0, int by0, int bx1, int by1,
+                                         const int (*ground)[3], const Strength& strength, const PixelParams& params,
+                                         RegionFeatures& dark) {
+  constexpr int kMaxCasterEighths = 1;
+  constexpr double kMinFill = 0.9;
+  const int* lit = luma_of(ground[0]) <= luma_of(ground[1]) ? ground[0] : ground[1];
+  const int lit_luma = luma_of(lit);
+  const int dark_below = lit_luma * (100 + params.shadow_percent) / 200;
+  int dx = -1, dy = -1, darkest = dark_below;
+  for (int y = by0; y <= by1; ++y)
+    for (int x = bx0; x <= bx1; ++x) {
+      const std::int64_t p = static_cast<std::int64_t>(y) * width + x;
+      if (valid[p] && luma_of_pixel(rgb + p * 3) < darkest) {
+        darkest = luma_of_pixel(rgb + p * 3);
+        dx = x;
+        dy = y;
+      }
+    }
+  if (dx < 0) return false;
+  const auto dark_strength = [&](int x, int y) {
+    const std::int64_t p = static_cast<std::int64_t>(y) * width + x;
+    if (!valid[p] || luma_of_pixel(rgb + p * 3) >= dark_below) return 0;
+    const int d = colour_distance(rgb + p * 3, lit);
+    return d > 0 ? d : 1;
+  };
+  WindowMask region;
+  if (!flood_region(rgb, width, window, dx, dy, dark_strength, dark, &region, true) || dark.touches_window)
+    return false;
+  if (static_cast<double>(dark.n) < kMinFill * dark.length_px * dark.width_px) return false;
+  const int side = window.side(), rows = window.y1 - window.y0;
+  const WindowMask ring = region.dilated(side, rows);
+  int border = 0, casters = 0;
+  for (int ly = 0; ly < rows; ++ly)
+    for (int lx = 0; lx < side; ++lx) {
+      if (!ring.get(lx, ly) || region.get(lx, ly)) continue;
+      ++border;
+      const int x = window.x0 + lx, y = window.y0 + ly;
+      const std::int64_t p = static_cast<std::int64_t>(y) * width + x;
+      const int luma = luma_of_pixel(rgb + p * 3);
+      if (!valid[p] || (luma >= dark_below && strength(x, y) > 0) ||
+          luma >= lit_luma + params.physical.tent_min_brightness_gain)
+        ++casters;
+    }
+  if (casters * 8 > kMaxCasterEighths * border) return false;
+  dark.dark_and_alone = true;
+  for (int c = 0; c < 3; ++c) dark.background[c] = lit[c];
+  return classify_region(dark, params).cls == static_cast<int>(ObjectClass::Vehicle);
+}
 
 // Multi-part objects (vehicles: body, glass, a truck's cab and cargo): pixels unlike the window's two dominant
 // ground colours (road and verge). The grounds are the two most frequent colours of a coarse histogram: each is
 // one compact colour, while vehicles spread over many bins, so a queue of vehicles filling the road cannot take a
 // ground's place the way it pulls a k-means centre. A region that is no vehicle as a whole gives way to the part of
-// it grown over the seed's paint and glass, when that part is one.
+// it grown over the seed's paint and glass, or to a dark vehicle, when either is one.
 
 CAMPSCOPE_HD bool grow_foreground_region(const std::uint8_t* rgb, const std::uint8_t* valid, int width, int height,
                                          int cx, int cy, const PixelParams& params, RegionFeatures& f) {
@@ -725,47 +831,11 @@ CAMPSCOPE_HD bool grow_foreground_region(const std::uint8_t* rgb, const std::uin
   };
   const bool judged = judge_against_ground(f);
   if (judged && classify_region(f, params).cls == static_cast<int>(ObjectClass::Vehicle)) return true;
-  // Vehicles queued nose to tail, or parked against a wall or each other, join into one foreground region that is
-  // no vehicle. Seen from above a vehicle is its paint and its dark glass, so the colours from the seed's paint to
-  // that paint darkened, within half the paint's distance from its ground, grown from the seed, stop at the next
-  // vehicle's paint. A paint too near its ground is not tried: half its distance would take in every edge's blends;
-  // nor is a region too short or too narrow for a vehicle, which no part of it outgrows.
-  if (f.length_px * params.gsd_m - params.vehicle_blur_m < params.physical.vehicle_min_length_m ||
-      f.width_px * params.gsd_m - params.vehicle_blur_m < params.physical.vehicle_min_width_m)
-    return judged;
-  int paint[3];
-  {
-    std::int64_t sum[3] = {0, 0, 0}, n = 0;
-    for (int y = sy - 1; y <= sy + 1; ++y)
-      for (int x = sx - 1; x <= sx + 1; ++x) {
-        if (x < 0 || y < 0 || x >= width || y >= height || strength(x, y) <= 0) continue;
-        const std::int64_t p = static_cast<std::int64_t>(y) * width + x;
-        for (int c = 0; c < 3; ++c) sum[c] += rgb[p * 3 + c];
-        ++n;
-      }
-    for (int c = 0; c < 3; ++c) paint[c] = static_cast<int>(sum[c] / n);  // n >= 1: the seed is foreground
-  }
-  const int to_ground[2] = {colour_distance(paint, ground[0]), colour_distance(paint, ground[1])};
-  const int standing_on = to_ground[0] <= to_ground[1] ? 0 : 1;
-  if (to_ground[standing_on] < 2 * params.physical.vehicle_min_contrast) return judged;
-  int glass[3];
-  std::int64_t paint_to_ground_sq = 0;
-  for (int c = 0; c < 3; ++c) {
-    glass[c] = paint[c] * kGlassPercent / 100;
-    const std::int64_t d = paint[c] - ground[standing_on][c];
-    paint_to_ground_sq += d * d;
-  }
-  const ColourSegment paint_and_glass(paint, glass);
-  const auto painted_strength = [&](int x, int y) {
-    const int s = strength(x, y);
-    if (s <= 0) return 0;
-    const std::uint8_t* colour = rgb + (static_cast<std::int64_t>(y) * width + x) * 3;
-    return paint_and_glass.within(colour, paint_to_ground_sq / 4) ? s : 0;
-  };
-  RegionFeatures painted;
-  if (flood_region(rgb, width, window, sx, sy, painted_strength, painted, nullptr, true) &&
-      judge_against_ground(painted) && classify_region(painted, params).cls == static_cast<int>(ObjectClass::Vehicle)) {
-    f = painted;
+  RegionFeatures part;
+  if (painted_part_is_vehicle(rgb, width, height, window, sx, sy, ground, strength, judge_against_ground, params, f,
+                              part) ||
+      dark_region_is_vehicle(rgb, valid, width, window, bx0, by0, bx1, by1, ground, strength, params, part)) {
+    f = part;
     return true;
   }
   return judged;
