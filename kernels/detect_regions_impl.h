@@ -592,11 +592,13 @@ struct ColourHistogram {
 
 // A vehicle's glass, and its glass blurred with its paint, lie near the paint darkened to this fraction.
 constexpr int kGlassPercent = 30;
+// Half the side of the box about a vehicle's seed in which its paint is the commonest colour (metres).
+constexpr double kPaintBoxM = 1.5;
 
 // Vehicles queued nose to tail, or parked against a wall or each other, join into one foreground region that is no
-// vehicle. Seen from above a vehicle is its paint and its dark glass, so the colours from the seed's paint to that
-// paint darkened, within half the paint's distance from its ground and grown from the seed, stop at the next
-// vehicle's paint. A paint too near its ground is not tried (half its distance would take in every edge's blends),
+// vehicle. Seen from above a vehicle is its paint and its dark glass, so the colours from the paint about the seed
+// to that paint darkened, within half the paint's distance from its ground and grown from the seed, stop at the
+// next vehicle's paint. A paint too near its ground is not tried (half its distance would take in every edge's blends),
 // nor a region too short or too narrow for a vehicle, which no part of it outgrows. `strength` is the foreground's,
 // `judge` sets a region's ground (false: a shadow). Whether `part` is a vehicle.
 template <typename Strength, typename Judge>
@@ -607,16 +609,45 @@ CAMPSCOPE_HD bool painted_part_is_vehicle(const std::uint8_t* rgb, int width, in
   if (whole.length_px * params.gsd_m - params.vehicle_blur_m < params.physical.vehicle_min_length_m ||
       whole.width_px * params.gsd_m - params.vehicle_blur_m < params.physical.vehicle_min_width_m)
     return false;
+  // The paint: the commonest foreground colour in a box about the seed a third of a car long (the seed itself
+  // may sit on a wall line or the glass, which cover less of it), as the mean of the pixels near it.
+  constexpr int kMaxHalf = 5;  // a box at most 11 pixels wide: finer pixels look at less of the car
+  const int half_box = static_cast<int>(kPaintBoxM / params.gsd_m + 0.5);
+  const int h = half_box < 1 ? 1 : half_box > kMaxHalf ? kMaxHalf : half_box;
+  std::uint8_t colours[(2 * kMaxHalf + 1) * (2 * kMaxHalf + 1)][3];
+  int alike[(2 * kMaxHalf + 1) * (2 * kMaxHalf + 1)];
+  int pixels = 0;
+  for (int y = sy - h; y <= sy + h; ++y)
+    for (int x = sx - h; x <= sx + h; ++x) {
+      if (x < 0 || y < 0 || x >= width || y >= height || strength(x, y) <= 0) continue;
+      const std::uint8_t* colour = rgb + (static_cast<std::int64_t>(y) * width + x) * 3;
+      for (int c = 0; c < 3; ++c) colours[pixels][c] = colour[c];
+      alike[pixels++] = 0;
+    }
+  if (pixels == 0) return false;
+  const std::int64_t same_paint_sq = 4 * static_cast<std::int64_t>(params.physical.ground_tolerance) *
+                                     params.physical.ground_tolerance;
+  const auto same_paint = [&](int i, int j) {
+    std::int64_t d2 = 0;
+    for (int c = 0; c < 3; ++c) d2 += (colours[i][c] - colours[j][c]) * (colours[i][c] - colours[j][c]);
+    return d2 <= same_paint_sq;
+  };
+  for (int i = 0; i < pixels; ++i)
+    for (int j = i + 1; j < pixels; ++j)
+      if (same_paint(i, j)) {
+        ++alike[i];
+        ++alike[j];
+      }
+  int commonest = 0;
+  for (int i = 1; i < pixels; ++i)
+    if (alike[i] > alike[commonest]) commonest = i;
   int paint[3];
   std::int64_t sum[3] = {0, 0, 0}, n = 0;
-  for (int y = sy - 1; y <= sy + 1; ++y)
-    for (int x = sx - 1; x <= sx + 1; ++x) {
-      if (x < 0 || y < 0 || x >= width || y >= height || strength(x, y) <= 0) continue;
-      const std::int64_t p = static_cast<std::int64_t>(y) * width + x;
-      for (int c = 0; c < 3; ++c) sum[c] += rgb[p * 3 + c];
+  for (int i = 0; i < pixels; ++i)
+    if (same_paint(i, commonest)) {
+      for (int c = 0; c < 3; ++c) sum[c] += colours[i][c];
       ++n;
     }
-  if (n == 0) return false;
   for (int c = 0; c < 3; ++c) paint[c] = static_cast<int>(sum[c] / n);
   const int to_ground[2] = {colour_distance(paint, ground[0]), colour_distance(paint, ground[1])};
   const int standing_on = to_ground[0] <= to_ground[1] ? 0 : 1;

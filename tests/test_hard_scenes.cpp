@@ -227,8 +227,8 @@ std::vector<HardScene> hard_scenes() {
          }
          return s.finish();
        },
-       0.0, 1},  // none of 5 today: the wall joins each car, and the paint split seeds on the wall line or the
-                 // glass, not the paint (known weakness; the bound checks invention only)
+       0.4, 1},  // 2 of 5 today: the wall joins each car, and the paint split takes the commonest colour about
+                 // the seed, not the wall line's; the others still measure too wide (known weakness)
       {"dark_vehicles_on_asphalt", 0.5,
        [](SceneBuilder& s) {
          s.rectangle(50, 20, 100, 9, 0, kAsphalt);
