@@ -479,6 +479,30 @@ CAMPSCOPE_HD bool grow_material_region(const std::uint8_t* rgb, const std::uint8
   WindowMask region;
   if (!flood_region(rgb, width, window, sx, sy, strength, f, &region, !tent_coloured)) return false;
   for (int c = 0; c < 3; ++c) f.background[c] = bg[c];
+  // A region that is no tent against the window's ground is judged once more against the ground just around it
+  // (within three pixels, unlike the seed): in a cloud's shadow, or beside a bright block, the window's ground is
+  // lighter than the cover's own, and a shaded tent loses its brightness gain over it.
+  if (!f.touches_window && classify_region(f, params).cls < 0) {
+    const int side = window.side(), rows = window.y1 - window.y0;
+    const WindowMask near = region.dilated(side, rows).dilated(side, rows).dilated(side, rows);
+    std::int64_t sum[3] = {0, 0, 0}, n = 0;
+    for (int ly = 0; ly < rows; ++ly)
+      for (int lx = 0; lx < side; ++lx) {
+        if (!near.get(lx, ly) || region.get(lx, ly)) continue;
+        const std::int64_t p = static_cast<std::int64_t>(window.y0 + ly) * width + window.x0 + lx;
+        if (!valid[p] || colour_distance(rgb + p * 3, seed) <= min_contrast) continue;
+        for (int c = 0; c < 3; ++c) sum[c] += rgb[p * 3 + c];
+        ++n;
+      }
+    if (n > 0) {
+      RegionFeatures local = f;
+      for (int c = 0; c < 3; ++c) local.background[c] = static_cast<double>(sum[c] / n);
+      if (classify_region(local, params).cls == static_cast<int>(ObjectClass::Tent)) {
+        f = local;
+        return true;
+      }
+    }
+  }
   if (tent_coloured && (f.touches_window || too_large_for_tent(f, params)) && classify_region(f, params).cls < 0) {
     WindowMask clearly;
     for (int y = window.y0; y < window.y1; ++y)
