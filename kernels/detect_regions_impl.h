@@ -479,10 +479,11 @@ CAMPSCOPE_HD bool grow_material_region(const std::uint8_t* rgb, const std::uint8
   WindowMask region;
   if (!flood_region(rgb, width, window, sx, sy, strength, f, &region, !tent_coloured)) return false;
   for (int c = 0; c < 3; ++c) f.background[c] = bg[c];
+  const bool no_object = classify_region(f, params).cls < 0;
   // A region that is no tent against the window's ground is judged once more against the ground just around it
   // (within three pixels, unlike the seed): in a cloud's shadow, or beside a bright block, the window's ground is
   // lighter than the cover's own, and a shaded tent loses its brightness gain over it.
-  if (!f.touches_window && classify_region(f, params).cls < 0) {
+  if (!f.touches_window && no_object) {
     const int side = window.side(), rows = window.y1 - window.y0;
     const WindowMask near = region.dilated(side, rows).dilated(side, rows).dilated(side, rows);
     std::int64_t sum[3] = {0, 0, 0}, n = 0;
@@ -503,7 +504,7 @@ CAMPSCOPE_HD bool grow_material_region(const std::uint8_t* rgb, const std::uint8
       }
     }
   }
-  if (tent_coloured && (f.touches_window || too_large_for_tent(f, params)) && classify_region(f, params).cls < 0) {
+  if (tent_coloured && (f.touches_window || too_large_for_tent(f, params)) && no_object) {
     WindowMask clearly;
     for (int y = window.y0; y < window.y1; ++y)
       for (int x = window.x0; x < window.x1; ++x) {
