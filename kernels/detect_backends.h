@@ -1,5 +1,7 @@
-// Backend entry points of the detector; both return one result per candidate in row-major pixel order.
+// Backend entry points of the detector; both return one result per candidate of the contrast response in row-major
+// pixel order, then the tents found by follow_tent_neighbours in the order it found them.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -7,6 +9,42 @@
 #include "detect_impl.h"
 
 namespace campscope::detect {
+
+// The neighbours a found tent names (CandidateResult::neighbour_candidates) that no candidate so far lies within the
+// non-maximum radius of are analysed in turn, round after round until none is new; `analyse(candidates, out)` runs
+// AnalyseCandidates over them on a backend. Such a place is a tent or nothing: only tents are appended to `results`.
+// Each pixel is analysed at most once, so the rounds end.
+template <typename Analyse>
+void follow_tent_neighbours(int width, int height, const PixelParams& params, std::vector<CandidateResult>& results,
+                            const Analyse& analyse) {
+  std::vector<std::uint8_t> covered(static_cast<std::size_t>(width) * height, 0);
+  const int r = params.nms_radius;
+  const auto cover = [&](std::int32_t pixel) {
+    const int x = pixel % width, y = pixel / width;
+    for (int yy = std::max(0, y - r); yy <= std::min(height - 1, y + r); ++yy)
+      std::fill_n(covered.begin() + static_cast<std::ptrdiff_t>(yy) * width + std::max(0, x - r),
+                  std::min(width - 1, x + r) - std::max(0, x - r) + 1, std::uint8_t{1});
+  };
+  for (const CandidateResult& result : results) cover(result.candidate_pixel);
+  std::vector<std::int32_t> next;
+  std::vector<CandidateResult> found;
+  for (std::size_t first = 0; first < results.size();) {
+    next.clear();
+    for (std::size_t i = first; i < results.size(); ++i)
+      for (int k = 0; k < results[i].neighbour_candidate_count; ++k) {
+        const std::int32_t pixel = results[i].neighbour_candidates[k];
+        if (covered[static_cast<std::size_t>(pixel)]) continue;
+        cover(pixel);
+        next.push_back(pixel);
+      }
+    first = results.size();
+    if (next.empty()) break;
+    found.resize(next.size());
+    analyse(next, found.data());
+    std::copy_if(found.begin(), found.end(), std::back_inserter(results),
+                 [](const CandidateResult& r) { return r.cls == static_cast<int>(ObjectClass::Tent); });
+  }
+}
 
 std::vector<CandidateResult> analyse_block_cpu(const RgbBlock& block, const PixelParams& params);
 #ifdef CAMPSCOPE_WITH_CUDA

@@ -77,10 +77,14 @@ std::vector<CandidateResult> analyse_block_cpu(const RgbBlock& block, const Pixe
   for (std::int64_t i = 0; i < pixels; ++i)
     if (is_candidate[i]) candidates.push_back(static_cast<std::int32_t>(i));
 
+  const auto analyse = [&](const std::vector<std::int32_t>& pixels_to_analyse, CandidateResult* out) {
+    parallel_for_cpu(static_cast<std::int64_t>(pixels_to_analyse.size()),
+                     AnalyseCandidates{block.rgb.data(), block.valid.data(), pixels_to_analyse.data(), out, w, h,
+                                       params});
+  };
   std::vector<CandidateResult> results(candidates.size());
-  parallel_for_cpu(static_cast<std::int64_t>(candidates.size()),
-                   AnalyseCandidates{block.rgb.data(), block.valid.data(), candidates.data(), results.data(), w, h,
-                                     params});
+  analyse(candidates, results.data());
+  follow_tent_neighbours(w, h, params, results, analyse);
   return results;
 }
 

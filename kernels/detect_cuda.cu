@@ -34,6 +34,7 @@ struct Workspace {
   cuda::DeviceBuffer<std::uint32_t> integral, column_sums;
   cuda::DeviceBuffer<std::uint16_t> response;
   cuda::DeviceBuffer<std::int32_t> candidates;
+  cuda::PinnedBuffer<std::int32_t> staged_candidates;  // the neighbours of found tents, on their way up
   cuda::DeviceBuffer<int> candidate_count;
   cuda::PinnedBuffer<int> staged_count;
   cuda::DeviceBuffer<std::uint8_t> scratch;  // CUB's temporary storage
@@ -89,6 +90,22 @@ void contrast_response_on_device(Workspace& ws, int w, int h, const PixelParams&
   integral_rows_cuda(ws.rgb.data(), ws.valid.data(), w, h, ws.integral.data(), stream);
   prefix_columns_cuda(ws.integral.data(), w, h, ws.column_sums.data(), stream);
   for_each_pixel_cuda(w, h, ContrastResponse{ws.integral.data(), ws.response.data(), w, h, params, 1}, stream);
+}
+
+// AnalyseCandidates over the first `count` of ws.candidates; the results come back into `out`.
+void analyse_on_device(Workspace& ws, int w, int h, const PixelParams& params, std::int64_t count,
+                       CandidateResult* out) {
+  cudaStream_t stream = ws.stream.get();
+  ws.results.reserve(count);
+  parallel_for_cuda(count,
+                    AnalyseCandidates{ws.rgb.data(), ws.valid.data(), ws.candidates.data(), ws.results.data(), w, h,
+                                      params},
+                    stream);
+  ws.staged_results.reserve(count);
+  CAMPSCOPE_CUDA_CHECK(cudaMemcpyAsync(ws.staged_results.data(), ws.results.data(), count * sizeof(CandidateResult),
+                                       cudaMemcpyDeviceToHost, stream));
+  ws.stream.synchronize();
+  std::copy(ws.staged_results.data(), ws.staged_results.data() + count, out);
 }
 
 // Stages the block in pinned memory and sends it up on the workspace's stream.
@@ -158,18 +175,17 @@ std::vector<CandidateResult> analyse_block_cuda(const RgbBlock& block, const Pix
   const std::int64_t count = *ws.staged_count.data();
 
   std::vector<CandidateResult> results(count);
-  if (count > 0) {
-    ws.results.reserve(count);
-    parallel_for_cuda(count,
-                      AnalyseCandidates{ws.rgb.data(), ws.valid.data(), ws.candidates.data(), ws.results.data(), w,
-                                        h, params},
-                      stream);
-    ws.staged_results.reserve(count);
-    CAMPSCOPE_CUDA_CHECK(cudaMemcpyAsync(ws.staged_results.data(), ws.results.data(),
-                                         count * sizeof(CandidateResult), cudaMemcpyDeviceToHost, stream));
-  }
-  ws.stream.synchronize();
-  std::copy(ws.staged_results.data(), ws.staged_results.data() + count, results.begin());
+  if (count > 0) analyse_on_device(ws, w, h, params, count, results.data());
+  // ws.candidates holds a whole block's pixels, and follow_tent_neighbours names each pixel at most once.
+  follow_tent_neighbours(w, h, params, results, [&](const std::vector<std::int32_t>& pixels_to_analyse,
+                                                    CandidateResult* out) {
+    const std::int64_t n = static_cast<std::int64_t>(pixels_to_analyse.size());
+    ws.staged_candidates.reserve(n);
+    std::copy(pixels_to_analyse.begin(), pixels_to_analyse.end(), ws.staged_candidates.data());
+    CAMPSCOPE_CUDA_CHECK(cudaMemcpyAsync(ws.candidates.data(), ws.staged_candidates.data(), n * sizeof(std::int32_t),
+                                         cudaMemcpyHostToDevice, stream));
+    analyse_on_device(ws, w, h, params, n, out);
+  });
   return results;
 }
 

@@ -35,6 +35,18 @@ struct PixelParams {
 
 PixelParams to_pixel_params(const DetectorParams& params, double gsd_m);
 
+// The index of the lowest set bit of a non-zero word.
+CAMPSCOPE_HD int lowest_set_bit(std::uint64_t word) {
+#if defined(__CUDA_ARCH__)
+  return __ffsll(static_cast<long long>(word)) - 1;
+#else
+  return __builtin_ctzll(word);
+#endif
+}
+
+// At most this many places where more tents of a packed block may lie, named by one found tent.
+constexpr int kMaxNeighbourCandidates = 8;
+
 // What one candidate turned out to be. cls < 0: rejected.
 struct CandidateResult {
   std::int32_t candidate_pixel = -1;  // the candidate's row-major index in its block
@@ -43,6 +55,10 @@ struct CandidateResult {
   double x = 0.0;  // block pixel coordinates of the region centroid
   double y = 0.0;
   ObjectMeasurements measured;
+  // For a tent: pixels (row-major in the block) inside the other regions of its material about it, to be
+  // analysed in turn (see tent_neighbour_candidates and follow_tent_neighbours).
+  std::int32_t neighbour_candidates[kMaxNeighbourCandidates] = {};
+  int neighbour_candidate_count = 0;
 };
 
 }  // namespace campscope::detect

@@ -381,14 +381,6 @@ constexpr int kMaximaLanes = 32;
 
 CAMPSCOPE_HD std::uint16_t larger(std::uint16_t a, std::uint16_t b) { return a > b ? a : b; }
 
-CAMPSCOPE_HD int lowest_set_bit(std::uint64_t word) {
-#if defined(__CUDA_ARCH__)
-  return __ffsll(static_cast<long long>(word)) - 1;
-#else
-  return __builtin_ctzll(word);
-#endif
-}
-
 // A candidate is a pixel whose response reaches the threshold and is the maximum of its neighbourhood; on plateaus
 // the first pixel in row-major order wins, so every plateau yields exactly one candidate: the pixel must beat every
 // earlier neighbour (the rows above, and west in its own row) and reach every later one. i = row * runs + run index.

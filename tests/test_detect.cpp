@@ -286,16 +286,27 @@ TEST_P(DetectCudaVsCpu, IdenticalObjects) {
     EXPECT_EQ(cpu_candidates[i].measured.length_m, gpu_candidates[i].measured.length_m);
     EXPECT_EQ(cpu_candidates[i].measured.contrast, gpu_candidates[i].measured.contrast);
   }
-  ASSERT_EQ(cpu.size(), gpu.size());
-  for (std::size_t i = 0; i < cpu.size(); ++i) {
-    EXPECT_EQ(cpu[i].x, gpu[i].x);
-    EXPECT_EQ(cpu[i].y, gpu[i].y);
-    EXPECT_EQ(cpu[i].cls, gpu[i].cls);
-    EXPECT_EQ(cpu[i].score, gpu[i].score);
-  }
+  const auto expect_same_objects = [](const std::vector<DetectedObject>& cpu, const std::vector<DetectedObject>& gpu) {
+    ASSERT_EQ(cpu.size(), gpu.size());
+    for (std::size_t i = 0; i < cpu.size(); ++i) {
+      EXPECT_EQ(cpu[i].x, gpu[i].x);
+      EXPECT_EQ(cpu[i].y, gpu[i].y);
+      EXPECT_EQ(cpu[i].cls, gpu[i].cls);
+      EXPECT_EQ(cpu[i].score, gpu[i].score);
+    }
+  };
+  expect_same_objects(cpu, gpu);
   const RgbBlock noise = random_block(301, 173, seed, true);
   EXPECT_EQ(detect_objects(noise, gsd, DetectorParams{}, Backend::Cpu).size(),
             detect_objects(noise, gsd, DetectorParams{}, Backend::Cuda).size());
+  // A packed block, whose inner tents are found in further rounds from the places their neighbours name.
+  SceneBuilder packed(60.0, 40.0, gsd, seed);
+  for (int row = 0; row < 4; ++row)
+    for (int column = 0; column < 9; ++column)
+      packed.tent(6.0 + column * 5.4, 6.0 + row * 5.4, 4.4, 3.0, cv::Scalar(185, 168, 160));
+  const RgbBlock packed_block = packed.finish();
+  expect_same_objects(detect_objects(packed_block, gsd, DetectorParams{}, Backend::Cpu),
+                      detect_objects(packed_block, gsd, DetectorParams{}, Backend::Cuda));
 }
 
 INSTANTIATE_TEST_SUITE_P(Scenes, DetectCudaVsCpu,

@@ -385,5 +385,82 @@ TEST(DetectStages, EveryCandidateWritesItsResult) {
   }
 }
 
+// The rounds over the places found tents name: each place is analysed once, none within the non-maximum radius of a
+// candidate analysed before, only tents are kept, and the rounds end when no tent names a new place.
+TEST(DetectStages, FollowTentNeighboursAnalysesEachNewPlaceOnceAndKeepsOnlyTents) {
+  constexpr int kWidth = 53, kHeight = 41;
+  PixelParams params;
+  params.nms_radius = 2;
+  const auto pixel = [](int x, int y) { return static_cast<std::int32_t>(y * kWidth + x); };
+  const auto tent_naming = [](std::int32_t at, std::initializer_list<std::int32_t> neighbours) {
+    CandidateResult r;
+    r.candidate_pixel = at;
+    r.cls = static_cast<int>(ObjectClass::Tent);
+    for (std::int32_t n : neighbours) r.neighbour_candidates[r.neighbour_candidate_count++] = n;
+    return r;
+  };
+  // A tent at (10, 10) names a place within the radius of a candidate (skipped), two new places, and one twice.
+  CandidateResult vehicle;
+  vehicle.candidate_pixel = pixel(3, 35);
+  vehicle.cls = static_cast<int>(ObjectClass::Vehicle);
+  std::vector<CandidateResult> results = {
+      tent_naming(pixel(10, 10), {pixel(4, 34), pixel(20, 10), pixel(30, 30), pixel(20, 10)}), vehicle};
+  std::vector<std::vector<std::int32_t>> rounds;
+  follow_tent_neighbours(kWidth, kHeight, params, results,
+                         [&](const std::vector<std::int32_t>& places, CandidateResult* out) {
+                           rounds.push_back(places);
+                           for (std::size_t i = 0; i < places.size(); ++i) {
+                             if (places[i] == pixel(20, 10))  // names an analysed place, a covered one, a new one
+                               out[i] = tent_naming(places[i], {pixel(30, 30), pixel(21, 11), pixel(50, 40)});
+                             else if (places[i] == pixel(50, 40))
+                               out[i] = tent_naming(places[i], {pixel(10, 10)});
+                             else
+                               out[i] = CandidateResult{};  // (30, 30) is no tent
+                           }
+                         });
+  ASSERT_EQ(rounds.size(), 2u);
+  EXPECT_EQ(rounds[0], (std::vector<std::int32_t>{pixel(20, 10), pixel(30, 30)}));
+  EXPECT_EQ(rounds[1], (std::vector<std::int32_t>{pixel(50, 40)}));
+  ASSERT_EQ(results.size(), 4u);
+  EXPECT_EQ(results[1].cls, static_cast<int>(ObjectClass::Vehicle));
+  EXPECT_EQ(results[2].candidate_pixel, pixel(20, 10));
+  EXPECT_EQ(results[3].candidate_pixel, pixel(50, 40));
+  for (const CandidateResult& r : results) EXPECT_GE(r.cls, 0);
+}
+
+// Inside a block of packed tents the response finds only some; each found tent names the places of the tents
+// beside it, within its window and inside the block.
+TEST(DetectStages, FoundTentNamesItsNeighboursInAPackedBlock) {
+  for (const double gsd : {0.3, 0.5}) {  // at 0.7 m the one-metre gaps blur shut and the middle tent is not found
+    testing::SceneBuilder scene(40.0, 30.0, gsd, 7);
+    constexpr double kPitch = 5.4;
+    for (int row = 0; row < 3; ++row)
+      for (int column = 0; column < 5; ++column)
+        scene.tent(6.0 + column * kPitch, 6.0 + row * kPitch, 4.4, 0.0, cv::Scalar(185, 168, 160));
+    const RgbBlock block = scene.finish();
+    PixelParams params = to_pixel_params(DetectorParams{}, gsd);
+    const int soil_rgb[3] = {170, 155, 130};
+    std::copy(soil_rgb, soil_rgb + 3, params.block_ground);
+    // The middle tent of the block, found from a pixel about its centre (the response's maximum may sit off it).
+    const int cx = static_cast<int>((6.0 + 2 * kPitch) / gsd), cy = static_cast<int>((6.0 + kPitch) / gsd);
+    CandidateResult result;
+    for (int d = 0; d < 9 && result.cls != static_cast<int>(ObjectClass::Tent); ++d) {
+      const std::int32_t at = (cy + d / 3 - 1) * block.width + cx + d % 3 - 1;
+      AnalyseCandidates{block.rgb.data(), block.valid.data(), &at, &result, block.width, block.height, params}(0);
+    }
+    ASSERT_EQ(result.cls, static_cast<int>(ObjectClass::Tent)) << "gsd " << gsd;
+    ASSERT_GE(result.neighbour_candidate_count, 4) << "gsd " << gsd;
+    for (int k = 0; k < result.neighbour_candidate_count; ++k) {
+      const double x = (result.neighbour_candidates[k] % block.width + 0.5) * gsd;
+      const double y = (result.neighbour_candidates[k] / block.width + 0.5) * gsd;
+      // On a tent of the block: within its half side of some tent's centre.
+      double nearest = 1e9;
+      for (const auto& o : scene.objects()) nearest = std::min(nearest, std::hypot(x - o.x_m, y - o.y_m));
+      EXPECT_LT(nearest, 2.2) << "gsd " << gsd << ", neighbour " << k;
+      EXPECT_GT(std::hypot(x - result.x * gsd, y - result.y * gsd), 0.5 * kPitch) << "gsd " << gsd;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace campscope::detect

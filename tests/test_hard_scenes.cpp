@@ -25,7 +25,7 @@ using testing::SceneBuilder;
 
 // BGR, as SceneBuilder draws.
 const cv::Scalar kWhite(242, 243, 244), kBlue(185, 110, 55), kSoilBeige(152, 180, 195), kShelterGrey(170, 176, 178);
-const cv::Scalar kAsphalt(88, 85, 85);
+const cv::Scalar kAsphalt(88, 85, 85), kGreyBlue(185, 168, 160);
 
 // Post-processing of the finished block: what the atmosphere and the delivery do to it.
 void haze(RgbBlock& block, double strength) {
@@ -103,6 +103,13 @@ std::vector<HardScene> hard_scenes() {
          return s.finish();
        },
        0.9, 1},
+      {"inner_tents_of_a_packed_block", 0.5,
+       [](SceneBuilder& s) {
+         tent_rows(s, 8, 10, 5, 14, 4.4, 5.4, 3, kGreyBlue);
+         return s.finish();
+       },
+       0.6, 1},  // 47 of 70: inside the block the response's surround is more tents, and the inner tents are found
+                 // from their neighbours (14 without that, 17 with it but a quarter of the window asked to be ground)
       {"rows_at_every_angle", 0.5,
        [](SceneBuilder& s) {
          for (int k = 0; k < 4; ++k) tent_rows(s, 12 + 22 * k, 12, 3, 2, 4.0, 7.0, 30.0 * k, kWhite);
