@@ -10,22 +10,28 @@
 
 namespace campscope::detect {
 
-// The neighbours a found tent names (CandidateResult::neighbour_candidates) that no candidate so far lies within the
-// non-maximum radius of are analysed in turn, round after round until none is new; `analyse(candidates, out)` runs
-// AnalyseCandidates over them on a backend. Such a place is a tent or nothing: only tents are appended to `results`.
+// The places found tents name (CandidateResult::neighbour_candidates) are analysed in turn, round after round until
+// none is new; `analyse(candidates, out)` runs AnalyseCandidates over them on a backend. A place within the
+// non-maximum radius of a candidate analysed before, or on a tent found before (within half its width of the
+// tent's centre), is not analysed again. Such a place is a tent or nothing: only tents are appended to `results`.
 // Each pixel is analysed at most once, so the rounds end.
 template <typename Analyse>
 void follow_tent_neighbours(int width, int height, const PixelParams& params, std::vector<CandidateResult>& results,
                             const Analyse& analyse) {
   std::vector<std::uint8_t> covered(static_cast<std::size_t>(width) * height, 0);
-  const int r = params.nms_radius;
-  const auto cover = [&](std::int32_t pixel) {
-    const int x = pixel % width, y = pixel / width;
+  const auto cover = [&](int x, int y, int r) {
     for (int yy = std::max(0, y - r); yy <= std::min(height - 1, y + r); ++yy)
-      std::fill_n(covered.begin() + static_cast<std::ptrdiff_t>(yy) * width + std::max(0, x - r),
-                  std::min(width - 1, x + r) - std::max(0, x - r) + 1, std::uint8_t{1});
+      if (x + r >= 0 && x - r < width)
+        std::fill_n(covered.begin() + static_cast<std::ptrdiff_t>(yy) * width + std::max(0, x - r),
+                    std::min(width - 1, x + r) - std::max(0, x - r) + 1, std::uint8_t{1});
   };
-  for (const CandidateResult& result : results) cover(result.candidate_pixel);
+  const auto cover_result = [&](const CandidateResult& result) {
+    cover(result.candidate_pixel % width, result.candidate_pixel / width, params.nms_radius);
+    if (result.cls == static_cast<int>(ObjectClass::Tent))
+      cover(static_cast<int>(result.x), static_cast<int>(result.y),
+            static_cast<int>(result.measured.width_m / (2.0 * params.gsd_m)));
+  };
+  for (const CandidateResult& result : results) cover_result(result);
   std::vector<std::int32_t> next;
   std::vector<CandidateResult> found;
   for (std::size_t first = 0; first < results.size();) {
@@ -34,15 +40,18 @@ void follow_tent_neighbours(int width, int height, const PixelParams& params, st
       for (int k = 0; k < results[i].neighbour_candidate_count; ++k) {
         const std::int32_t pixel = results[i].neighbour_candidates[k];
         if (covered[static_cast<std::size_t>(pixel)]) continue;
-        cover(pixel);
+        cover(pixel % width, pixel / width, params.nms_radius);
         next.push_back(pixel);
       }
     first = results.size();
     if (next.empty()) break;
     found.resize(next.size());
     analyse(next, found.data());
-    std::copy_if(found.begin(), found.end(), std::back_inserter(results),
-                 [](const CandidateResult& r) { return r.cls == static_cast<int>(ObjectClass::Tent); });
+    for (const CandidateResult& result : found)
+      if (result.cls == static_cast<int>(ObjectClass::Tent)) {
+        cover_result(result);
+        results.push_back(result);
+      }
   }
 }
 

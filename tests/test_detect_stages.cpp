@@ -386,34 +386,43 @@ TEST(DetectStages, EveryCandidateWritesItsResult) {
 }
 
 // The rounds over the places found tents name: each place is analysed once, none within the non-maximum radius of a
-// candidate analysed before, only tents are kept, and the rounds end when no tent names a new place.
+// candidate analysed before or on a tent found before, only tents are kept, and the rounds end when no tent names a
+// new place.
 TEST(DetectStages, FollowTentNeighboursAnalysesEachNewPlaceOnceAndKeepsOnlyTents) {
   constexpr int kWidth = 53, kHeight = 41;
   PixelParams params;
   params.nms_radius = 2;
+  params.gsd_m = 0.5;
   const auto pixel = [](int x, int y) { return static_cast<std::int32_t>(y * kWidth + x); };
-  const auto tent_naming = [](std::int32_t at, std::initializer_list<std::int32_t> neighbours) {
+  // A tent 3 m wide (3 pixels each side of its centre) found from a candidate at `at`, naming `neighbours`.
+  const auto tent_naming = [&](int x, int y, std::initializer_list<std::int32_t> neighbours) {
     CandidateResult r;
-    r.candidate_pixel = at;
+    r.candidate_pixel = pixel(x, y);
     r.cls = static_cast<int>(ObjectClass::Tent);
+    r.x = x + 0.5;
+    r.y = y + 0.5;
+    r.measured.width_m = 3.0f;
     for (std::int32_t n : neighbours) r.neighbour_candidates[r.neighbour_candidate_count++] = n;
     return r;
   };
-  // A tent at (10, 10) names a place within the radius of a candidate (skipped), two new places, and one twice.
   CandidateResult vehicle;
   vehicle.candidate_pixel = pixel(3, 35);
   vehicle.cls = static_cast<int>(ObjectClass::Vehicle);
+  // The tent at (10, 10) names a place near a candidate (skipped), one on itself (skipped), two new places, and one
+  // of them twice.
   std::vector<CandidateResult> results = {
-      tent_naming(pixel(10, 10), {pixel(4, 34), pixel(20, 10), pixel(30, 30), pixel(20, 10)}), vehicle};
+      tent_naming(10, 10, {pixel(4, 34), pixel(13, 7), pixel(20, 10), pixel(30, 30), pixel(20, 10)}), vehicle};
   std::vector<std::vector<std::int32_t>> rounds;
   follow_tent_neighbours(kWidth, kHeight, params, results,
                          [&](const std::vector<std::int32_t>& places, CandidateResult* out) {
                            rounds.push_back(places);
                            for (std::size_t i = 0; i < places.size(); ++i) {
-                             if (places[i] == pixel(20, 10))  // names an analysed place, a covered one, a new one
-                               out[i] = tent_naming(places[i], {pixel(30, 30), pixel(21, 11), pixel(50, 40)});
+                             // (20, 10) is a tent centred at (21, 10): it names an analysed place, one on itself
+                             // beyond the non-maximum radius, and a new one.
+                             if (places[i] == pixel(20, 10))
+                               out[i] = tent_naming(21, 10, {pixel(30, 30), pixel(24, 12), pixel(50, 40)});
                              else if (places[i] == pixel(50, 40))
-                               out[i] = tent_naming(places[i], {pixel(10, 10)});
+                               out[i] = tent_naming(50, 40, {pixel(10, 10)});
                              else
                                out[i] = CandidateResult{};  // (30, 30) is no tent
                            }
@@ -423,7 +432,7 @@ TEST(DetectStages, FollowTentNeighboursAnalysesEachNewPlaceOnceAndKeepsOnlyTents
   EXPECT_EQ(rounds[1], (std::vector<std::int32_t>{pixel(50, 40)}));
   ASSERT_EQ(results.size(), 4u);
   EXPECT_EQ(results[1].cls, static_cast<int>(ObjectClass::Vehicle));
-  EXPECT_EQ(results[2].candidate_pixel, pixel(20, 10));
+  EXPECT_EQ(results[2].candidate_pixel, pixel(21, 10));
   EXPECT_EQ(results[3].candidate_pixel, pixel(50, 40));
   for (const CandidateResult& r : results) EXPECT_GE(r.cls, 0);
 }
