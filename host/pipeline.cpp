@@ -286,11 +286,15 @@ TileOutcome process_tile(OpenedTile tile, const TileEntry& entry, const RunOptio
     const bool by_appearance = static_cast<bool>(options.vehicle_appearance);
     const bool with_candidates = candidate_budget > 0;
     std::vector<CandidatePoint> candidates;
+    // With a look model, the block's tents and the candidates it takes for vehicles, which are dropped on a tent
+    // as the rules' vehicles are.
+    std::vector<DetectedObject> tents_and_looks;
     for (const DetectedObject& o : detect_objects(block, info.gsd_m, options.detector, options.backend,
                                                   by_appearance || with_candidates ? &candidates : nullptr)) {
+      if (by_appearance && o.cls == ObjectClass::Tent) tents_and_looks.push_back(o);
       if (!in_core(o.x, o.y) || (by_appearance && o.cls == ObjectClass::Vehicle)) continue;
       float score = o.score;
-      if (options.classifier) {
+      if (options.classifier && options.classifier->trained(o.cls)) {  // its vote becomes the score
         const double probability = options.classifier->probability(o.cls, o.measured);
         if (!options.classifier->accepts(o.cls, probability)) continue;
         score = static_cast<float>(probability);
@@ -307,8 +311,6 @@ TileOutcome process_tile(OpenedTile tile, const TileEntry& entry, const RunOptio
     std::vector<cv::Mat> features;
     std::vector<double> probability;
     look_at_candidates(block, in_core_candidates, info.gsd_m, options.vehicle_appearance.get(), features, probability);
-    std::vector<DetectedObject> by_look;
-    std::vector<ScoredPoint> by_look_points;
     for (std::size_t i = 0; i < in_core_candidates.size(); ++i) {
       const CandidatePoint& c = in_core_candidates[i];
       if (with_candidates) {
@@ -322,9 +324,16 @@ TileOutcome process_tile(OpenedTile tile, const TileEntry& entry, const RunOptio
       o.cls = ObjectClass::Vehicle;
       o.score = static_cast<float>(probability[i]);
       o.measured = c.measured;
-      by_look.push_back(o);
-      by_look_points.push_back({c.x * info.gsd_m, c.y * info.gsd_m, o.score});
+      tents_and_looks.push_back(o);
     }
+    drop_vehicles_on_tents(tents_and_looks, info.gsd_m);
+    std::vector<DetectedObject> by_look;
+    std::vector<ScoredPoint> by_look_points;
+    for (const DetectedObject& o : tents_and_looks)
+      if (o.cls == ObjectClass::Vehicle) {
+        by_look.push_back(o);
+        by_look_points.push_back({o.x * info.gsd_m, o.y * info.gsd_m, o.score});
+      }
     // Several candidates on one vehicle: the likeliest speaks for it.
     for (std::size_t i : suppress_duplicates(by_look_points, options.detector.duplicate_radius_m)) {
       outcome.found.detections.push_back(found(ObjectClass::Vehicle, by_look[i].score, by_look[i].x, by_look[i].y));
@@ -368,10 +377,13 @@ std::vector<std::size_t> merge_overlaps(const std::vector<Detection>& detections
   const double lat0 = detections.front().lat;
   const double lon0 = detections.front().lon;
   const double lon_metres = kMetresPerDegreeLonAtEquator * std::cos(lat0 * M_PI / 180.0);
+  // Every score lies in [0, 1]: taking 2 off a vehicle's ranks it below every tent.
   std::vector<ScoredPoint> points;
   points.reserve(detections.size());
-  for (const auto& d : detections)
-    points.push_back({(d.lon - lon0) * lon_metres, (d.lat - lat0) * kMetresPerDegreeLat, d.score});
+  for (const auto& d : detections) {
+    const float rank = d.cls == ObjectClass::Vehicle ? d.score - 2.0f : d.score;
+    points.push_back({(d.lon - lon0) * lon_metres, (d.lat - lat0) * kMetresPerDegreeLat, rank});
+  }
   return suppress_duplicates(points, radius_m);
 }
 

@@ -56,7 +56,8 @@ struct TileDetections {
 TileDetections detect_tile(const TileEntry& entry, const RunOptions& options, std::size_t candidate_budget = 0);
 
 // Overlapping tiles of one date see the same objects: the indices (ascending) of the detections kept when any two
-// closer than radius_m are one object, the higher score winning.
+// closer than radius_m are one object, the higher score winning, except that a tent always wins over a vehicle:
+// tents are found far more precisely, and a vehicle judged by its look scores on another scale.
 std::vector<std::size_t> merge_overlaps(const std::vector<Detection>& detections, double radius_m);
 
 // The one-screen per-camp, per-date table printed on stdout.
