@@ -15,7 +15,11 @@ grep -q "CAMPSCOPE_WITH_CUDA" "$build/CMakeFiles/campscope_core.dir/flags.make" 
 rm -rf .gpu && mkdir -p .gpu/bin .gpu/stage/lib .gpu/stage/share
 # The commit the binaries were built at, for the report (gpu_check.sh puts it into e2e_gpu.json).
 { git rev-parse --short HEAD | tr -d '\n'; git diff --quiet HEAD -- . ':!bench' || printf ' plus uncommitted changes'; } >.gpu/commit
-for exe in campscope campscope_tests campscope_system_tests bench_stages cuda_kernels; do cp "$build/$exe" .gpu/bin/; done
+# Stripped: the symbols would take about 2 MB of what the device tool carries.
+for exe in campscope campscope_tests campscope_system_tests bench_stages cuda_kernels; do
+  cp "$build/$exe" .gpu/bin/
+  strip .gpu/bin/"$exe"
+done
 # Everything the binaries link against except the C library and the CUDA driver, which the GPU machine has.
 ldd .gpu/bin/* | awk '/=>/ {print $3}' | sort -u |
   grep -vE '/(libc|libm|libdl|librt|libpthread|ld-linux[^/]*|libcuda)\.so' | xargs -r -I{} cp -L {} .gpu/stage/lib/
