@@ -1,6 +1,9 @@
 // `campscope calibrate` end to end: fit on one generated sample, run with the model on another, and bad input.
 #include <gtest/gtest.h>
 
+#include <sstream>
+#include <string>
+
 #include <nlohmann/json.hpp>
 
 #include "cli_helpers.h"
@@ -82,9 +85,8 @@ TEST_F(Calibrate, ModelFromOneSampleHoldsOnAnother) {
 }
 
 // Hard scenes (coarse pixels, haze, dark vehicles on asphalt), where the rules' vehicles are weak: fitted on hard
-// seed 2, vehicles are judged by their look, and on hard seed 3 that finds more of them than the built-in rules.
-// Measured: vehicle F1 0.53 against 0.43 built-in (0.35 before the rules stopped taking the soil between olive
-// trees for cars; on seeds 4 and 5 0.66 against 0.55 and 0.54 against 0.42).
+// seed 2, vehicles are judged by their look, and on hard seed 3 that finds more of them than the built-in rules
+// (bench/accuracy.sh measures the same on seeds 2-5 with a model fitted on seed 1).
 TEST(CalibrateHard, VehiclesJudgedByTheirLookHoldOnAnotherScene) {
   const fs::path root = fresh_temp_dir("calibrate-hard");
   for (const char* seed : {"2", "3"}) {
@@ -100,10 +102,17 @@ TEST(CalibrateHard, VehiclesJudgedByTheirLookHoldOnAnotherScene) {
   ASSERT_EQ(fit.exit_code, 0) << fit.err;
   EXPECT_NE(fit.out.find("vehicles: judged by their look"), std::string::npos) << fit.out;
   EXPECT_NE(read_file(root / "model.yml").find("vehicle_appearance:"), std::string::npos);
-  const double builtin = f1_on_seed3(root, "builtin", "")["vehicle"].get<double>();
-  const double calibrated =
-      f1_on_seed3(root, "calibrated", "--model " + (root / "model.yml").string())["vehicle"].get<double>();
-  EXPECT_GE(calibrated, builtin + 0.05) << "built-in " << builtin;
+  const nlohmann::json builtin = f1_on_seed3(root, "builtin", "");
+  const nlohmann::json calibrated = f1_on_seed3(root, "calibrated", "--model " + (root / "model.yml").string());
+  EXPECT_GE(calibrated["vehicle"].get<double>(), builtin["vehicle"].get<double>() + 0.05) << builtin;
+  // A model judging vehicles by their look keeps the built-in limits, and a tent forest that does no better out of
+  // fold than the rules is left out: its tents are the built-in detector's, exactly.
+  std::istringstream report(fit.out);
+  std::string line;
+  while (std::getline(report, line) && line.rfind("tent ", 0) != 0) {
+  }
+  EXPECT_NE(line.find(" none |"), std::string::npos) << fit.out;  // no tent forest, so no threshold
+  EXPECT_EQ(calibrated["tent"].get<double>(), builtin["tent"].get<double>());
   fs::remove_all(root);
 }
 
