@@ -347,19 +347,50 @@ CAMPSCOPE_HD bool too_large_for_tent(const RegionFeatures& f, const PixelParams&
   return length - gsd > params.physical.tent_max_length_m || area > params.physical.tent_max_area_m2;
 }
 
+// A pixel of a material: nearer the material's colour than its ground's or that ground's in shadow. Its strength is
+// its colour distance from the ground; 0 for any other pixel.
+struct MaterialStrength {
+  const std::uint8_t* rgb;
+  const std::uint8_t* valid;
+  int width;
+  int material[3], ground[3], shadow[3];
+  CAMPSCOPE_HD MaterialStrength(const std::uint8_t* rgb_, const std::uint8_t* valid_, int width_, const int* material_,
+                                const int* ground_, int shadow_percent)
+      : rgb(rgb_), valid(valid_), width(width_) {
+    for (int c = 0; c < 3; ++c) {
+      material[c] = material_[c];
+      ground[c] = ground_[c];
+      shadow[c] = ground_[c] * shadow_percent / 100;
+    }
+  }
+  CAMPSCOPE_HD int operator()(int x, int y) const {
+    const std::int64_t p = static_cast<std::int64_t>(y) * width + x;
+    if (!valid[p]) return 0;
+    const int to_material = colour_distance(rgb + p * 3, material);
+    const int to_ground = colour_distance(rgb + p * 3, ground);
+    return to_material < to_ground && to_material < colour_distance(rgb + p * 3, shadow) ? to_ground : 0;
+  }
+};
+
 // Tents packed a metre or two apart join into one region larger than any tent: the blurred gap between two of
 // them is a blend, often nearer the tents' colour than the ground's, and thin bridges of such blends remain.
 // The region's pixels that are clearly of the seed's material leave the blends out; eroding them a pixel at a time
 // cuts the remaining bridges before it removes whole tents. The part holding the seed is grown back, over the
 // region and in step with the other parts, and replaces `f` once it is no longer too large. The depth is
 // bounded: a bridge wider than it stays.
-template <typename Strength>
 CAMPSCOPE_HD void separate_packed_objects(const std::uint8_t* rgb, int width, const RegionWindow& window, int sx,
-                                          int sy, int search_half, const Strength& strength,
+                                          int sy, int search_half, const MaterialStrength& strength,
                                           const PixelParams& params, const WindowMask& region,
                                           const WindowMask& clearly, RegionFeatures& f) {
   constexpr int kMaxErosion = 3;
-  constexpr int kMaxBridgePercent = 15;  // of the border of a separated tent that may be of its material
+  // Of the border of a separated tent, the share that may be of its material. A blue tarpaulin's blends with the
+  // gaps about it stay bluer than their ground, and at 0.7 m a third of a packed tarpaulin's border is such blends.
+  // Blue with the channels balanced on the ground: a blue cast makes pale roofs blue too, and their ground with them.
+  int balanced[3];
+  for (int c = 0; c < 3; ++c)
+    balanced[c] = strength.material[c] * luma_of(strength.ground) / (strength.ground[c] > 1 ? strength.ground[c] : 1);
+  const bool blue = balanced[2] - balanced[0] >= params.physical.tarp_min_blue_excess && balanced[2] > balanced[1];
+  const int max_bridge_percent = blue ? 40 : 15;
   const int side = window.side(), rows = window.y1 - window.y0;
   const std::uint64_t in_window = (std::uint64_t{1} << side) - 1;
   WindowMask core;
@@ -414,7 +445,7 @@ CAMPSCOPE_HD void separate_packed_objects(const std::uint8_t* rgb, int width, co
       border += count_bits(ring);
       border_same += count_bits(ring & clearly.rows[ly] & region.rows[ly]);
     }
-    if (kMaxBridgePercent * border < 100 * border_same) continue;
+    if (max_bridge_percent * border < 100 * border_same) continue;
     const auto in_part = [&](int x, int y) { return part.get(x - window.x0, y - window.y0) ? strength(x, y) : 0; };
     RegionFeatures separated;
     if (!flood_region(rgb, width, window, px, py, in_part, separated, nullptr, true)) return;
@@ -425,31 +456,6 @@ CAMPSCOPE_HD void separate_packed_objects(const std::uint8_t* rgb, int width, co
     }
   }
 }
-
-// A pixel of a material: nearer the material's colour than its ground's or that ground's in shadow. Its strength is
-// its colour distance from the ground; 0 for any other pixel.
-struct MaterialStrength {
-  const std::uint8_t* rgb;
-  const std::uint8_t* valid;
-  int width;
-  int material[3], ground[3], shadow[3];
-  CAMPSCOPE_HD MaterialStrength(const std::uint8_t* rgb_, const std::uint8_t* valid_, int width_, const int* material_,
-                                const int* ground_, int shadow_percent)
-      : rgb(rgb_), valid(valid_), width(width_) {
-    for (int c = 0; c < 3; ++c) {
-      material[c] = material_[c];
-      ground[c] = ground_[c];
-      shadow[c] = ground_[c] * shadow_percent / 100;
-    }
-  }
-  CAMPSCOPE_HD int operator()(int x, int y) const {
-    const std::int64_t p = static_cast<std::int64_t>(y) * width + x;
-    if (!valid[p]) return 0;
-    const int to_material = colour_distance(rgb + p * 3, material);
-    const int to_ground = colour_distance(rgb + p * 3, ground);
-    return to_material < to_ground && to_material < colour_distance(rgb + p * 3, shadow) ? to_ground : 0;
-  }
-};
 
 // Uniform-material objects (tents): pixels closer in colour to the seed than to the surroundings or to shadowed
 // ground. A two-class nearest-mean split, so the boundary adapts to each object's own contrast; averaging the seed
