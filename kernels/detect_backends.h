@@ -18,6 +18,9 @@ namespace campscope::detect {
 template <typename Analyse>
 void follow_tent_neighbours(int width, int height, const PixelParams& params, std::vector<CandidateResult>& results,
                             const Analyse& analyse) {
+  if (std::none_of(results.begin(), results.end(),
+                   [](const CandidateResult& r) { return r.neighbour_candidate_count > 0; }))
+    return;  // no packed tents: spares the block-sized map of covered pixels
   std::vector<std::uint8_t> covered(static_cast<std::size_t>(width) * height, 0);
   const auto cover = [&](int x, int y, int r) {
     for (int yy = std::max(0, y - r); yy <= std::min(height - 1, y + r); ++yy)
