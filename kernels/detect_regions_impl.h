@@ -720,6 +720,29 @@ CAMPSCOPE_HD bool painted_part_is_vehicle(const std::uint8_t* rgb, int width, in
          classify_region(part, params).cls == static_cast<int>(ObjectClass::Vehicle);
 }
 
+// Pixels darker than half-way from the darker of a window's two grounds to that ground in shadow: dark paint,
+// glass and shadows. Their strength is their colour distance from that ground (at least 1); 0 for any other pixel.
+struct DarkStrength {
+  const std::uint8_t* rgb;
+  const std::uint8_t* valid;
+  int width;
+  const int* lit;  // the darker ground, lit
+  int lit_luma, dark_below;
+  CAMPSCOPE_HD DarkStrength(const std::uint8_t* rgb_, const std::uint8_t* valid_, int width_, const int (*ground)[3],
+                            int shadow_percent)
+      : rgb(rgb_), valid(valid_), width(width_), lit(luma_of(ground[0]) <= luma_of(ground[1]) ? ground[0] : ground[1]),
+        lit_luma(luma_of(lit)), dark_below(lit_luma * (100 + shadow_percent) / 200) {}
+  CAMPSCOPE_HD bool is_dark(int x, int y) const {
+    const std::int64_t p = static_cast<std::int64_t>(y) * width + x;
+    return valid[p] && luma_of_pixel(rgb + p * 3) < dark_below;
+  }
+  CAMPSCOPE_HD int operator()(int x, int y) const {
+    if (!is_dark(x, y)) return 0;
+    const int d = colour_distance(rgb + (static_cast<std::int64_t>(y) * width + x) * 3, lit);
+    return d > 0 ? d : 1;
+  }
+};
+
 // Dark vehicles (black, dark grey) have the colour of their ground in shadow, and the glass splits a black car
 // into pieces of foreground. Pixels darker than half-way from the darker ground to its shadow, grown from the
 // darkest pixel of the candidate's inner box [bx0, bx1] x [by0, by1], make a region a vehicle's size; it is a
@@ -734,9 +757,9 @@ CAMPSCOPE_HD bool dark_region_is_vehicle(const std::uint8_t* rgb, const std::uin
                                          RegionFeatures& dark) {
   constexpr int kMaxCasterEighths = 1;
   constexpr double kMinFill = 0.9;
-  const int* lit = luma_of(ground[0]) <= luma_of(ground[1]) ? ground[0] : ground[1];
-  const int lit_luma = luma_of(lit);
-  const int dark_below = lit_luma * (100 + params.shadow_percent) / 200;
+  const DarkStrength dark_strength(rgb, valid, width, ground, params.shadow_percent);
+  const int* lit = dark_strength.lit;
+  const int lit_luma = dark_strength.lit_luma, dark_below = dark_strength.dark_below;
   int dx = -1, dy = -1, darkest = dark_below;
   for (int y = by0; y <= by1; ++y)
     for (int x = bx0; x <= bx1; ++x) {
@@ -748,12 +771,6 @@ CAMPSCOPE_HD bool dark_region_is_vehicle(const std::uint8_t* rgb, const std::uin
       }
     }
   if (dx < 0) return false;
-  const auto dark_strength = [&](int x, int y) {
-    const std::int64_t p = static_cast<std::int64_t>(y) * width + x;
-    if (!valid[p] || luma_of_pixel(rgb + p * 3) >= dark_below) return 0;
-    const int d = colour_distance(rgb + p * 3, lit);
-    return d > 0 ? d : 1;
-  };
   WindowMask region;
   if (!flood_region(rgb, width, window, dx, dy, dark_strength, dark, &region, true) || dark.touches_window)
     return false;
@@ -778,11 +795,47 @@ CAMPSCOPE_HD bool dark_region_is_vehicle(const std::uint8_t* rgb, const std::uin
   return classify_region(dark, params).cls == static_cast<int>(ObjectClass::Vehicle);
 }
 
+// At fine pixels a car's paint is cut by its dark windscreen and rear window, and its shadow lies along one side,
+// so the foreground grown from the seed is a piece of paint too short for a vehicle (most cars of the KIT aerial
+// mosaics at 0.4 m). That foreground together with the dark pixels about it is the car seen whole, glass and shadow
+// included. It counts as one when glass and shadow are at least a fifth of it and the paint at least a sixth: a
+// bright roof with a shadow strip beside it is nearly all paint, the band a flat roof casts nearly all dark. Glass
+// is resolved only where a pixel is finer than a windscreen is long. Whether `whole` is a vehicle.
+template <typename Strength>
+CAMPSCOPE_HD bool paint_with_glass_is_vehicle(const std::uint8_t* rgb, const std::uint8_t* valid, int width,
+                                              const RegionWindow& window, int sx, int sy, const int (*ground)[3],
+                                              const Strength& strength, const PixelParams& params,
+                                              RegionFeatures& whole) {
+  constexpr double kWindscreenM = 0.75;
+  constexpr int kMinPaintPercent = 15, kMaxPaintPercent = 80;
+  if (params.gsd_m > kWindscreenM) return false;
+  const DarkStrength dark(rgb, valid, width, ground, params.shadow_percent);
+  const auto paint_or_dark = [&](int x, int y) {
+    const int s = strength(x, y);
+    return s > 0 ? s : dark(x, y);
+  };
+  WindowMask members;
+  if (!flood_region(rgb, width, window, sx, sy, paint_or_dark, whole, &members, true) || whole.touches_window)
+    return false;
+  int paint = 0;
+  for (int ly = 0; ly < window.y1 - window.y0; ++ly)
+    for (std::uint64_t row = members.rows[ly]; row; row &= row - 1) {
+      const int x = window.x0 + lowest_set_bit(row), y = window.y0 + ly;
+      if (!dark.is_dark(x, y) && strength(x, y) > 0) ++paint;
+    }
+  if (paint * 100 < kMinPaintPercent * whole.n || paint * 100 > kMaxPaintPercent * whole.n) return false;
+  // Its darkness is the glass's and the shadow's, not a shadow's without a caster.
+  whole.dark_and_alone = true;
+  for (int c = 0; c < 3; ++c) whole.background[c] = dark.lit[c];
+  return classify_region(whole, params).cls == static_cast<int>(ObjectClass::Vehicle);
+}
+
 // Multi-part objects (vehicles: body, glass, a truck's cab and cargo): pixels unlike the window's two dominant
 // ground colours (road and verge). The grounds are the two most frequent colours of a coarse histogram: each is
 // one compact colour, while vehicles spread over many bins, so a queue of vehicles filling the road cannot take a
 // ground's place the way it pulls a k-means centre. A region that is no vehicle as a whole gives way to the part of
-// it grown over the seed's paint and glass, or to a dark vehicle, when either is one.
+// it grown over the seed's paint and glass, to a dark vehicle, or to its paint with its glass and shadow, when
+// one of them is one.
 
 CAMPSCOPE_HD bool grow_foreground_region(const std::uint8_t* rgb, const std::uint8_t* valid, int width, int height,
                                          int cx, int cy, const PixelParams& params, RegionFeatures& f) {
@@ -915,7 +968,8 @@ CAMPSCOPE_HD bool grow_foreground_region(const std::uint8_t* rgb, const std::uin
   RegionFeatures part;
   if (painted_part_is_vehicle(rgb, width, height, window, sx, sy, ground, strength, judge_against_ground, params, f,
                               part) ||
-      dark_region_is_vehicle(rgb, valid, width, window, bx0, by0, bx1, by1, ground, strength, params, part)) {
+      dark_region_is_vehicle(rgb, valid, width, window, bx0, by0, bx1, by1, ground, strength, params, part) ||
+      paint_with_glass_is_vehicle(rgb, valid, width, window, sx, sy, ground, strength, params, part)) {
     f = part;
     return true;
   }

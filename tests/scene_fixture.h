@@ -60,6 +60,9 @@ class SceneBuilder {
     objects_.push_back({ObjectClass::Vehicle, cx, cy});
   }
 
+  // An object drawn by the caller from parts.
+  void mark(ObjectClass cls, double cx, double cy) { objects_.push_back({cls, cx, cy}); }
+
   // Blur and sensor noise, then the block the detector sees (all pixels valid).
   RgbBlock finish(double noise_sigma = 3.0) {
     cv::Mat blurred;

@@ -151,6 +151,40 @@ TEST(Detect, SeparatesQueuedVehiclesOfDifferentColours) {
   }
 }
 
+// Cars as aerial imagery shows them at 0.4 m (the KIT mosaics): paint cut into bonnet, roof and boot by a dark
+// windscreen and rear window, and a shadow along one side, parked at a kerb and driving. Each piece of paint alone is
+// too short for a vehicle; the paint with its glass and shadow is a car. Traps of the same make: dormers on a tiled
+// roof (a bright box with a shadow strip, nearly all paint) and the band of shadow a flat roof casts (all dark).
+TEST(Detect, FindsCarsCutByTheirGlassWithTheirShadow) {
+  const double gsd = 0.4;
+  SceneBuilder scene(90.0, 46.0, gsd, 13);
+  const cv::Scalar asphalt(112, 108, 108), glass(40, 36, 34), shadow(62, 60, 60);
+  scene.rectangle(45, 12, 90, 14, 0, asphalt);
+  scene.rectangle(45, 4, 90, 2.5, 0, cv::Scalar(150, 152, 156));  // pavement
+  const cv::Scalar paints[] = {{235, 235, 235}, {200, 200, 205}, {40, 40, 170}, {175, 120, 60}, {225, 225, 225}};
+  for (int k = 0; k < 5; ++k) {
+    const double cx = 8.0 + k * 17.0, cy = k % 2 ? 8.0 : 15.5, length = 4.5, width = 1.8;
+    scene.rectangle(cx, cy + 0.6, length, width, 0, shadow);
+    scene.rectangle(cx, cy, length, width, 0, paints[k]);
+    scene.rectangle(cx + 0.2 * length, cy, 0.18 * length, width - 0.3, 0, glass);   // windscreen
+    scene.rectangle(cx - 0.28 * length, cy, 0.12 * length, width - 0.3, 0, glass);  // rear window
+    scene.mark(ObjectClass::Vehicle, cx, cy);
+  }
+  scene.rectangle(60, 26.0, 10, 6, 0, cv::Scalar(185, 190, 195));  // a flat roof, and its shadow on the road
+  scene.rectangle(60, 22.2, 10, 1.6, 0, shadow);
+  scene.rectangle(45, 38, 90, 12, 0, cv::Scalar(70, 90, 160));  // tiled roof
+  for (int k = 0; k < 6; ++k) {
+    const double cx = 8.0 + k * 14.0;
+    scene.rectangle(cx + 0.5, 37.6, 2.6, 2.2, 0, cv::Scalar(40, 50, 90));
+    scene.rectangle(cx, 37.0, 2.6, 2.2, 0, cv::Scalar(235, 235, 235));
+  }
+  const auto found = detect_objects(scene.finish(), gsd, DetectorParams{}, Backend::Cpu);
+  const MatchStats stats = match(scene.objects(), found, gsd, 1.5);
+  // Without the paint-with-glass route 2 of the five are found (over noise seeds 1-7 with it: 4 or 5).
+  EXPECT_GE(stats.matched_vehicles, 4);
+  EXPECT_EQ(stats.spurious, 0);
+}
+
 TEST(Detect, BlockSplitWithHaloGivesTheSameObjects) {
   const double gsd = 0.5;
   SceneBuilder scene = border_scene(gsd, 11);
