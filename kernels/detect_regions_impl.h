@@ -864,6 +864,21 @@ CAMPSCOPE_HD bool grow_foreground_region(const std::uint8_t* rgb, const std::uin
       histogram.mode_colour(mode[k], ground[k]);
     }
   }
+  // White covers filling a dense camp can be a window's second commonest colour, and a white car parked among them
+  // would be ground. A colour that far brighter than the block's ground is a cover, not a ground: white tents on
+  // soil lie beyond three tent brightness gains, pale grounds nearer (a pavement beside asphalt: on the KIT
+  // mosaics a lower bar took pavements for covers and lost cars at the kerb).
+  if (mode[1] != mode[0]) {
+    RegionFeatures second;
+    for (int c = 0; c < 3; ++c) {
+      second.mean[c] = ground[1][c];
+      second.background[c] = params.block_ground[c];
+    }
+    constexpr int kCoverGains = 3;
+    if (looks_like_tent_material(second, params.physical) &&
+        luma(second.mean) - luma(second.background) >= kCoverGains * params.physical.tent_min_brightness_gain)
+      for (int c = 0; c < 3; ++c) ground[1][c] = ground[0][c];
+  }
   // Ground also covers blends: pixels straddling the road edge mix asphalt and soil, and shadows darken either
   // ground, so a pixel is ground when it lies near the colour segment between the two grounds or between a ground
   // and its shadow.

@@ -185,6 +185,23 @@ TEST(Detect, FindsCarsCutByTheirGlassWithTheirShadow) {
   EXPECT_EQ(stats.spurious, 0);
 }
 
+// Beside a block of white tents the covers are the second commonest colour of a vehicle's window (after the soil);
+// a white car parked two metres from them is still foreground, not ground.
+TEST(Detect, FindsWhiteCarsBesideWhiteTents) {
+  const double gsd = 0.5;
+  SceneBuilder scene(60.0, 80.0, gsd, 21);
+  for (const double y : {6.0, 12.0})
+    for (int column = 0; column < 8; ++column)
+      scene.tent(5.0 + column * 7.0, y, 5.0, 0.0, cv::Scalar(240, 240, 240), 0.0);
+  for (int k = 0; k < 4; ++k) scene.car(8.0 + k * 14.0, 17.4, 0.0, cv::Scalar(235, 235, 235));
+  const auto found = detect_objects(scene.finish(), gsd, DetectorParams{}, Backend::Cpu);
+  const MatchStats stats = match(scene.objects(), found, gsd, 1.5);
+  // With the covers taken for ground none of the four cars is found.
+  EXPECT_GE(stats.matched_tents, 15);
+  EXPECT_GE(stats.matched_vehicles, 3);
+  EXPECT_LE(stats.spurious, 1);
+}
+
 TEST(Detect, BlockSplitWithHaloGivesTheSameObjects) {
   const double gsd = 0.5;
   SceneBuilder scene = border_scene(gsd, 11);
