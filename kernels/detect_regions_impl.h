@@ -830,12 +830,59 @@ CAMPSCOPE_HD bool paint_with_glass_is_vehicle(const std::uint8_t* rgb, const std
   return classify_region(whole, params).cls == static_cast<int>(ObjectClass::Vehicle);
 }
 
+// Thin pale strips join a vehicle into a region too wide or too long for one, or move its centre: a dash of the
+// centre line beside a car, and a white cab cut by its windscreen into strips a pixel or two long, between the
+// coloured cargo and the next vehicle of a queue. Opening the region by a pixel takes such strips off, and they
+// are bright (a tent's brightness gain above the brighter ground) and unsaturated. When what the opening takes off
+// differs in colour from what remains by a vehicle's contrast, what remains about the seed is judged (a white car
+// beside a white dash is left to the narrow-tent rule of AnalyseCandidates). At pixels coarser than half a metre
+// a car is at most three pixels wide and the opening would take it too. Whether `part` is a vehicle.
+template <typename Strength, typename Judge>
+CAMPSCOPE_HD bool part_without_pale_strips_is_vehicle(const std::uint8_t* rgb, int width, const RegionWindow& window,
+                                                      int sx, int sy, const int (*ground)[3], const Strength& strength,
+                                                      const Judge& judge, const PixelParams& params,
+                                                      const WindowMask& region, RegionFeatures& part) {
+  constexpr double kMaxGsdM = 0.5;
+  constexpr int kStripMaxChroma = 40;
+  if (params.gsd_m > kMaxGsdM) return false;
+  const int side = window.side(), rows = window.y1 - window.y0;
+  const WindowMask opened = region.eroded(side, rows).dilated(side, rows);
+  const int brighter_ground = luma_of(ground[0]) > luma_of(ground[1]) ? luma_of(ground[0]) : luma_of(ground[1]);
+  const int pale_above = brighter_ground + params.physical.tent_min_brightness_gain;
+  WindowMask kept = region;
+  std::int64_t strip_sum[3] = {0, 0, 0}, strip_n = 0;
+  for (int ly = 0; ly < rows; ++ly)
+    for (std::uint64_t thin = region.rows[ly] & ~opened.rows[ly]; thin; thin &= thin - 1) {
+      const int lx = lowest_set_bit(thin);
+      const std::uint8_t* colour = rgb + (static_cast<std::int64_t>(window.y0 + ly) * width + window.x0 + lx) * 3;
+      int lo = colour[0], hi = colour[0];
+      for (int c = 1; c < 3; ++c) {
+        lo = colour[c] < lo ? colour[c] : lo;
+        hi = colour[c] > hi ? colour[c] : hi;
+      }
+      if (luma_of_pixel(colour) < pale_above || hi - lo > kStripMaxChroma) continue;
+      kept.rows[ly] &= ~(std::uint64_t{1} << lx);
+      for (int c = 0; c < 3; ++c) strip_sum[c] += colour[c];
+      ++strip_n;
+    }
+  if (strip_n == 0) return false;
+  const auto kept_strength = [&](int x, int y) { return kept.get(x - window.x0, y - window.y0) ? strength(x, y) : 0; };
+  if (!flood_region(rgb, width, window, sx, sy, kept_strength, part)) return false;
+  int strips[3], remains[3];
+  for (int c = 0; c < 3; ++c) {
+    strips[c] = static_cast<int>(strip_sum[c] / strip_n);
+    remains[c] = static_cast<int>(part.mean[c]);
+  }
+  return colour_distance(strips, remains) >= params.physical.vehicle_min_contrast && judge(part) &&
+         classify_region(part, params).cls == static_cast<int>(ObjectClass::Vehicle);
+}
+
 // Multi-part objects (vehicles: body, glass, a truck's cab and cargo): pixels unlike the window's two dominant
 // ground colours (road and verge). The grounds are the two most frequent colours of a coarse histogram: each is
 // one compact colour, while vehicles spread over many bins, so a queue of vehicles filling the road cannot take a
 // ground's place the way it pulls a k-means centre. A region that is no vehicle as a whole gives way to the part of
 // it grown over the seed's paint and glass, to a dark vehicle, or to its paint with its glass and shadow, when
-// one of them is one.
+// one of them is one. A region joined by thin pale strips (road markings, a white cab) is first judged without them.
 
 CAMPSCOPE_HD bool grow_foreground_region(const std::uint8_t* rgb, const std::uint8_t* valid, int width, int height,
                                          int cx, int cy, const PixelParams& params, RegionFeatures& f) {
@@ -955,7 +1002,8 @@ CAMPSCOPE_HD bool grow_foreground_region(const std::uint8_t* rgb, const std::uin
       }
     }
   }
-  if (!flood_region(rgb, width, window, sx, sy, strength, f)) return false;
+  WindowMask members;
+  if (!flood_region(rgb, width, window, sx, sy, strength, f, &members)) return false;
   // A truck seen from a candidate near one end reaches past the window; look once more, centred on what was found.
   if (f.touches_window) {
     const RegionWindow centred(static_cast<int>(f.cx), static_cast<int>(f.cy), params.region_radius, width, height);
@@ -978,9 +1026,14 @@ CAMPSCOPE_HD bool grow_foreground_region(const std::uint8_t* rgb, const std::uin
     for (int c = 0; c < 3; ++c) region.background[c] = ground[k][c];
     return true;
   };
+  RegionFeatures part;
+  if (!f.touches_window && part_without_pale_strips_is_vehicle(rgb, width, window, sx, sy, ground, strength,
+                                                               judge_against_ground, params, members, part)) {
+    f = part;
+    return true;
+  }
   const bool judged = judge_against_ground(f);
   if (judged && classify_region(f, params).cls == static_cast<int>(ObjectClass::Vehicle)) return true;
-  RegionFeatures part;
   if (painted_part_is_vehicle(rgb, width, height, window, sx, sy, ground, strength, judge_against_ground, params, f,
                               part) ||
       dark_region_is_vehicle(rgb, valid, width, window, bx0, by0, bx1, by1, ground, strength, params, part) ||

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <opencv2/imgcodecs.hpp>
+
 #include <algorithm>
 #include <cmath>
 #include <random>
@@ -242,6 +244,37 @@ TEST(Detect, WhiteCarsAreNoSmallTents) {
   EXPECT_GE(vehicles, 14);
   EXPECT_LE(wrong_class, 9);
   EXPECT_LE(spurious, 1);
+}
+
+// Trucks as the generator draws them at 0.5 m: a white cab cut by its windscreen into thin strips, which join the
+// coloured cargo (and a queue's next vehicle) into a region no vehicle is, as a dash of the centre line joins a car.
+// Crops of generated tiles (`campscope generate --seed 4`, road_2019-12-01.tif at x 920, y 850; `--seed 1`,
+// deir-hassan_2019-12-01.tif at x 570, y 800), with the truth's pixel positions.
+TEST(Detect, FindsTrucksWhoseWhiteCabsAreThinStrips) {
+  struct Crop {
+    const char* file;
+    std::vector<cv::Point2d> trucks;
+  };
+  const Crop crops[] = {{"trucks_queued_0.5m.png", {{43.1, 35.6}, {54.5, 46.0}}},
+                        {"truck_white_cab_0.5m.png", {{42.5, 34.2}}}};
+  const double gsd = 0.5;
+  for (const Crop& crop : crops) {
+    const cv::Mat bgr = cv::imread(std::string(CAMPSCOPE_TEST_DATA_DIR) + "/" + crop.file, cv::IMREAD_COLOR);
+    ASSERT_FALSE(bgr.empty()) << crop.file;
+    RgbBlock block;
+    block.width = bgr.cols;
+    block.height = bgr.rows;
+    block.valid.assign(static_cast<std::size_t>(block.width) * block.height, 1);
+    for (int y = 0; y < bgr.rows; ++y)
+      for (int x = 0; x < bgr.cols; ++x)
+        for (int c = 0; c < 3; ++c) block.rgb.push_back(bgr.at<cv::Vec3b>(y, x)[2 - c]);
+    const auto found = detect_objects(block, gsd, DetectorParams{}, Backend::Cpu);
+    // Without the strips taken off: one vehicle between the two queued trucks, and one 1.65 m off the third.
+    for (const cv::Point2d& truck : crop.trucks)
+      EXPECT_TRUE(std::any_of(found.begin(), found.end(), [&](const DetectedObject& o) {
+        return o.cls == ObjectClass::Vehicle && std::hypot(o.x - truck.x, o.y - truck.y) * gsd <= 1.5;
+      })) << crop.file << ": truck at " << truck;
+  }
 }
 
 TEST(Detect, BlockSplitWithHaloGivesTheSameObjects) {
