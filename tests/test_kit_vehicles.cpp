@@ -215,11 +215,13 @@ TEST(KitVehicles, SmallSceneConvertsAndSkipsCyclists) {
 // it measures 84 detected, TP 40, FP 44: precision 0.476, recall 0.054, F1 0.096: real cars here come out
 // narrower than the generator's. Requiring vehicles of at least 4 m (cars are 4.5 m; it removes olive-canopy pairs
 // on the generated scenes and lifted seed 1 to vehicle F1 0.806) and a contrast of 55 costs 9 real cars, whose
-// regions are partial: 68 detected, TP 31, FP 37: precision 0.456, recall 0.042, F1 0.076. The floors are today's
-// figures minus a small margin, so a further regression fails here while the detector is far short of the target.
-constexpr double kPrecisionFloor = 0.40;
-constexpr double kRecallFloor = 0.035;
-constexpr double kF1Floor = 0.065;
+// regions are partial: 68 detected, TP 31, FP 37: precision 0.456, recall 0.042, F1 0.076. Dark cars taken alone
+// and cars taken whole with their glass and shadow (2026-11-26/27) bring it to 130 detected, TP 80, FP 50:
+// precision 0.615, recall 0.107, F1 0.183. The floors are today's figures minus a small margin, so a regression
+// fails here while the detector is far short of the target.
+constexpr double kPrecisionFloor = 0.55;
+constexpr double kRecallFloor = 0.095;
+constexpr double kF1Floor = 0.16;
 
 TEST(KitVehicles, DetectorAccuracyHasNotRegressed) {
   SKIP_WITHOUT_KIT_DATA();
