@@ -372,6 +372,25 @@ struct MaterialStrength {
   }
 };
 
+// The pixel of `mask` nearest (sx, sy) within `search_half` of it, first in row order among equals, as (px, py);
+// false when there is none.
+CAMPSCOPE_HD bool nearest_in_mask(const RegionWindow& window, const WindowMask& mask, int sx, int sy, int search_half,
+                                  int& px, int& py) {
+  int nearest = 1 << 30;
+  px = py = -1;
+  for (int y = sy - search_half; y <= sy + search_half; ++y)
+    for (int x = sx - search_half; x <= sx + search_half; ++x) {
+      if (!window.contains(x, y) || !mask.get(x - window.x0, y - window.y0)) continue;
+      const int d = (x - sx) * (x - sx) + (y - sy) * (y - sy);
+      if (d < nearest) {
+        nearest = d;
+        px = x;
+        py = y;
+      }
+    }
+  return px >= 0;
+}
+
 // Tents packed a metre or two apart join into one region larger than any tent: the blurred gap between two of
 // them is a blend, often nearer the tents' colour than the ground's, and thin bridges of such blends remain.
 // The region's pixels that are clearly of the seed's material leave the blends out; eroding them a pixel at a time
@@ -405,18 +424,8 @@ CAMPSCOPE_HD void separate_packed_objects(const std::uint8_t* rgb, int width, co
       if (!any) return;
     }
     // The part of the eroded region nearest the seed, within the candidate's inner box.
-    int px = -1, py = -1, nearest = 1 << 30;
-    for (int y = sy - search_half; y <= sy + search_half; ++y)
-      for (int x = sx - search_half; x <= sx + search_half; ++x) {
-        if (!window.contains(x, y) || !core.get(x - window.x0, y - window.y0)) continue;
-        const int d = (x - sx) * (x - sx) + (y - sy) * (y - sy);
-        if (d < nearest) {
-          nearest = d;
-          px = x;
-          py = y;
-        }
-      }
-    if (px < 0) return;
+    int px, py;
+    if (!nearest_in_mask(window, core, sx, sy, search_half, px, py)) return;
     WindowMask part;
     RegionFeatures unused;
     const auto in_core = [&](int x, int y) { return core.get(x - window.x0, y - window.y0) ? 1 : 0; };
@@ -830,10 +839,28 @@ CAMPSCOPE_HD bool paint_with_glass_is_vehicle(const std::uint8_t* rgb, const std
   return classify_region(whole, params).cls == static_cast<int>(ObjectClass::Vehicle);
 }
 
+// Road markings, white walls and a white cab's strips: bright (a tent's brightness gain above the brighter of the
+// window's two grounds) and unsaturated.
+struct PaleStripColour {
+  static constexpr int kMaxChroma = 40;
+  int pale_above;
+  CAMPSCOPE_HD PaleStripColour(const int (*ground)[3], const PixelParams& params)
+      : pale_above((luma_of(ground[0]) > luma_of(ground[1]) ? luma_of(ground[0]) : luma_of(ground[1])) +
+                   params.physical.tent_min_brightness_gain) {}
+  CAMPSCOPE_HD bool operator()(const std::uint8_t* colour) const {
+    int lo = colour[0], hi = colour[0];
+    for (int c = 1; c < 3; ++c) {
+      lo = colour[c] < lo ? colour[c] : lo;
+      hi = colour[c] > hi ? colour[c] : hi;
+    }
+    return luma_of_pixel(colour) >= pale_above && hi - lo <= kMaxChroma;
+  }
+};
+
 // Thin pale strips join a vehicle into a region too wide or too long for one, or move its centre: a dash of the
 // centre line beside a car, and a white cab cut by its windscreen into strips a pixel or two long, between the
 // coloured cargo and the next vehicle of a queue. Opening the region by a pixel takes such strips off, and they
-// are bright (a tent's brightness gain above the brighter ground) and unsaturated. When what the opening takes off
+// are pale. When what the opening takes off
 // differs in colour from what remains by a vehicle's contrast, what remains about the seed is judged (a white car
 // beside a white dash is left to the narrow-tent rule of AnalyseCandidates). At pixels coarser than half a metre
 // a car is at most three pixels wide and the opening would take it too. Whether `part` is a vehicle.
@@ -843,24 +870,17 @@ CAMPSCOPE_HD bool part_without_pale_strips_is_vehicle(const std::uint8_t* rgb, i
                                                       const Judge& judge, const PixelParams& params,
                                                       const WindowMask& region, RegionFeatures& part) {
   constexpr double kMaxGsdM = 0.5;
-  constexpr int kStripMaxChroma = 40;
   if (params.gsd_m > kMaxGsdM) return false;
   const int side = window.side(), rows = window.y1 - window.y0;
   const WindowMask opened = region.eroded(side, rows).dilated(side, rows);
-  const int brighter_ground = luma_of(ground[0]) > luma_of(ground[1]) ? luma_of(ground[0]) : luma_of(ground[1]);
-  const int pale_above = brighter_ground + params.physical.tent_min_brightness_gain;
+  const PaleStripColour is_pale(ground, params);
   WindowMask kept = region;
   std::int64_t strip_sum[3] = {0, 0, 0}, strip_n = 0;
   for (int ly = 0; ly < rows; ++ly)
     for (std::uint64_t thin = region.rows[ly] & ~opened.rows[ly]; thin; thin &= thin - 1) {
       const int lx = lowest_set_bit(thin);
       const std::uint8_t* colour = rgb + (static_cast<std::int64_t>(window.y0 + ly) * width + window.x0 + lx) * 3;
-      int lo = colour[0], hi = colour[0];
-      for (int c = 1; c < 3; ++c) {
-        lo = colour[c] < lo ? colour[c] : lo;
-        hi = colour[c] > hi ? colour[c] : hi;
-      }
-      if (luma_of_pixel(colour) < pale_above || hi - lo > kStripMaxChroma) continue;
+      if (!is_pale(colour)) continue;
       kept.rows[ly] &= ~(std::uint64_t{1} << lx);
       for (int c = 0; c < 3; ++c) strip_sum[c] += colour[c];
       ++strip_n;
@@ -877,12 +897,102 @@ CAMPSCOPE_HD bool part_without_pale_strips_is_vehicle(const std::uint8_t* rgb, i
          classify_region(part, params).cls == static_cast<int>(ObjectClass::Vehicle);
 }
 
+// A car parked against a white compound wall, or driving on a lane line, joins the line into one foreground region
+// metres long that reaches past the window. Opening the region by a pixel leaves the line only where the car lies
+// against it; the thin pale pixels it takes off lie along one straight line (a car's own pale edges are shorter
+// than a wall seen across the window, and scattered). The band of that line, as thick as it measures, comes off
+// the region whatever the colours (a white car against a white wall is the colour of the wall), and what remains
+// about the seed is judged. Coarser than half a metre the opening takes a car with the wall. Whether `part` is a
+// vehicle.
+template <typename Strength, typename Judge>
+CAMPSCOPE_HD bool part_off_a_line_is_vehicle(const std::uint8_t* rgb, int width, const RegionWindow& window, int sx,
+                                             int sy, int search_half, const int (*ground)[3],
+                                             const Strength& strength, const Judge& judge, const PixelParams& params,
+                                             const WindowMask& region, RegionFeatures& part) {
+  constexpr double kMaxGsdM = 0.5, kMinLineM = 6.0;
+  constexpr double kMaxLineThicknessPx = 3.0, kMinOnLineShare = 0.8, kMinSeenShare = 0.3;
+  constexpr int kMinLinePixels = 4, kMinFreeShareInverse = 3;
+  if (params.gsd_m > kMaxGsdM) return false;
+  const int side = window.side(), rows = window.y1 - window.y0;
+  const WindowMask opened = region.eroded(side, rows).dilated(side, rows);
+  const PaleStripColour pale_colour(ground, params);
+  const auto is_pale = [&](int lx, int ly) {
+    return pale_colour(rgb + (static_cast<std::int64_t>(window.y0 + ly) * width + window.x0 + lx) * 3);
+  };
+  // The line through the thin pale pixels: their centroid and principal axis (integer moments, then doubles).
+  std::int64_t n = 0, sum_x = 0, sum_y = 0, sum_xx = 0, sum_yy = 0, sum_xy = 0;
+  for (int ly = 0; ly < rows; ++ly)
+    for (std::uint64_t thin = region.rows[ly] & ~opened.rows[ly]; thin; thin &= thin - 1) {
+      const int lx = lowest_set_bit(thin);
+      if (!is_pale(lx, ly)) continue;
+      ++n;
+      sum_x += lx;
+      sum_y += ly;
+      sum_xx += lx * lx;
+      sum_yy += ly * ly;
+      sum_xy += lx * ly;
+    }
+  if (n < kMinLinePixels) return false;
+  const double mean_x = static_cast<double>(sum_x) / n, mean_y = static_cast<double>(sum_y) / n;
+  const double var_x = static_cast<double>(sum_xx) / n - mean_x * mean_x;
+  const double var_y = static_cast<double>(sum_yy) / n - mean_y * mean_y;
+  const double cov = static_cast<double>(sum_xy) / n - mean_x * mean_y;
+  const double half_gap = 0.5 * (var_x - var_y);
+  const double spread = sqrt(half_gap * half_gap + cov * cov);
+  const double along_var = 0.5 * (var_x + var_y) + spread, across_var = 0.5 * (var_x + var_y) - spread;
+  // A uniform segment of length L has variance L^2 / 12 along it.
+  // Cars may hide most of a wall, but a line needs some of its length seen: two specks far apart define one too.
+  const double length_px = sqrt(12.0 * along_var);
+  if (length_px * params.gsd_m < kMinLineM || n < kMinSeenShare * length_px) return false;
+  // The unit normal: perpendicular to the eigenvector (cov, along_var - var_x), or to an axis when cov is 0.
+  double normal_x = 0.0, normal_y = 1.0;
+  if (cov != 0.0) {
+    const double axis_x = cov, axis_y = along_var - var_x, norm = sqrt(axis_x * axis_x + axis_y * axis_y);
+    normal_x = -axis_y / norm;
+    normal_y = axis_x / norm;
+  } else if (var_y > var_x) {
+    normal_x = 1.0;
+    normal_y = 0.0;
+  }
+  const double half_thickness = 0.5 * sqrt(12.0 * (across_var > 0.0 ? across_var : 0.0)) + 0.5;
+  if (2.0 * half_thickness - 1.0 > kMaxLineThicknessPx) return false;
+  const auto off_line = [&](int lx, int ly) {
+    const double d = (lx - mean_x) * normal_x + (ly - mean_y) * normal_y;
+    return d < 0.0 ? -d : d;
+  };
+  // A wall stands free between the cars along it; the steps of a roof's slanting edge, as collinear, each touch
+  // the roof.
+  const WindowMask near_opened = opened.dilated(side, rows);
+  std::int64_t on_line = 0, free_standing = 0;
+  for (int ly = 0; ly < rows; ++ly)
+    for (std::uint64_t thin = region.rows[ly] & ~opened.rows[ly]; thin; thin &= thin - 1) {
+      const int lx = lowest_set_bit(thin);
+      if (!is_pale(lx, ly) || off_line(lx, ly) > half_thickness + 0.5) continue;
+      ++on_line;
+      if (!near_opened.get(lx, ly)) ++free_standing;
+    }
+  if (on_line < kMinOnLineShare * n || free_standing * kMinFreeShareInverse < on_line) return false;
+  WindowMask kept;
+  for (int ly = 0; ly < rows; ++ly)
+    for (std::uint64_t r = region.rows[ly]; r; r &= r - 1) {
+      const int lx = lowest_set_bit(r);
+      if (off_line(lx, ly) > half_thickness) kept.set(lx, ly);
+    }
+  // The seed may lie on the line: start from the kept pixel of the inner box nearest it.
+  int px, py;
+  if (!nearest_in_mask(window, kept, sx, sy, search_half, px, py)) return false;
+  const auto kept_strength = [&](int x, int y) { return kept.get(x - window.x0, y - window.y0) ? strength(x, y) : 0; };
+  return flood_region(rgb, width, window, px, py, kept_strength, part, nullptr, true) && judge(part) &&
+         classify_region(part, params).cls == static_cast<int>(ObjectClass::Vehicle);
+}
+
 // Multi-part objects (vehicles: body, glass, a truck's cab and cargo): pixels unlike the window's two dominant
 // ground colours (road and verge). The grounds are the two most frequent colours of a coarse histogram: each is
 // one compact colour, while vehicles spread over many bins, so a queue of vehicles filling the road cannot take a
 // ground's place the way it pulls a k-means centre. A region that is no vehicle as a whole gives way to the part of
-// it grown over the seed's paint and glass, to a dark vehicle, or to its paint with its glass and shadow, when
-// one of them is one. A region joined by thin pale strips (road markings, a white cab) is first judged without them.
+// it off a wall's line, to the part grown over the seed's paint and glass, to a dark vehicle, or to its paint with
+// its glass and shadow, when one of them is one. A region joined by thin pale strips (road markings, a white cab,
+// a wall) is first judged without them.
 
 CAMPSCOPE_HD bool grow_foreground_region(const std::uint8_t* rgb, const std::uint8_t* valid, int width, int height,
                                          int cx, int cy, const PixelParams& params, RegionFeatures& f) {
@@ -1027,14 +1137,16 @@ CAMPSCOPE_HD bool grow_foreground_region(const std::uint8_t* rgb, const std::uin
     return true;
   };
   RegionFeatures part;
-  if (!f.touches_window && part_without_pale_strips_is_vehicle(rgb, width, window, sx, sy, ground, strength,
+  if (part_without_pale_strips_is_vehicle(rgb, width, window, sx, sy, ground, strength,
                                                                judge_against_ground, params, members, part)) {
     f = part;
     return true;
   }
   const bool judged = judge_against_ground(f);
   if (judged && classify_region(f, params).cls == static_cast<int>(ObjectClass::Vehicle)) return true;
-  if (painted_part_is_vehicle(rgb, width, height, window, sx, sy, ground, strength, judge_against_ground, params, f,
+  if (part_off_a_line_is_vehicle(rgb, width, window, sx, sy, h, ground, strength, judge_against_ground, params,
+                                 members, part) ||
+      painted_part_is_vehicle(rgb, width, height, window, sx, sy, ground, strength, judge_against_ground, params, f,
                               part) ||
       dark_region_is_vehicle(rgb, valid, width, window, bx0, by0, bx1, by1, ground, strength, params, part) ||
       paint_with_glass_is_vehicle(rgb, valid, width, window, sx, sy, ground, strength, params, part)) {
