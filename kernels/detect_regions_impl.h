@@ -897,10 +897,52 @@ CAMPSCOPE_HD bool part_without_pale_strips_is_vehicle(const std::uint8_t* rgb, i
          classify_region(part, params).cls == static_cast<int>(ObjectClass::Vehicle);
 }
 
+// The principal axis of a set of pixels, from integer moments: where they lie (centroid), the unit normal of their
+// line, and their spread along and across it. A uniform segment of length L has variance L^2 / 12 along it.
+struct PixelLine {
+  std::int64_t n = 0, sum_x = 0, sum_y = 0, sum_xx = 0, sum_yy = 0, sum_xy = 0;
+  double mean_x = 0.0, mean_y = 0.0, normal_x = 0.0, normal_y = 1.0, length = 0.0, thickness = 0.0;
+  CAMPSCOPE_HD void add(int x, int y) {
+    ++n;
+    sum_x += x;
+    sum_y += y;
+    sum_xx += x * x;
+    sum_yy += y * y;
+    sum_xy += x * y;
+  }
+  CAMPSCOPE_HD void fit() {
+    mean_x = static_cast<double>(sum_x) / n;
+    mean_y = static_cast<double>(sum_y) / n;
+    const double var_x = static_cast<double>(sum_xx) / n - mean_x * mean_x;
+    const double var_y = static_cast<double>(sum_yy) / n - mean_y * mean_y;
+    const double cov = static_cast<double>(sum_xy) / n - mean_x * mean_y;
+    const double half_gap = 0.5 * (var_x - var_y);
+    const double spread = sqrt(half_gap * half_gap + cov * cov);
+    const double along_var = 0.5 * (var_x + var_y) + spread, across_var = 0.5 * (var_x + var_y) - spread;
+    length = sqrt(12.0 * along_var);
+    thickness = sqrt(12.0 * (across_var > 0.0 ? across_var : 0.0));
+    // Perpendicular to the eigenvector (cov, along_var - var_x), or to an axis when cov is 0.
+    normal_x = 0.0;
+    normal_y = 1.0;
+    if (cov != 0.0) {
+      const double axis_x = cov, axis_y = along_var - var_x, norm = sqrt(axis_x * axis_x + axis_y * axis_y);
+      normal_x = -axis_y / norm;
+      normal_y = axis_x / norm;
+    } else if (var_y > var_x) {
+      normal_x = 1.0;
+      normal_y = 0.0;
+    }
+  }
+  // Signed distance of (x, y) from the line.
+  CAMPSCOPE_HD double offset(int x, int y) const { return (x - mean_x) * normal_x + (y - mean_y) * normal_y; }
+};
+
 // A car parked against a white compound wall, or driving on a lane line, joins the line into one foreground region
-// metres long that reaches past the window. Opening the region by a pixel leaves the line only where the car lies
-// against it; the thin pale pixels it takes off lie along one straight line (a car's own pale edges are shorter
-// than a wall seen across the window, and scattered). The band of that line, as thick as it measures, comes off
+// metres long that reaches past the window. Opening the region by a square as wide as a blurred wall leaves the
+// line only where the car lies against it; the thin pale pixels it takes off lie along one straight line (a car's
+// own pale edges are shorter than a wall seen across the window, and scattered). The line is found in two steps:
+// the axis of all those pixels gives its direction, and the band a wall wide across that direction holding most of
+// them gives the wall, whose own axis is then the line. The band of that line, as thick as it measures, comes off
 // the region whatever the colours (a white car against a white wall is the colour of the wall), and what remains
 // about the seed is judged. Coarser than half a metre the opening takes a car with the wall. Whether `part` is a
 // vehicle.
@@ -909,74 +951,78 @@ CAMPSCOPE_HD bool part_off_a_line_is_vehicle(const std::uint8_t* rgb, int width,
                                              int sy, int search_half, const int (*ground)[3],
                                              const Strength& strength, const Judge& judge, const PixelParams& params,
                                              const WindowMask& region, RegionFeatures& part) {
-  constexpr double kMaxGsdM = 0.5, kMinLineM = 6.0;
-  constexpr double kMaxLineThicknessPx = 3.0, kMinOnLineShare = 0.8, kMinSeenShare = 0.3;
+  constexpr double kMaxGsdM = 0.5, kMinLineM = 6.0, kWallWidthM = 0.65;
+  constexpr double kMinOnLineShare = 0.8, kMinSeenShare = 0.3;
   constexpr int kMinLinePixels = 4, kMinFreeShareInverse = 3;
   if (params.gsd_m > kMaxGsdM) return false;
   const int side = window.side(), rows = window.y1 - window.y0;
-  const WindowMask opened = region.eroded(side, rows).dilated(side, rows);
+  // 0.5 m: a 3-pixel square, 0.3 m: 5 pixels; narrower than a car.
+  const int opening = static_cast<int>(kWallWidthM / params.gsd_m) > 1 ? static_cast<int>(kWallWidthM / params.gsd_m) : 1;
+  const int band = 2 * opening + 1;
+  WindowMask opened = region;
+  for (int k = 0; k < opening; ++k) opened = opened.eroded(side, rows);
+  for (int k = 0; k < opening; ++k) opened = opened.dilated(side, rows);
   const PaleStripColour pale_colour(ground, params);
-  const auto is_pale = [&](int lx, int ly) {
-    return pale_colour(rgb + (static_cast<std::int64_t>(window.y0 + ly) * width + window.x0 + lx) * 3);
-  };
-  // The line through the thin pale pixels: their centroid and principal axis (integer moments, then doubles).
-  std::int64_t n = 0, sum_x = 0, sum_y = 0, sum_xx = 0, sum_yy = 0, sum_xy = 0;
+  WindowMask strips;
   for (int ly = 0; ly < rows; ++ly)
     for (std::uint64_t thin = region.rows[ly] & ~opened.rows[ly]; thin; thin &= thin - 1) {
       const int lx = lowest_set_bit(thin);
-      if (!is_pale(lx, ly)) continue;
-      ++n;
-      sum_x += lx;
-      sum_y += ly;
-      sum_xx += lx * lx;
-      sum_yy += ly * ly;
-      sum_xy += lx * ly;
+      if (pale_colour(rgb + (static_cast<std::int64_t>(window.y0 + ly) * width + window.x0 + lx) * 3))
+        strips.set(lx, ly);
     }
-  if (n < kMinLinePixels) return false;
-  const double mean_x = static_cast<double>(sum_x) / n, mean_y = static_cast<double>(sum_y) / n;
-  const double var_x = static_cast<double>(sum_xx) / n - mean_x * mean_x;
-  const double var_y = static_cast<double>(sum_yy) / n - mean_y * mean_y;
-  const double cov = static_cast<double>(sum_xy) / n - mean_x * mean_y;
-  const double half_gap = 0.5 * (var_x - var_y);
-  const double spread = sqrt(half_gap * half_gap + cov * cov);
-  const double along_var = 0.5 * (var_x + var_y) + spread, across_var = 0.5 * (var_x + var_y) - spread;
-  // A uniform segment of length L has variance L^2 / 12 along it.
-  // Cars may hide most of a wall, but a line needs some of its length seen: two specks far apart define one too.
-  const double length_px = sqrt(12.0 * along_var);
-  if (length_px * params.gsd_m < kMinLineM || n < kMinSeenShare * length_px) return false;
-  // The unit normal: perpendicular to the eigenvector (cov, along_var - var_x), or to an axis when cov is 0.
-  double normal_x = 0.0, normal_y = 1.0;
-  if (cov != 0.0) {
-    const double axis_x = cov, axis_y = along_var - var_x, norm = sqrt(axis_x * axis_x + axis_y * axis_y);
-    normal_x = -axis_y / norm;
-    normal_y = axis_x / norm;
-  } else if (var_y > var_x) {
-    normal_x = 1.0;
-    normal_y = 0.0;
-  }
-  const double half_thickness = 0.5 * sqrt(12.0 * (across_var > 0.0 ? across_var : 0.0)) + 0.5;
-  if (2.0 * half_thickness - 1.0 > kMaxLineThicknessPx) return false;
-  const auto off_line = [&](int lx, int ly) {
-    const double d = (lx - mean_x) * normal_x + (ly - mean_y) * normal_y;
-    return d < 0.0 ? -d : d;
+  PixelLine all;
+  for (int ly = 0; ly < rows; ++ly)
+    for (std::uint64_t r = strips.rows[ly]; r; r &= r - 1) all.add(lowest_set_bit(r), ly);
+  if (all.n < kMinLinePixels) return false;
+  all.fit();
+  // Offsets across the direction, in whole pixels from the window's far corner (at most 2 * 63 * sqrt(2) apart).
+  constexpr int kOffsets = 2 * 2 * kMaxRegionSide;
+  int across[kOffsets] = {};
+  const auto offset_bin = [&](int lx, int ly) {
+    const int bin = static_cast<int>(all.offset(lx, ly) + 2.0 * kMaxRegionSide);
+    return bin < 0 ? 0 : bin >= kOffsets ? kOffsets - 1 : bin;
   };
+  for (int ly = 0; ly < rows; ++ly)
+    for (std::uint64_t r = strips.rows[ly]; r; r &= r - 1) ++across[offset_bin(lowest_set_bit(r), ly)];
+  int best_first = 0, best_count = 0, count = 0;
+  for (int last = 0; last < kOffsets; ++last) {
+    count += across[last] - (last >= band ? across[last - band] : 0);
+    if (count > best_count) {
+      best_count = count;
+      best_first = last - band + 1;
+    }
+  }
+  PixelLine wall;
+  for (int ly = 0; ly < rows; ++ly)
+    for (std::uint64_t r = strips.rows[ly]; r; r &= r - 1) {
+      const int lx = lowest_set_bit(r), bin = offset_bin(lx, ly);
+      if (bin >= best_first && bin < best_first + band) wall.add(lx, ly);
+    }
+  // Cars may hide most of a wall, but a line needs some of its length seen: two specks far apart define one too.
+  if (wall.n < kMinLinePixels || wall.n < kMinOnLineShare * all.n) return false;
+  wall.fit();
+  if (wall.length * params.gsd_m < kMinLineM || wall.n < kMinSeenShare * wall.length || wall.thickness > band)
+    return false;
+  const double half_thickness = 0.5 * wall.thickness + 0.5;
   // A wall stands free between the cars along it; the steps of a roof's slanting edge, as collinear, each touch
   // the roof.
   const WindowMask near_opened = opened.dilated(side, rows);
   std::int64_t on_line = 0, free_standing = 0;
   for (int ly = 0; ly < rows; ++ly)
-    for (std::uint64_t thin = region.rows[ly] & ~opened.rows[ly]; thin; thin &= thin - 1) {
-      const int lx = lowest_set_bit(thin);
-      if (!is_pale(lx, ly) || off_line(lx, ly) > half_thickness + 0.5) continue;
+    for (std::uint64_t r = strips.rows[ly]; r; r &= r - 1) {
+      const int lx = lowest_set_bit(r);
+      const double d = wall.offset(lx, ly);
+      if ((d < 0.0 ? -d : d) > half_thickness + 0.5) continue;
       ++on_line;
       if (!near_opened.get(lx, ly)) ++free_standing;
     }
-  if (on_line < kMinOnLineShare * n || free_standing * kMinFreeShareInverse < on_line) return false;
+  if (free_standing * kMinFreeShareInverse < on_line) return false;
   WindowMask kept;
   for (int ly = 0; ly < rows; ++ly)
     for (std::uint64_t r = region.rows[ly]; r; r &= r - 1) {
       const int lx = lowest_set_bit(r);
-      if (off_line(lx, ly) > half_thickness) kept.set(lx, ly);
+      const double d = wall.offset(lx, ly);
+      if ((d < 0.0 ? -d : d) > half_thickness) kept.set(lx, ly);
     }
   // The seed may lie on the line: start from the kept pixel of the inner box nearest it.
   int px, py;

@@ -285,28 +285,31 @@ TEST(Detect, FindsTrucksWhoseWhiteCabsAreThinStrips) {
   }
 }
 
-// Cars parked against white compound walls, as the hard profile draws them: the wall, a line a pixel or two wide,
-// joins the cars along it into one foreground region that reaches past the window. Crops of generated tiles at
-// 0.5 m (`campscope generate --profile hard --seed 1`, kafr-lusin_2019-11-01.tif at x 806, y 938: two white cars,
-// the wall's colour, with the wall showing only between and beyond them; `--seed 2`, kafr-lusin_2019-12-24.tif at
-// x 386, y 812: two grey cars), with the truth's pixel positions.
+// Cars parked against white compound walls, as the hard profile draws them: the wall, a line a pixel or two wide
+// at 0.5 m and four at 0.3 m, joins the cars along it into one foreground region that reaches past the window.
+// Crops of generated tiles (`campscope generate --profile hard --seed 1`, kafr-lusin_2019-11-01.tif at x 806,
+// y 938: two white cars, the wall's colour, with the wall showing only between and beyond them; the same at
+// 0.3 m, kafr-lusin_2019-12-01.tif at x 1373, y 1592; `--seed 2`, kafr-lusin_2019-12-24.tif at x 386, y 812: two
+// grey cars), with the truth's pixel positions.
 TEST(Detect, FindsCarsParkedAgainstWalls) {
   struct Crop {
     const char* file;
+    double gsd;
     std::vector<cv::Point2d> cars;
   };
-  const Crop crops[] = {{"walled_white_cars_0.5m.png", {{46.25, 38.34}, {44.30, 51.79}}},
-                        {"walled_grey_cars_0.5m.png", {{38.49, 41.94}, {48.68, 48.36}}}};
-  const double gsd = 0.5;
+  const Crop crops[] = {{"walled_white_cars_0.5m.png", 0.5, {{46.25, 38.34}, {44.30, 51.79}}},
+                        {"walled_white_cars_0.3m.png", 0.3, {{46.85, 34.59}, {43.61, 57.00}}},
+                        {"walled_grey_cars_0.5m.png", 0.5, {{38.49, 41.94}, {48.68, 48.36}}}};
   for (const Crop& crop : crops) {
     const RgbBlock block = test_data_block(crop.file);
     ASSERT_GT(block.width, 0) << crop.file;
-    const auto found = detect_objects(block, gsd, DetectorParams{}, Backend::Cpu);
-    // Without the wall's line taken off, neither white car is found; without the pale strips taken off a region
+    const auto found = detect_objects(block, crop.gsd, DetectorParams{}, Backend::Cpu);
+    // Without the wall's line taken off, none of the white cars is found (at 0.3 m, not without an opening as wide
+    // as the wall and the line fitted to the pixels of the wall alone); without the pale strips taken off a region
     // that reaches past the window, neither grey one.
     for (const cv::Point2d& car : crop.cars)
       EXPECT_TRUE(std::any_of(found.begin(), found.end(), [&](const DetectedObject& o) {
-        return o.cls == ObjectClass::Vehicle && std::hypot(o.x - car.x, o.y - car.y) * gsd <= 1.5;
+        return o.cls == ObjectClass::Vehicle && std::hypot(o.x - car.x, o.y - car.y) * crop.gsd <= 1.5;
       })) << crop.file << ": car at " << car;
   }
 }
@@ -475,6 +478,7 @@ TEST_P(DetectCudaVsCpu, IdenticalObjects) {
     for (const char* crop : {"trucks_queued_0.5m.png", "truck_white_cab_0.5m.png", "walled_white_cars_0.5m.png",
                              "walled_grey_cars_0.5m.png"})
       cars.push_back(test_data_block(crop));
+  if (gsd == 0.3) cars.push_back(test_data_block("walled_white_cars_0.3m.png"));
   for (const RgbBlock& block : cars)
     expect_same_objects(detect_objects(block, gsd, DetectorParams{}, Backend::Cpu),
                         detect_objects(block, gsd, DetectorParams{}, Backend::Cuda));
