@@ -290,7 +290,7 @@ TEST(Detect, FindsTrucksWhoseWhiteCabsAreThinStrips) {
 // Crops of generated tiles (`campscope generate --profile hard --seed 1`, kafr-lusin_2019-11-01.tif at x 806,
 // y 938: two white cars, the wall's colour, with the wall showing only between and beyond them; the same at
 // 0.3 m, kafr-lusin_2019-12-01.tif at x 1373, y 1592; `--seed 2`, kafr-lusin_2019-12-24.tif at x 386, y 812: two
-// grey cars), with the truth's pixel positions.
+// grey cars; at 0.7 m, kafr-lusin_2019-12-01.tif at x 195, y 640), with the truth's pixel positions.
 TEST(Detect, FindsCarsParkedAgainstWalls) {
   struct Crop {
     const char* file;
@@ -299,14 +299,15 @@ TEST(Detect, FindsCarsParkedAgainstWalls) {
   };
   const Crop crops[] = {{"walled_white_cars_0.5m.png", 0.5, {{46.25, 38.34}, {44.30, 51.79}}},
                         {"walled_white_cars_0.3m.png", 0.3, {{46.85, 34.59}, {43.61, 57.00}}},
+                        {"walled_cars_0.7m.png", 0.7, {{42.86, 39.44}, {46.05, 48.29}}},
                         {"walled_grey_cars_0.5m.png", 0.5, {{38.49, 41.94}, {48.68, 48.36}}}};
   for (const Crop& crop : crops) {
     const RgbBlock block = test_data_block(crop.file);
     ASSERT_GT(block.width, 0) << crop.file;
     const auto found = detect_objects(block, crop.gsd, DetectorParams{}, Backend::Cpu);
     // Without the wall's line taken off, none of the white cars is found (at 0.3 m, not without an opening as wide
-    // as the wall and the line fitted to the pixels of the wall alone); without the pale strips taken off a region
-    // that reaches past the window, neither grey one.
+    // as the wall and the line fitted to the pixels of the wall alone), nor the cars at 0.7 m; without the pale
+    // strips taken off a region that reaches past the window, neither grey one.
     for (const cv::Point2d& car : crop.cars)
       EXPECT_TRUE(std::any_of(found.begin(), found.end(), [&](const DetectedObject& o) {
         return o.cls == ObjectClass::Vehicle && std::hypot(o.x - car.x, o.y - car.y) * crop.gsd <= 1.5;
@@ -479,6 +480,7 @@ TEST_P(DetectCudaVsCpu, IdenticalObjects) {
                              "walled_grey_cars_0.5m.png"})
       cars.push_back(test_data_block(crop));
   if (gsd == 0.3) cars.push_back(test_data_block("walled_white_cars_0.3m.png"));
+  if (gsd == 0.7) cars.push_back(test_data_block("walled_cars_0.7m.png"));
   for (const RgbBlock& block : cars)
     expect_same_objects(detect_objects(block, gsd, DetectorParams{}, Backend::Cpu),
                         detect_objects(block, gsd, DetectorParams{}, Backend::Cuda));
