@@ -327,6 +327,7 @@ TileOutcome process_tile(OpenedTile tile, const TileEntry& entry, const RunOptio
       tents_and_looks.push_back(o);
     }
     drop_vehicles_on_tents(tents_and_looks, info.gsd_m);
+    drop_vehicles_inside_tent_blocks(tents_and_looks, info.gsd_m);
     std::vector<DetectedObject> by_look;
     std::vector<ScoredPoint> by_look_points;
     for (const DetectedObject& o : tents_and_looks)

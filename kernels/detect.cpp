@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <numeric>
 #include <stdexcept>
@@ -87,36 +88,76 @@ std::vector<std::size_t> suppress_duplicates(const std::vector<ScoredPoint>& poi
   return kept;
 }
 
-void drop_vehicles_on_tents(std::vector<DetectedObject>& objects, double gsd_m) {
-  struct Footprint {
+namespace {
+
+// The detected tents of a list, binned in 4 m cells: those near a point are found by looking at a few cells.
+class TentIndex {
+ public:
+  struct Tent {
     double x, y, half_width_px;
   };
-  constexpr double kCellM = 4.0;
-  const auto cell_of = [&](double v) { return static_cast<std::int64_t>(std::floor(v * gsd_m / kCellM)); };
-  std::map<std::pair<std::int64_t, std::int64_t>, std::vector<Footprint>> tents_by_cell;
-  double widest_m = 0.0;
-  for (const DetectedObject& t : objects) {
-    if (t.cls != ObjectClass::Tent) continue;
-    tents_by_cell[{cell_of(t.x), cell_of(t.y)}].push_back({t.x, t.y, t.measured.width_m / 2.0 / gsd_m});
-    widest_m = std::max(widest_m, static_cast<double>(t.measured.width_m));
+  TentIndex(const std::vector<DetectedObject>& objects, double gsd_m) : gsd_m_(gsd_m) {
+    for (const DetectedObject& t : objects) {
+      if (t.cls != ObjectClass::Tent) continue;
+      cells_[{cell_of(t.x), cell_of(t.y)}].push_back({t.x, t.y, t.measured.width_m / 2.0 / gsd_m});
+      widest_m_ = std::max(widest_m_, static_cast<double>(t.measured.width_m));
+    }
   }
-  const std::int64_t reach = static_cast<std::int64_t>(std::ceil(widest_m / 2.0 / kCellM));
-  const auto on_a_tent = [&](const DetectedObject& v) {
-    const std::int64_t cx = cell_of(v.x), cy = cell_of(v.y);
+  double widest_m() const { return widest_m_; }
+  // Calls visit(tent) for each tent within reach_m (every tent of the cells that close) of (x, y), in pixels.
+  template <typename Visit>
+  void for_each_near(double x, double y, double reach_m, const Visit& visit) const {
+    const std::int64_t reach = static_cast<std::int64_t>(std::ceil(reach_m / kCellM));
+    const std::int64_t cx = cell_of(x), cy = cell_of(y);
     for (std::int64_t dy = -reach; dy <= reach; ++dy)
       for (std::int64_t dx = -reach; dx <= reach; ++dx) {
-        const auto it = tents_by_cell.find({cx + dx, cy + dy});
-        if (it == tents_by_cell.end()) continue;
-        for (const Footprint& t : it->second) {
-          const double ddx = t.x - v.x, ddy = t.y - v.y;
-          if (ddx * ddx + ddy * ddy < t.half_width_px * t.half_width_px) return true;
-        }
+        const auto it = cells_.find({cx + dx, cy + dy});
+        if (it == cells_.end()) continue;
+        for (const Tent& t : it->second) visit(t);
       }
-    return false;
-  };
+  }
+
+ private:
+  static constexpr double kCellM = 4.0;
+  std::int64_t cell_of(double v) const { return static_cast<std::int64_t>(std::floor(v * gsd_m_ / kCellM)); }
+  double gsd_m_;
+  double widest_m_ = 0.0;
+  std::map<std::pair<std::int64_t, std::int64_t>, std::vector<Tent>> cells_;
+};
+
+void drop_vehicles_where(std::vector<DetectedObject>& objects, const std::function<bool(const DetectedObject&)>& drop) {
   objects.erase(std::remove_if(objects.begin(), objects.end(),
-                               [&](const DetectedObject& o) { return o.cls == ObjectClass::Vehicle && on_a_tent(o); }),
+                               [&](const DetectedObject& o) { return o.cls == ObjectClass::Vehicle && drop(o); }),
                 objects.end());
+}
+
+}  // namespace
+
+void drop_vehicles_on_tents(std::vector<DetectedObject>& objects, double gsd_m) {
+  const TentIndex tents(objects, gsd_m);
+  drop_vehicles_where(objects, [&](const DetectedObject& v) {
+    bool on_a_tent = false;
+    tents.for_each_near(v.x, v.y, tents.widest_m() / 2.0, [&](const TentIndex::Tent& t) {
+      const double dx = t.x - v.x, dy = t.y - v.y;
+      on_a_tent = on_a_tent || dx * dx + dy * dy < t.half_width_px * t.half_width_px;
+    });
+    return on_a_tent;
+  });
+}
+
+void drop_vehicles_inside_tent_blocks(std::vector<DetectedObject>& objects, double gsd_m) {
+  constexpr double kAroundM = 6.0;
+  constexpr int kBlockTents = 3;
+  const TentIndex tents(objects, gsd_m);
+  const double around_px = kAroundM / gsd_m;
+  drop_vehicles_where(objects, [&](const DetectedObject& v) {
+    int around = 0;
+    tents.for_each_near(v.x, v.y, kAroundM, [&](const TentIndex::Tent& t) {
+      const double dx = t.x - v.x, dy = t.y - v.y;
+      around += dx * dx + dy * dy <= around_px * around_px;
+    });
+    return around >= kBlockTents;
+  });
 }
 
 namespace {
@@ -198,6 +239,7 @@ std::vector<DetectedObject> detect_objects(const RgbBlock& block, double gsd_m, 
   for (const auto& o : objects) points.push_back({o.x * gsd_m, o.y * gsd_m, o.score});
   std::vector<DetectedObject> unique;
   for (std::size_t i : suppress_duplicates(points, params.duplicate_radius_m)) unique.push_back(objects[i]);
+  drop_vehicles_inside_tent_blocks(unique, gsd_m);
   std::sort(unique.begin(), unique.end(), [](const DetectedObject& a, const DetectedObject& b) {
     return a.y != b.y ? a.y < b.y : a.x < b.x;
   });

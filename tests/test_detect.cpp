@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <random>
 #include <string>
 #include <tuple>
@@ -498,9 +499,14 @@ TEST(SuppressDuplicates, KeepsHighestScoreWithinRadius) {
 
 // Against the definition, on random layouts: a vehicle goes exactly when some tent's centre is nearer than half
 // that tent's measured width. Tents up to 11 m wide reach past the neighbouring cells of the lookup grid.
-TEST(DropVehiclesOnTents, DropsExactlyTheVehiclesCentredOnATent) {
+// Random layouts of tents (2-11 m wide) and vehicles over a square `extent_m` wide, at three pixel sizes: `drop`
+// must remove exactly the vehicles that `dropped` (the definition) names, and keep the rest in order.
+void expect_drops_exactly(const std::function<void(std::vector<DetectedObject>&, double)>& drop,
+                          const std::function<bool(const DetectedObject&, const std::vector<DetectedObject>&, double)>&
+                              dropped,
+                          double extent_m) {
   std::mt19937 rng(21);
-  std::uniform_real_distribution<double> position(0.0, 400.0), tent_width(2.0, 11.0);
+  std::uniform_real_distribution<double> position(0.0, extent_m), tent_width(2.0, 11.0);
   for (const double gsd : {0.3, 0.5, 1.0}) {
     std::vector<DetectedObject> objects;
     for (int i = 0; i < 600; ++i) {
@@ -512,17 +518,11 @@ TEST(DropVehiclesOnTents, DropsExactlyTheVehiclesCentredOnATent) {
       objects.push_back(o);
     }
     std::vector<DetectedObject> expected;
-    for (const DetectedObject& o : objects) {
-      bool on_tent = false;
-      for (const DetectedObject& t : objects)
-        if (o.cls == ObjectClass::Vehicle && t.cls == ObjectClass::Tent &&
-            std::hypot(t.x - o.x, t.y - o.y) * gsd < t.measured.width_m / 2.0)
-          on_tent = true;
-      if (!on_tent) expected.push_back(o);
-    }
-    ASSERT_LT(expected.size(), objects.size()) << "the layout must put some vehicles on tents";
+    for (const DetectedObject& o : objects)
+      if (o.cls != ObjectClass::Vehicle || !dropped(o, objects, gsd)) expected.push_back(o);
+    ASSERT_LT(expected.size(), objects.size()) << "the layout must have vehicles to drop";
     std::vector<DetectedObject> kept = objects;
-    drop_vehicles_on_tents(kept, gsd);
+    drop(kept, gsd);
     ASSERT_EQ(kept.size(), expected.size()) << "gsd " << gsd;
     for (std::size_t i = 0; i < kept.size(); ++i) {
       EXPECT_EQ(kept[i].x, expected[i].x) << "gsd " << gsd << ", object " << i;
@@ -532,7 +532,17 @@ TEST(DropVehiclesOnTents, DropsExactlyTheVehiclesCentredOnATent) {
   }
 }
 
-// A car parked against a tent's side stays; a car-sized strip cut from the tent's middle goes.
+TEST(DropVehiclesOnTents, DropsExactlyTheVehiclesCentredOnATent) {
+  expect_drops_exactly(
+      drop_vehicles_on_tents,
+      [](const DetectedObject& v, const std::vector<DetectedObject>& objects, double gsd) {
+        return std::any_of(objects.begin(), objects.end(), [&](const DetectedObject& t) {
+          return t.cls == ObjectClass::Tent && std::hypot(t.x - v.x, t.y - v.y) * gsd < t.measured.width_m / 2.0;
+        });
+      },
+      400.0);
+}
+
 TEST(DropVehiclesOnTents, KeepsAVehicleParkedBesideATent) {
   const double gsd = 0.5;
   DetectedObject tent, beside, strip;
@@ -548,6 +558,45 @@ TEST(DropVehiclesOnTents, KeepsAVehicleParkedBesideATent) {
   drop_vehicles_on_tents(objects, gsd);
   ASSERT_EQ(objects.size(), 2u);
   EXPECT_EQ(objects[1].x, beside.x);
+}
+
+// Tents dense enough that some vehicles have three or more within 6 m, some two (a camp lane's).
+TEST(DropVehiclesInsideTentBlocks, DropsExactlyTheVehiclesWithThreeTentsWithinSixMetres) {
+  expect_drops_exactly(
+      drop_vehicles_inside_tent_blocks,
+      [](const DetectedObject& v, const std::vector<DetectedObject>& objects, double gsd) {
+        return std::count_if(objects.begin(), objects.end(), [&](const DetectedObject& t) {
+                 return t.cls == ObjectClass::Tent && std::hypot(t.x - v.x, t.y - v.y) * gsd <= 6.0;
+               }) >= 3;
+      },
+      150.0);
+}
+
+// A strip between the tents of a packed block goes; a car in a 4 m lane between two rows of 4 m tents, 2 m apart,
+// has two tents within 6 m and stays.
+TEST(DropVehiclesInsideTentBlocks, KeepsACarInACampLane) {
+  const double gsd = 0.5;
+  std::vector<DetectedObject> objects;
+  const auto add = [&](ObjectClass cls, double x_m, double y_m) {
+    DetectedObject o;
+    o.cls = cls;
+    o.x = x_m / gsd;
+    o.y = y_m / gsd;
+    o.measured.width_m = cls == ObjectClass::Tent ? 4.0f : 1.8f;
+    objects.push_back(o);
+  };
+  for (const double y : {10.0, 18.0})  // the rows' centres: a 4 m lane between them
+    for (int k = 0; k < 6; ++k) add(ObjectClass::Tent, 10.0 + 6.0 * k, y);
+  add(ObjectClass::Vehicle, 22.0, 14.0);  // in the lane beside a tent of each row
+  for (int row = 0; row < 3; ++row)
+    for (int k = 0; k < 3; ++k) add(ObjectClass::Tent, 80.0 + 5.5 * k, 10.0 + 5.5 * row);
+  add(ObjectClass::Vehicle, 82.75, 12.75);  // in the gaps of a 3 x 3 block, tents 1.5 m apart
+  drop_vehicles_inside_tent_blocks(objects, gsd);
+  ASSERT_EQ(std::count_if(objects.begin(), objects.end(),
+                          [](const DetectedObject& o) { return o.cls == ObjectClass::Vehicle; }),
+            1);
+  EXPECT_EQ(objects[12].cls, ObjectClass::Vehicle);
+  EXPECT_DOUBLE_EQ(objects[12].x, 22.0 / gsd);
 }
 
 }  // namespace

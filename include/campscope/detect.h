@@ -84,6 +84,12 @@ std::vector<std::size_t> suppress_duplicates(const std::vector<ScoredPoint>& poi
 // one. A vehicle parked beside a tent stands at least half the tent's width plus half its own from its centre.
 void drop_vehicles_on_tents(std::vector<DetectedObject>& objects, double gsd_m);
 
+// A vehicle needs room to have driven where it stands: drops each vehicle with three or more tents (each found
+// once: after duplicates are suppressed) within 6 m of its centre. Such a vehicle is a strip between the covers of a
+// packed block of tents, some of them not found. A car parked beside a tent, or driving a camp lane between two
+// rows of tents, has one or two that near (none of the generated profiles' true vehicles has more).
+void drop_vehicles_inside_tent_blocks(std::vector<DetectedObject>& objects, double gsd_m);
+
 // Halo (pixels) a block needs around its core so that objects centred in the core are seen whole.
 int detector_halo_px(const DetectorParams& params, double gsd_m);
 
