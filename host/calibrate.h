@@ -1,5 +1,5 @@
 // `campscope calibrate`: fits the detector to an analyst's labels. The manifest's tiles are split (seeded) into
-// training and validation tiles. On the training tiles the detector runs with its rule limits widened, every object
+// training and validation tiles. On the training tiles the detector runs with its built-in limits, every object
 // it finds is marked true or false by one-to-one matching with the labels, and a random forest per class learns to
 // tell them apart (OpenCV ml); each class's decision threshold is chosen by 3-fold cross-validation over the
 // training tiles to maximise F1. Where the labels hold vehicles, vehicles are instead judged by their look: every
