@@ -132,6 +132,30 @@ struct WindowMask {
   }
 };
 
+// A pixel strength (a function of the pixel alone) that keeps each value it computes inside `window`: the foreground
+// strength tests a pixel against several colour segments, and its neighbourhood near a blend of the grounds, while
+// the seed search and the searches after the first flood (parts, dark pixels, paint with glass) ask again for most
+// of the pixels it looked at. Pixels outside the window (a recentred flood) are computed each time. The values are
+// colour distances, which fit 16 bits.
+template <typename Strength>
+struct RememberedStrength {
+  const Strength& strength;
+  RegionWindow window;
+  mutable WindowMask known;
+  mutable std::int16_t values[kMaxRegionSide * 64];  // at ly * 64 + lx, as flood_region's queue packs them
+  CAMPSCOPE_HD RememberedStrength(const Strength& strength_, const RegionWindow& window_)
+      : strength(strength_), window(window_) {}
+  CAMPSCOPE_HD int operator()(int x, int y) const {
+    if (!window.contains(x, y)) return strength(x, y);
+    const int lx = x - window.x0, ly = y - window.y0;
+    if (!known.get(lx, ly)) {
+      values[ly << 6 | lx] = static_cast<std::int16_t>(strength(x, y));
+      known.set(lx, ly);
+    }
+    return values[ly << 6 | lx];
+  }
+};
+
 CAMPSCOPE_HD int count_bits(std::uint64_t word) {
 #ifdef __CUDA_ARCH__
   return __popcll(word);
@@ -952,7 +976,7 @@ CAMPSCOPE_HD bool grow_foreground_region(const std::uint8_t* rgb, const std::uin
       }
     return false;
   };
-  const auto strength = [&](int x, int y) {
+  const auto pixel_strength = [&](int x, int y) {
     const std::int64_t p = static_cast<std::int64_t>(y) * width + x;
     if (!valid[p]) return 0;
     const std::uint8_t* colour = rgb + p * 3;
@@ -964,35 +988,22 @@ CAMPSCOPE_HD bool grow_foreground_region(const std::uint8_t* rgb, const std::uin
     const int d1 = colour_distance(colour, ground[1]);
     return d0 < d1 ? d0 : d1;
   };
+  const RememberedStrength<decltype(pixel_strength)> strength(pixel_strength, window);
   // Start from the inner-box pixel (within the window) whose 3x3 neighbourhood is most solidly foreground: a thin
-  // marking line has single bright pixels, a vehicle has a solid patch. The neighbourhoods overlap, so each pixel's
-  // strength is computed once, into a band of three rows (0 outside the block) that slides down the box.
+  // marking line has single bright pixels, a vehicle has a solid patch.
   const int h = params.vehicle_inner_half;
   const int bx0 = cx - h > window.x0 ? cx - h : window.x0, bx1 = cx + h < window.x1 - 1 ? cx + h : window.x1 - 1;
   const int by0 = cy - h > window.y0 ? cy - h : window.y0, by1 = cy + h < window.y1 - 1 ? cy + h : window.y1 - 1;
-  int band[3][kMaxRegionSide + 2];
-  const auto band_row = [&](int y) { return band[(y - by0 + 3) % 3]; };
-  const auto fill_band_row = [&](int y) {
-    int* row = band_row(y);
-    for (int x = bx0 - 1; x <= bx1 + 1; ++x)
-      row[x - bx0 + 1] = x >= 0 && y >= 0 && x < width && y < height ? strength(x, y) : 0;
-  };
   int sx = -1, sy = -1, best = -1;
-  if (bx0 <= bx1 && by0 <= by1) {
-    fill_band_row(by0 - 1);
-    fill_band_row(by0);
-  }
-  for (int y = by0; y <= by1; ++y) {
-    fill_band_row(y + 1);
-    const int* rows[3] = {band_row(y - 1), band_row(y), band_row(y + 1)};
+  for (int y = by0; y <= by1; ++y)
     for (int x = bx0; x <= bx1; ++x) {
-      const int i = x - bx0 + 1;
-      if (rows[1][i] <= 0) continue;
+      if (strength(x, y) <= 0) continue;
       int patch = 0;
-      for (const int* row : rows)
-        for (int dx = -1; dx <= 1; ++dx) {
+      for (int yy = y - 1; yy <= y + 1; ++yy)
+        for (int xx = x - 1; xx <= x + 1; ++xx) {
+          if (xx < 0 || yy < 0 || xx >= width || yy >= height) continue;
           // Solid patches first; among equally solid ones, the most distinct.
-          const int d = row[i + dx];
+          const int d = strength(xx, yy);
           patch += d > 0 ? 1024 + (d < 1023 ? d : 1023) / 9 : 0;
         }
       if (patch > best) {
@@ -1001,7 +1012,6 @@ CAMPSCOPE_HD bool grow_foreground_region(const std::uint8_t* rgb, const std::uin
         sy = y;
       }
     }
-  }
   WindowMask members;
   if (!flood_region(rgb, width, window, sx, sy, strength, f, &members)) return false;
   // A truck seen from a candidate near one end reaches past the window; look once more, centred on what was found.
