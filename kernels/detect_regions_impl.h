@@ -639,17 +639,30 @@ struct ColourHistogram {
     for_neighbourhood(bin, [&](int neighbour) { total += static_cast<std::int64_t>(counts[neighbour]); });
     return total;
   }
+  // The occupied bins in bin order with their masses. A mass sums 27 bins, and a window looks for two modes: each
+  // search reads these, so each mass is summed once. A mass is at most the pixel count, so it fits `Count`.
+  struct OccupiedBins {
+    int count = 0;
+    std::uint16_t bins[kBins];
+    Count masses[kBins];
+  };
+  CAMPSCOPE_HD void occupied_bins(OccupiedBins& occupied) const {
+    occupied.count = 0;
+    for (int i = 0; i < kBins; ++i) {
+      if (!counts[i]) continue;
+      occupied.bins[occupied.count] = static_cast<std::uint16_t>(i);
+      occupied.masses[occupied.count++] = static_cast<Count>(mass(i));
+    }
+  }
   // The occupied bin of largest mass at least `min_gap` bins from `other` (ignored when negative); -1 if none.
-  CAMPSCOPE_HD int mode(int other, int min_gap, std::int64_t& mode_mass) const {
+  CAMPSCOPE_HD static int mode(const OccupiedBins& occupied, int other, int min_gap, std::int64_t& mode_mass) {
     int best = -1;
     mode_mass = 0;
-    for (int i = 0; i < kBins; ++i) {
-      if (!counts[i] || (other >= 0 && bin_gap(i, other) < min_gap)) continue;
-      const std::int64_t m = mass(i);
-      if (m > mode_mass) {
-        mode_mass = m;
-        best = i;
-      }
+    for (int k = 0; k < occupied.count; ++k) {
+      const std::int64_t m = static_cast<std::int64_t>(occupied.masses[k]);
+      if (m <= mode_mass || (other >= 0 && bin_gap(occupied.bins[k], other) < min_gap)) continue;
+      mode_mass = m;
+      best = occupied.bins[k];
     }
     return best;
   }
@@ -912,7 +925,8 @@ CAMPSCOPE_HD bool grow_foreground_region(const std::uint8_t* rgb, const std::uin
                                          int cx, int cy, const PixelParams& params, RegionFeatures& f) {
   const RegionWindow window(cx, cy, params.region_radius, width, height);
   static_assert(kMaxRegionPixels <= PackedColourSum::kMaxPixels, "a window's colour sums must fit their fields");
-  ColourHistogram<std::uint32_t, PackedColourSum> histogram;
+  using WindowHistogram = ColourHistogram<std::uint32_t, PackedColourSum>;
+  WindowHistogram histogram;
   int window_n = 0;
   for (int y = window.y0; y < window.y1; ++y)
     for (int x = window.x0; x < window.x1; ++x) {
@@ -922,9 +936,11 @@ CAMPSCOPE_HD bool grow_foreground_region(const std::uint8_t* rgb, const std::uin
       ++window_n;
     }
   if (window_n == 0) return false;
+  WindowHistogram::OccupiedBins occupied;
+  histogram.occupied_bins(occupied);
   std::int64_t mode_mass[2] = {0, 0};
-  int mode[2] = {histogram.mode(-1, 0, mode_mass[0]), -1};
-  mode[1] = histogram.mode(mode[0], 2, mode_mass[1]);
+  int mode[2] = {WindowHistogram::mode(occupied, -1, 0, mode_mass[0]), -1};
+  mode[1] = WindowHistogram::mode(occupied, mode[0], 2, mode_mass[1]);
   if (mode[1] < 0 || 10 * mode_mass[1] < window_n) mode[1] = mode[0];  // one ground only
   // Each ground colour is the mean of the pixels in its bin and the bins touching it.
   int ground[2][3];
