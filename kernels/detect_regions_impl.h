@@ -1030,8 +1030,9 @@ CAMPSCOPE_HD bool grow_foreground_region(const std::uint8_t* rgb, const std::uin
     }
   WindowMask members;
   if (!flood_region(rgb, width, window, sx, sy, strength, f, &members)) return false;
+  const bool reaches_window_edge = f.touches_window;
   // A truck seen from a candidate near one end reaches past the window; look once more, centred on what was found.
-  if (f.touches_window) {
+  if (reaches_window_edge) {
     const RegionWindow centred(static_cast<int>(f.cx), static_cast<int>(f.cy), params.region_radius, width, height);
     RegionFeatures recentred;
     if (flood_region(rgb, width, centred, sx, sy, strength, recentred, nullptr, true)) f = recentred;
@@ -1063,7 +1064,10 @@ CAMPSCOPE_HD bool grow_foreground_region(const std::uint8_t* rgb, const std::uin
   if (painted_part_is_vehicle(rgb, width, height, window, sx, sy, ground, strength, judge_against_ground, params, f,
                               part) ||
       dark_region_is_vehicle(rgb, valid, width, window, bx0, by0, bx1, by1, ground, strength, params, part) ||
-      paint_with_glass_is_vehicle(rgb, valid, width, window, sx, sy, ground, strength, params, part)) {
+      // Paint with glass grows over all of the foreground about the seed in this window, and is rejected where that
+      // reaches the window's edge: its flood is spared then.
+      (!reaches_window_edge &&
+       paint_with_glass_is_vehicle(rgb, valid, width, window, sx, sy, ground, strength, params, part))) {
     f = part;
     return true;
   }
