@@ -537,9 +537,8 @@ CAMPSCOPE_HD bool grow_material_region(const std::uint8_t* rgb, const std::uint8
     const WindowMask near = region.dilated(side, rows).dilated(side, rows).dilated(side, rows);
     std::int64_t sum[3] = {0, 0, 0}, n = 0;
     for (int ly = 0; ly < rows; ++ly)
-      for (int lx = 0; lx < side; ++lx) {
-        if (!near.get(lx, ly) || region.get(lx, ly)) continue;
-        const std::int64_t p = static_cast<std::int64_t>(window.y0 + ly) * width + window.x0 + lx;
+      for (std::uint64_t around = near.rows[ly] & ~region.rows[ly]; around; around &= around - 1) {
+        const std::int64_t p = static_cast<std::int64_t>(window.y0 + ly) * width + window.x0 + lowest_set_bit(around);
         if (!valid[p] || colour_distance(rgb + p * 3, seed) <= min_contrast) continue;
         for (int c = 0; c < 3; ++c) sum[c] += rgb[p * 3 + c];
         ++n;
@@ -816,10 +815,9 @@ CAMPSCOPE_HD bool dark_region_is_vehicle(const std::uint8_t* rgb, const std::uin
   const WindowMask ring = region.dilated(side, rows);
   int border = 0, casters = 0;
   for (int ly = 0; ly < rows; ++ly)
-    for (int lx = 0; lx < side; ++lx) {
-      if (!ring.get(lx, ly) || region.get(lx, ly)) continue;
+    for (std::uint64_t around = ring.rows[ly] & ~region.rows[ly]; around; around &= around - 1) {
       ++border;
-      const int x = window.x0 + lx, y = window.y0 + ly;
+      const int x = window.x0 + lowest_set_bit(around), y = window.y0 + ly;
       const std::int64_t p = static_cast<std::int64_t>(y) * width + x;
       const int luma = luma_of_pixel(rgb + p * 3);
       if (!valid[p] || (luma >= dark_below && strength(x, y) > 0) ||
