@@ -209,7 +209,10 @@ CAMPSCOPE_HD bool flood_region(const std::uint8_t* rgb, int width, const RegionW
     sum_yy += static_cast<std::int64_t>(ly) * ly;
     sum_xy += static_cast<std::int64_t>(lx) * ly;
     for (int c = 0; c < 3; ++c) sum_c[c] += rgb[p * 3 + c];
-    if (lx == 0 || ly == 0 || lx == wside - 1 || ly == wrows - 1) {
+    // On the window's edge, tested as lx - 1 or ly - 1 outside [0, side - 2] with one unsigned comparison each (-1
+    // wraps to the largest value): every pixel of every flood takes this test.
+    if (static_cast<unsigned>(lx - 1) >= static_cast<unsigned>(wside - 2) ||
+        static_cast<unsigned>(ly - 1) >= static_cast<unsigned>(wrows - 2)) {
       touches = true;
       if (stop_at_edge) break;
     }
