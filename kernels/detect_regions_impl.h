@@ -703,30 +703,39 @@ CAMPSCOPE_HD bool painted_part_is_vehicle(const std::uint8_t* rgb, int width, in
   constexpr int kMaxHalf = 5;  // a box at most 11 pixels wide: finer pixels look at less of the car
   const int half_box = static_cast<int>(kPaintBoxM / params.gsd_m + 0.5);
   const int h = half_box < 1 ? 1 : half_box > kMaxHalf ? kMaxHalf : half_box;
-  std::uint8_t colours[(2 * kMaxHalf + 1) * (2 * kMaxHalf + 1)][3];
-  int alike[(2 * kMaxHalf + 1) * (2 * kMaxHalf + 1)];
+  // Channel by channel, so that one colour is compared with the others a vector at a time.
+  constexpr int kMaxPixels = (2 * kMaxHalf + 1) * (2 * kMaxHalf + 1);
+  int colours[3][kMaxPixels];
+  int alike[kMaxPixels];
   int pixels = 0;
   for (int y = sy - h; y <= sy + h; ++y)
     for (int x = sx - h; x <= sx + h; ++x) {
       if (x < 0 || y < 0 || x >= width || y >= height || strength(x, y) <= 0) continue;
       const std::uint8_t* colour = rgb + (static_cast<std::int64_t>(y) * width + x) * 3;
-      for (int c = 0; c < 3; ++c) colours[pixels][c] = colour[c];
+      for (int c = 0; c < 3; ++c) colours[c][pixels] = colour[c];
       alike[pixels++] = 0;
     }
   if (pixels == 0) return false;
+  // Compared as ints, so that the loop over the others vectorises. A squared distance is at most 3 * 255^2, so a
+  // larger limit is the same as that one.
+  constexpr int kMaxDistanceSq = 3 * 255 * 255;
   const std::int64_t same_paint_sq = 4 * static_cast<std::int64_t>(params.physical.ground_tolerance) *
                                      params.physical.ground_tolerance;
+  const int same_paint_limit = same_paint_sq < kMaxDistanceSq ? static_cast<int>(same_paint_sq) : kMaxDistanceSq;
   const auto same_paint = [&](int i, int j) {
-    std::int64_t d2 = 0;
-    for (int c = 0; c < 3; ++c) d2 += (colours[i][c] - colours[j][c]) * (colours[i][c] - colours[j][c]);
-    return d2 <= same_paint_sq;
+    int d2 = 0;
+    for (int c = 0; c < 3; ++c) d2 += (colours[c][i] - colours[c][j]) * (colours[c][i] - colours[c][j]);
+    return d2 <= same_paint_limit ? 1 : 0;
   };
-  for (int i = 0; i < pixels; ++i)
-    for (int j = i + 1; j < pixels; ++j)
-      if (same_paint(i, j)) {
-        ++alike[i];
-        ++alike[j];
-      }
+  for (int i = 0; i < pixels; ++i) {
+    int alike_i = 0;
+    for (int j = i + 1; j < pixels; ++j) {
+      const int same = same_paint(i, j);
+      alike_i += same;
+      alike[j] += same;
+    }
+    alike[i] += alike_i;
+  }
   int commonest = 0;
   for (int i = 1; i < pixels; ++i)
     if (alike[i] > alike[commonest]) commonest = i;
@@ -734,7 +743,7 @@ CAMPSCOPE_HD bool painted_part_is_vehicle(const std::uint8_t* rgb, int width, in
   std::int64_t sum[3] = {0, 0, 0}, n = 0;
   for (int i = 0; i < pixels; ++i)
     if (same_paint(i, commonest)) {
-      for (int c = 0; c < 3; ++c) sum[c] += colours[i][c];
+      for (int c = 0; c < 3; ++c) sum[c] += colours[c][i];
       ++n;
     }
   for (int c = 0; c < 3; ++c) paint[c] = static_cast<int>(sum[c] / n);
