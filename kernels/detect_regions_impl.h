@@ -986,7 +986,12 @@ CAMPSCOPE_HD bool grow_foreground_region(const std::uint8_t* rgb, const std::uin
       static_cast<std::int64_t>(params.physical.ground_tolerance) * params.physical.ground_tolerance;
   const ColourSegment shading[2] = {ColourSegment(ground[0], shadowed[0]), ColourSegment(ground[1], shadowed[1])};
   const ColourSegment blend(ground[0], ground[1]);
-  const ColourSegment at_ground[2] = {ColourSegment(ground[0], ground[0]), ColourSegment(ground[1], ground[1])};
+  // Whether a colour lies within the ground tolerance of ground k: a squared distance, at most 3 * 255^2.
+  const auto at_ground = [&](const std::uint8_t* colour, int k) {
+    int d2 = 0;
+    for (int c = 0; c < 3; ++c) d2 += (colour[c] - ground[k][c]) * (colour[c] - ground[k][c]);
+    return d2 <= tolerance_sq;
+  };
   // Whether pixels of both grounds lie within two pixels of (x, y); the search ends once both are seen.
   const auto near_both_grounds = [&](int x, int y) {
     bool near[2] = {false, false};
@@ -997,7 +1002,7 @@ CAMPSCOPE_HD bool grow_foreground_region(const std::uint8_t* rgb, const std::uin
         const std::int64_t q = static_cast<std::int64_t>(yy) * width + xx;
         if (!valid[q]) continue;
         for (int k = 0; k < 2; ++k)
-          if (!near[k] && at_ground[k].within(rgb + q * 3, tolerance_sq)) near[k] = true;
+          if (!near[k] && at_ground(rgb + q * 3, k)) near[k] = true;
         if (near[0] && near[1]) return true;
       }
     return false;
