@@ -145,14 +145,20 @@ struct RememberedStrength {
   mutable std::int16_t values[kMaxRegionSide * 64];  // at ly * 64 + lx, as flood_region's queue packs them
   CAMPSCOPE_HD RememberedStrength(const Strength& strength_, const RegionWindow& window_)
       : strength(strength_), window(window_) {}
+  // A value kept is looked up in line; computing one is a call.
   CAMPSCOPE_HD int operator()(int x, int y) const {
-    if (!window.contains(x, y)) return strength(x, y);
-    const int lx = x - window.x0, ly = y - window.y0;
-    if (!known.get(lx, ly)) {
-      values[ly << 6 | lx] = static_cast<std::int16_t>(strength(x, y));
+    if (window.contains(x, y) && known.get(x - window.x0, y - window.y0))
+      return values[(y - window.y0) << 6 | (x - window.x0)];
+    return remember(x, y);
+  }
+  CAMPSCOPE_CPU_NOINLINE CAMPSCOPE_HD int remember(int x, int y) const {
+    const int value = strength(x, y);
+    if (window.contains(x, y)) {
+      const int lx = x - window.x0, ly = y - window.y0;
+      values[ly << 6 | lx] = static_cast<std::int16_t>(value);
       known.set(lx, ly);
     }
-    return values[ly << 6 | lx];
+    return value;
   }
 };
 
