@@ -195,8 +195,10 @@ std::vector<DetectedObject> detect_objects(const RgbBlock& block, double gsd_m, 
     throw std::invalid_argument("detector: block buffers do not match its size");
   detect::PixelParams pixel_params = detect::to_pixel_params(params, gsd_m);
   const BlockHistogram histogram = block_histogram(block);
+  BlockHistogram::OccupiedBins occupied;
+  histogram.occupied_bins(occupied);
   std::int64_t mass = 0;
-  const int ground_bin = histogram.mode(-1, 0, mass);
+  const int ground_bin = BlockHistogram::mode(occupied, -1, 0, mass);
   if (ground_bin < 0) return {};  // nothing imaged
   histogram.mode_colour(ground_bin, pixel_params.block_ground);
 

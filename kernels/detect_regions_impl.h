@@ -132,6 +132,36 @@ struct WindowMask {
   }
 };
 
+// A pixel strength (a function of the pixel alone) that keeps each value it computes inside `window`: the foreground
+// strength tests a pixel against several colour segments, and its neighbourhood near a blend of the grounds, while
+// the seed search and the searches after the first flood (parts, dark pixels, paint with glass) ask again for most
+// of the pixels it looked at. Pixels outside the window (a recentred flood) are computed each time. The values are
+// colour distances, which fit 16 bits.
+template <typename Strength>
+struct RememberedStrength {
+  const Strength& strength;
+  RegionWindow window;
+  mutable WindowMask known;
+  mutable std::int16_t values[kMaxRegionSide * 64];  // at ly * 64 + lx, as flood_region's queue packs them
+  CAMPSCOPE_HD RememberedStrength(const Strength& strength_, const RegionWindow& window_)
+      : strength(strength_), window(window_) {}
+  // A value kept is looked up in line; computing one is a call.
+  CAMPSCOPE_HD int operator()(int x, int y) const {
+    if (window.contains(x, y) && known.get(x - window.x0, y - window.y0))
+      return values[(y - window.y0) << 6 | (x - window.x0)];
+    return remember(x, y);
+  }
+  CAMPSCOPE_CPU_NOINLINE CAMPSCOPE_HD int remember(int x, int y) const {
+    const int value = strength(x, y);
+    if (window.contains(x, y)) {
+      const int lx = x - window.x0, ly = y - window.y0;
+      values[ly << 6 | lx] = static_cast<std::int16_t>(value);
+      known.set(lx, ly);
+    }
+    return value;
+  }
+};
+
 CAMPSCOPE_HD int count_bits(std::uint64_t word) {
 #ifdef __CUDA_ARCH__
   return __popcll(word);
@@ -185,7 +215,10 @@ CAMPSCOPE_HD bool flood_region(const std::uint8_t* rgb, int width, const RegionW
     sum_yy += static_cast<std::int64_t>(ly) * ly;
     sum_xy += static_cast<std::int64_t>(lx) * ly;
     for (int c = 0; c < 3; ++c) sum_c[c] += rgb[p * 3 + c];
-    if (lx == 0 || ly == 0 || lx == wside - 1 || ly == wrows - 1) {
+    // On the window's edge, tested as lx - 1 or ly - 1 outside [0, side - 2] with one unsigned comparison each (-1
+    // wraps to the largest value): every pixel of every flood takes this test.
+    if (static_cast<unsigned>(lx - 1) >= static_cast<unsigned>(wside - 2) ||
+        static_cast<unsigned>(ly - 1) >= static_cast<unsigned>(wrows - 2)) {
       touches = true;
       if (stop_at_edge) break;
     }
@@ -522,9 +555,8 @@ CAMPSCOPE_HD bool grow_material_region(const std::uint8_t* rgb, const std::uint8
     const WindowMask near = region.dilated(side, rows).dilated(side, rows).dilated(side, rows);
     std::int64_t sum[3] = {0, 0, 0}, n = 0;
     for (int ly = 0; ly < rows; ++ly)
-      for (int lx = 0; lx < side; ++lx) {
-        if (!near.get(lx, ly) || region.get(lx, ly)) continue;
-        const std::int64_t p = static_cast<std::int64_t>(window.y0 + ly) * width + window.x0 + lx;
+      for (std::uint64_t around = near.rows[ly] & ~region.rows[ly]; around; around &= around - 1) {
+        const std::int64_t p = static_cast<std::int64_t>(window.y0 + ly) * width + window.x0 + lowest_set_bit(around);
         if (!valid[p] || colour_distance(rgb + p * 3, seed) <= min_contrast) continue;
         for (int c = 0; c < 3; ++c) sum[c] += rgb[p * 3 + c];
         ++n;
@@ -624,17 +656,30 @@ struct ColourHistogram {
     for_neighbourhood(bin, [&](int neighbour) { total += static_cast<std::int64_t>(counts[neighbour]); });
     return total;
   }
+  // The occupied bins in bin order with their masses. A mass sums 27 bins, and a window looks for two modes: each
+  // search reads these, so each mass is summed once. A mass is at most the pixel count, so it fits `Count`.
+  struct OccupiedBins {
+    int count = 0;
+    std::uint16_t bins[kBins];
+    Count masses[kBins];
+  };
+  CAMPSCOPE_HD void occupied_bins(OccupiedBins& occupied) const {
+    occupied.count = 0;
+    for (int i = 0; i < kBins; ++i) {
+      if (!counts[i]) continue;
+      occupied.bins[occupied.count] = static_cast<std::uint16_t>(i);
+      occupied.masses[occupied.count++] = static_cast<Count>(mass(i));
+    }
+  }
   // The occupied bin of largest mass at least `min_gap` bins from `other` (ignored when negative); -1 if none.
-  CAMPSCOPE_HD int mode(int other, int min_gap, std::int64_t& mode_mass) const {
+  CAMPSCOPE_HD static int mode(const OccupiedBins& occupied, int other, int min_gap, std::int64_t& mode_mass) {
     int best = -1;
     mode_mass = 0;
-    for (int i = 0; i < kBins; ++i) {
-      if (!counts[i] || (other >= 0 && bin_gap(i, other) < min_gap)) continue;
-      const std::int64_t m = mass(i);
-      if (m > mode_mass) {
-        mode_mass = m;
-        best = i;
-      }
+    for (int k = 0; k < occupied.count; ++k) {
+      const std::int64_t m = static_cast<std::int64_t>(occupied.masses[k]);
+      if (m <= mode_mass || (other >= 0 && bin_gap(occupied.bins[k], other) < min_gap)) continue;
+      mode_mass = m;
+      best = occupied.bins[k];
     }
     return best;
   }
@@ -673,30 +718,39 @@ CAMPSCOPE_HD bool painted_part_is_vehicle(const std::uint8_t* rgb, int width, in
   constexpr int kMaxHalf = 5;  // a box at most 11 pixels wide: finer pixels look at less of the car
   const int half_box = static_cast<int>(kPaintBoxM / params.gsd_m + 0.5);
   const int h = half_box < 1 ? 1 : half_box > kMaxHalf ? kMaxHalf : half_box;
-  std::uint8_t colours[(2 * kMaxHalf + 1) * (2 * kMaxHalf + 1)][3];
-  int alike[(2 * kMaxHalf + 1) * (2 * kMaxHalf + 1)];
+  // Channel by channel, so that one colour is compared with the others a vector at a time.
+  constexpr int kMaxPixels = (2 * kMaxHalf + 1) * (2 * kMaxHalf + 1);
+  int colours[3][kMaxPixels];
+  int alike[kMaxPixels];
   int pixels = 0;
   for (int y = sy - h; y <= sy + h; ++y)
     for (int x = sx - h; x <= sx + h; ++x) {
       if (x < 0 || y < 0 || x >= width || y >= height || strength(x, y) <= 0) continue;
       const std::uint8_t* colour = rgb + (static_cast<std::int64_t>(y) * width + x) * 3;
-      for (int c = 0; c < 3; ++c) colours[pixels][c] = colour[c];
+      for (int c = 0; c < 3; ++c) colours[c][pixels] = colour[c];
       alike[pixels++] = 0;
     }
   if (pixels == 0) return false;
+  // Compared as ints, so that the loop over the others vectorises. A squared distance is at most 3 * 255^2, so a
+  // larger limit is the same as that one.
+  constexpr int kMaxDistanceSq = 3 * 255 * 255;
   const std::int64_t same_paint_sq = 4 * static_cast<std::int64_t>(params.physical.ground_tolerance) *
                                      params.physical.ground_tolerance;
+  const int same_paint_limit = same_paint_sq < kMaxDistanceSq ? static_cast<int>(same_paint_sq) : kMaxDistanceSq;
   const auto same_paint = [&](int i, int j) {
-    std::int64_t d2 = 0;
-    for (int c = 0; c < 3; ++c) d2 += (colours[i][c] - colours[j][c]) * (colours[i][c] - colours[j][c]);
-    return d2 <= same_paint_sq;
+    int d2 = 0;
+    for (int c = 0; c < 3; ++c) d2 += (colours[c][i] - colours[c][j]) * (colours[c][i] - colours[c][j]);
+    return d2 <= same_paint_limit ? 1 : 0;
   };
-  for (int i = 0; i < pixels; ++i)
-    for (int j = i + 1; j < pixels; ++j)
-      if (same_paint(i, j)) {
-        ++alike[i];
-        ++alike[j];
-      }
+  for (int i = 0; i < pixels; ++i) {
+    int alike_i = 0;
+    for (int j = i + 1; j < pixels; ++j) {
+      const int same = same_paint(i, j);
+      alike_i += same;
+      alike[j] += same;
+    }
+    alike[i] += alike_i;
+  }
   int commonest = 0;
   for (int i = 1; i < pixels; ++i)
     if (alike[i] > alike[commonest]) commonest = i;
@@ -704,7 +758,7 @@ CAMPSCOPE_HD bool painted_part_is_vehicle(const std::uint8_t* rgb, int width, in
   std::int64_t sum[3] = {0, 0, 0}, n = 0;
   for (int i = 0; i < pixels; ++i)
     if (same_paint(i, commonest)) {
-      for (int c = 0; c < 3; ++c) sum[c] += colours[i][c];
+      for (int c = 0; c < 3; ++c) sum[c] += colours[c][i];
       ++n;
     }
   for (int c = 0; c < 3; ++c) paint[c] = static_cast<int>(sum[c] / n);
@@ -788,10 +842,9 @@ CAMPSCOPE_HD bool dark_region_is_vehicle(const std::uint8_t* rgb, const std::uin
   const WindowMask ring = region.dilated(side, rows);
   int border = 0, casters = 0;
   for (int ly = 0; ly < rows; ++ly)
-    for (int lx = 0; lx < side; ++lx) {
-      if (!ring.get(lx, ly) || region.get(lx, ly)) continue;
+    for (std::uint64_t around = ring.rows[ly] & ~region.rows[ly]; around; around &= around - 1) {
       ++border;
-      const int x = window.x0 + lx, y = window.y0 + ly;
+      const int x = window.x0 + lowest_set_bit(around), y = window.y0 + ly;
       const std::int64_t p = static_cast<std::int64_t>(y) * width + x;
       const int luma = luma_of_pixel(rgb + p * 3);
       if (!valid[p] || (luma >= dark_below && strength(x, y) > 0) ||
@@ -1044,7 +1097,8 @@ CAMPSCOPE_HD bool grow_foreground_region(const std::uint8_t* rgb, const std::uin
                                          int cx, int cy, const PixelParams& params, RegionFeatures& f) {
   const RegionWindow window(cx, cy, params.region_radius, width, height);
   static_assert(kMaxRegionPixels <= PackedColourSum::kMaxPixels, "a window's colour sums must fit their fields");
-  ColourHistogram<std::uint32_t, PackedColourSum> histogram;
+  using WindowHistogram = ColourHistogram<std::uint32_t, PackedColourSum>;
+  WindowHistogram histogram;
   int window_n = 0;
   for (int y = window.y0; y < window.y1; ++y)
     for (int x = window.x0; x < window.x1; ++x) {
@@ -1054,9 +1108,11 @@ CAMPSCOPE_HD bool grow_foreground_region(const std::uint8_t* rgb, const std::uin
       ++window_n;
     }
   if (window_n == 0) return false;
+  WindowHistogram::OccupiedBins occupied;
+  histogram.occupied_bins(occupied);
   std::int64_t mode_mass[2] = {0, 0};
-  int mode[2] = {histogram.mode(-1, 0, mode_mass[0]), -1};
-  mode[1] = histogram.mode(mode[0], 2, mode_mass[1]);
+  int mode[2] = {WindowHistogram::mode(occupied, -1, 0, mode_mass[0]), -1};
+  mode[1] = WindowHistogram::mode(occupied, mode[0], 2, mode_mass[1]);
   if (mode[1] < 0 || 10 * mode_mass[1] < window_n) mode[1] = mode[0];  // one ground only
   // Each ground colour is the mean of the pixels in its bin and the bins touching it.
   int ground[2][3];
@@ -1092,7 +1148,12 @@ CAMPSCOPE_HD bool grow_foreground_region(const std::uint8_t* rgb, const std::uin
       static_cast<std::int64_t>(params.physical.ground_tolerance) * params.physical.ground_tolerance;
   const ColourSegment shading[2] = {ColourSegment(ground[0], shadowed[0]), ColourSegment(ground[1], shadowed[1])};
   const ColourSegment blend(ground[0], ground[1]);
-  const ColourSegment at_ground[2] = {ColourSegment(ground[0], ground[0]), ColourSegment(ground[1], ground[1])};
+  // Whether a colour lies within the ground tolerance of ground k: a squared distance, at most 3 * 255^2.
+  const auto at_ground = [&](const std::uint8_t* colour, int k) {
+    int d2 = 0;
+    for (int c = 0; c < 3; ++c) d2 += (colour[c] - ground[k][c]) * (colour[c] - ground[k][c]);
+    return d2 <= tolerance_sq;
+  };
   // Whether pixels of both grounds lie within two pixels of (x, y); the search ends once both are seen.
   const auto near_both_grounds = [&](int x, int y) {
     bool near[2] = {false, false};
@@ -1103,12 +1164,12 @@ CAMPSCOPE_HD bool grow_foreground_region(const std::uint8_t* rgb, const std::uin
         const std::int64_t q = static_cast<std::int64_t>(yy) * width + xx;
         if (!valid[q]) continue;
         for (int k = 0; k < 2; ++k)
-          if (!near[k] && at_ground[k].within(rgb + q * 3, tolerance_sq)) near[k] = true;
+          if (!near[k] && at_ground(rgb + q * 3, k)) near[k] = true;
         if (near[0] && near[1]) return true;
       }
     return false;
   };
-  const auto strength = [&](int x, int y) {
+  const auto pixel_strength = [&](int x, int y) {
     const std::int64_t p = static_cast<std::int64_t>(y) * width + x;
     if (!valid[p]) return 0;
     const std::uint8_t* colour = rgb + p * 3;
@@ -1120,35 +1181,22 @@ CAMPSCOPE_HD bool grow_foreground_region(const std::uint8_t* rgb, const std::uin
     const int d1 = colour_distance(colour, ground[1]);
     return d0 < d1 ? d0 : d1;
   };
+  const RememberedStrength<decltype(pixel_strength)> strength(pixel_strength, window);
   // Start from the inner-box pixel (within the window) whose 3x3 neighbourhood is most solidly foreground: a thin
-  // marking line has single bright pixels, a vehicle has a solid patch. The neighbourhoods overlap, so each pixel's
-  // strength is computed once, into a band of three rows (0 outside the block) that slides down the box.
+  // marking line has single bright pixels, a vehicle has a solid patch.
   const int h = params.vehicle_inner_half;
   const int bx0 = cx - h > window.x0 ? cx - h : window.x0, bx1 = cx + h < window.x1 - 1 ? cx + h : window.x1 - 1;
   const int by0 = cy - h > window.y0 ? cy - h : window.y0, by1 = cy + h < window.y1 - 1 ? cy + h : window.y1 - 1;
-  int band[3][kMaxRegionSide + 2];
-  const auto band_row = [&](int y) { return band[(y - by0 + 3) % 3]; };
-  const auto fill_band_row = [&](int y) {
-    int* row = band_row(y);
-    for (int x = bx0 - 1; x <= bx1 + 1; ++x)
-      row[x - bx0 + 1] = x >= 0 && y >= 0 && x < width && y < height ? strength(x, y) : 0;
-  };
   int sx = -1, sy = -1, best = -1;
-  if (bx0 <= bx1 && by0 <= by1) {
-    fill_band_row(by0 - 1);
-    fill_band_row(by0);
-  }
-  for (int y = by0; y <= by1; ++y) {
-    fill_band_row(y + 1);
-    const int* rows[3] = {band_row(y - 1), band_row(y), band_row(y + 1)};
+  for (int y = by0; y <= by1; ++y)
     for (int x = bx0; x <= bx1; ++x) {
-      const int i = x - bx0 + 1;
-      if (rows[1][i] <= 0) continue;
+      if (strength(x, y) <= 0) continue;
       int patch = 0;
-      for (const int* row : rows)
-        for (int dx = -1; dx <= 1; ++dx) {
+      for (int yy = y - 1; yy <= y + 1; ++yy)
+        for (int xx = x - 1; xx <= x + 1; ++xx) {
+          if (xx < 0 || yy < 0 || xx >= width || yy >= height) continue;
           // Solid patches first; among equally solid ones, the most distinct.
-          const int d = row[i + dx];
+          const int d = strength(xx, yy);
           patch += d > 0 ? 1024 + (d < 1023 ? d : 1023) / 9 : 0;
         }
       if (patch > best) {
@@ -1157,11 +1205,11 @@ CAMPSCOPE_HD bool grow_foreground_region(const std::uint8_t* rgb, const std::uin
         sy = y;
       }
     }
-  }
   WindowMask members;
   if (!flood_region(rgb, width, window, sx, sy, strength, f, &members)) return false;
+  const bool reaches_window_edge = f.touches_window;
   // A truck seen from a candidate near one end reaches past the window; look once more, centred on what was found.
-  if (f.touches_window) {
+  if (reaches_window_edge) {
     const RegionWindow centred(static_cast<int>(f.cx), static_cast<int>(f.cy), params.region_radius, width, height);
     RegionFeatures recentred;
     if (flood_region(rgb, width, centred, sx, sy, strength, recentred, nullptr, true)) f = recentred;
@@ -1195,7 +1243,10 @@ CAMPSCOPE_HD bool grow_foreground_region(const std::uint8_t* rgb, const std::uin
       painted_part_is_vehicle(rgb, width, height, window, sx, sy, ground, strength, judge_against_ground, params, f,
                               part) ||
       dark_region_is_vehicle(rgb, valid, width, window, bx0, by0, bx1, by1, ground, strength, params, part) ||
-      paint_with_glass_is_vehicle(rgb, valid, width, window, sx, sy, ground, strength, params, part)) {
+      // Paint with glass grows over all of the foreground about the seed in this window, and is rejected where that
+      // reaches the window's edge: its flood is spared then.
+      (!reaches_window_edge &&
+       paint_with_glass_is_vehicle(rgb, valid, width, window, sx, sy, ground, strength, params, part))) {
     f = part;
     return true;
   }

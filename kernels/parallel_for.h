@@ -10,6 +10,15 @@
 #define CAMPSCOPE_HD inline
 #endif
 
+// Kept out of line on the CPU: the costly path of a function whose cheap path is meant to inline into its callers,
+// which the host compiler would otherwise make a call of by inlining the costly path into it. The device compiler
+// decides for itself.
+#if defined(__CUDA_ARCH__)
+#define CAMPSCOPE_CPU_NOINLINE
+#else
+#define CAMPSCOPE_CPU_NOINLINE __attribute__((noinline))
+#endif
+
 namespace campscope {
 namespace detail {
 
