@@ -1138,6 +1138,24 @@ CAMPSCOPE_HD bool grow_foreground_region(const std::uint8_t* rgb, const std::uin
         luma(second.mean) - luma(second.background) >= kCoverGains * params.physical.tent_min_brightness_gain)
       for (int c = 0; c < 3; ++c) ground[1][c] = ground[0][c];
   }
+  // A ground is one compact colour: at least half of its mode's pixels lie within twice the ground tolerance of
+  // their mean. Where a queue fills its road, the asphalt left between the vehicles and their cabs and cargo make
+  // a second mode, a mixture whose mean few of them are near; taken for a ground it took grey cargo with it.
+  if (ground[1][0] != ground[0][0] || ground[1][1] != ground[0][1] || ground[1][2] != ground[0][2]) {
+    const std::int64_t near_sq = 4 * static_cast<std::int64_t>(params.physical.ground_tolerance) *
+                                 params.physical.ground_tolerance;
+    std::int64_t near_second = 0;
+    for (int y = window.y0; y < window.y1; ++y)
+      for (int x = window.x0; x < window.x1; ++x) {
+        const std::int64_t p = static_cast<std::int64_t>(y) * width + x;
+        if (!valid[p]) continue;
+        std::int64_t d_sq = 0;
+        for (int c = 0; c < 3; ++c) d_sq += (rgb[p * 3 + c] - ground[1][c]) * (rgb[p * 3 + c] - ground[1][c]);
+        near_second += d_sq <= near_sq;
+      }
+    if (2 * near_second < mode_mass[1])
+      for (int c = 0; c < 3; ++c) ground[1][c] = ground[0][c];
+  }
   // Ground also covers blends: pixels straddling the road edge mix asphalt and soil, and shadows darken either
   // ground, so a pixel is ground when it lies near the colour segment between the two grounds or between a ground
   // and its shadow.
