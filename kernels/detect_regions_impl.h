@@ -18,6 +18,32 @@ CAMPSCOPE_HD int colour_distance(const Channel* p, const int* mean) {
   return d;
 }
 
+// A colour's colour_distance to every value of each channel, so that a pixel's distance is three lookups and two
+// additions instead of three subtractions and absolute values: the window loops and floods measure most pixels of a
+// window against the same few colours. The colour's channels lie in [0, 255] (means of pixels, or a fraction of
+// one), so every distance fits a byte. A GPU thread subtracts instead: its stack is small and slow, and three
+// colours' tables would take 2 KB of it.
+struct ColourDistances {
+#ifdef __CUDA_ARCH__
+  int colour[3];
+  CAMPSCOPE_HD explicit ColourDistances(const int* colour_) : colour{colour_[0], colour_[1], colour_[2]} {}
+  CAMPSCOPE_HD int operator()(const std::uint8_t* p) const { return colour_distance(p, colour); }
+#else
+  std::uint8_t to[3][256];
+  CAMPSCOPE_HD explicit ColourDistances(const int* colour) {
+    // In bytes, so that the table fills 16 entries to an instruction.
+    for (int c = 0; c < 3; ++c) {
+      const std::uint8_t level = static_cast<std::uint8_t>(colour[c]);
+      for (int v = 0; v < 256; ++v) {
+        const std::uint8_t value = static_cast<std::uint8_t>(v);
+        to[c][v] = static_cast<std::uint8_t>(value > level ? value - level : level - value);
+      }
+    }
+  }
+  CAMPSCOPE_HD int operator()(const std::uint8_t* p) const { return to[0][p[0]] + to[1][p[1]] + to[2][p[2]]; }
+#endif
+};
+
 // The segment a-b in RGB, and whether a colour lies within a Euclidean distance of it, in exact integer arithmetic. Its
 // direction and length are set once: a window tests many pixels against the same few segments.
 struct ColourSegment {
@@ -387,21 +413,24 @@ struct MaterialStrength {
   const std::uint8_t* valid;
   int width;
   int material[3], ground[3], shadow[3];
+  ColourDistances to_material, to_ground, to_shadow;
   CAMPSCOPE_HD MaterialStrength(const std::uint8_t* rgb_, const std::uint8_t* valid_, int width_, const int* material_,
                                 const int* ground_, int shadow_percent)
-      : rgb(rgb_), valid(valid_), width(width_) {
-    for (int c = 0; c < 3; ++c) {
-      material[c] = material_[c];
-      ground[c] = ground_[c];
-      shadow[c] = ground_[c] * shadow_percent / 100;
-    }
-  }
+      : rgb(rgb_),
+        valid(valid_),
+        width(width_),
+        material{material_[0], material_[1], material_[2]},
+        ground{ground_[0], ground_[1], ground_[2]},
+        shadow{ground_[0] * shadow_percent / 100, ground_[1] * shadow_percent / 100, ground_[2] * shadow_percent / 100},
+        to_material(material),
+        to_ground(ground),
+        to_shadow(shadow) {}
   CAMPSCOPE_HD int operator()(int x, int y) const {
     const std::int64_t p = static_cast<std::int64_t>(y) * width + x;
     if (!valid[p]) return 0;
-    const int to_material = colour_distance(rgb + p * 3, material);
-    const int to_ground = colour_distance(rgb + p * 3, ground);
-    return to_material < to_ground && to_material < colour_distance(rgb + p * 3, shadow) ? to_ground : 0;
+    const int material_distance = to_material(rgb + p * 3);
+    const int ground_distance = to_ground(rgb + p * 3);
+    return material_distance < ground_distance && material_distance < to_shadow(rgb + p * 3) ? ground_distance : 0;
   }
 };
 
@@ -519,6 +548,7 @@ CAMPSCOPE_HD bool grow_material_region(const std::uint8_t* rgb, const std::uint8
   // Background: the window's pixels unlike the seed; if nearly none, the seed is part of something larger. Inside a
   // block of tents packed a metre apart only the gaps are unlike them, and the blends at their edges are not: a
   // tenth of the window, where a quarter lost the inner tents of such blocks.
+  const ColourDistances to_seed(seed);
   std::int64_t bg_sum[3] = {0, 0, 0};
   std::int64_t bg_n = 0, window_n = 0;
   for (int y = window.y0; y < window.y1; ++y) {
@@ -526,7 +556,7 @@ CAMPSCOPE_HD bool grow_material_region(const std::uint8_t* rgb, const std::uint8
       const std::int64_t p = static_cast<std::int64_t>(y) * width + x;
       if (!valid[p]) continue;
       ++window_n;
-      if (colour_distance(rgb + p * 3, seed) <= min_contrast) continue;
+      if (to_seed(rgb + p * 3) <= min_contrast) continue;
       for (int c = 0; c < 3; ++c) bg_sum[c] += rgb[p * 3 + c];
       ++bg_n;
     }
@@ -557,7 +587,7 @@ CAMPSCOPE_HD bool grow_material_region(const std::uint8_t* rgb, const std::uint8
     for (int ly = 0; ly < rows; ++ly)
       for (std::uint64_t around = near.rows[ly] & ~region.rows[ly]; around; around &= around - 1) {
         const std::int64_t p = static_cast<std::int64_t>(window.y0 + ly) * width + window.x0 + lowest_set_bit(around);
-        if (!valid[p] || colour_distance(rgb + p * 3, seed) <= min_contrast) continue;
+        if (!valid[p] || strength.to_material(rgb + p * 3) <= min_contrast) continue;
         for (int c = 0; c < 3; ++c) sum[c] += rgb[p * 3 + c];
         ++n;
       }
@@ -576,8 +606,8 @@ CAMPSCOPE_HD bool grow_material_region(const std::uint8_t* rgb, const std::uint8
       for (int x = window.x0; x < window.x1; ++x) {
         const std::int64_t p = static_cast<std::int64_t>(y) * width + x;
         if (!valid[p]) continue;
-        const int to_seed = 2 * colour_distance(rgb + p * 3, seed);
-        if (to_seed < colour_distance(rgb + p * 3, bg) && to_seed < colour_distance(rgb + p * 3, strength.shadow))
+        const int twice_to_seed = 2 * strength.to_material(rgb + p * 3);
+        if (twice_to_seed < strength.to_ground(rgb + p * 3) && twice_to_seed < strength.to_shadow(rgb + p * 3))
           clearly.set(x - window.x0, y - window.y0);
       }
     separate_packed_objects(rgb, width, window, sx, sy, h, strength, params, region, clearly, f);
