@@ -300,7 +300,7 @@ TEST(DetectStages, PieceOfTheBlocksGroundIsNoVehicle) {
 TEST(DetectStages, PackedColourSumsAreExactUpToAFullWindow) {
   const std::uint8_t white[3] = {255, 255, 255};
   PackedColourSum packed;
-  for (int i = 0; i < kMaxRegionPixels; ++i) packed.add(white);
+  for (int i = 0; i < kMaxRegionPixels; ++i) packed.add(PackedColourSum::colour_of(white));
   for (int c = 0; c < 3; ++c) EXPECT_EQ(packed.channel(c), 255 * kMaxRegionPixels) << c;
   std::mt19937 rng(5);
   PackedColourSum random_packed;
@@ -308,10 +308,24 @@ TEST(DetectStages, PackedColourSumsAreExactUpToAFullWindow) {
   for (int i = 0; i < kMaxRegionPixels; ++i) {
     const std::uint8_t p[3] = {static_cast<std::uint8_t>(rng()), static_cast<std::uint8_t>(rng()),
                                static_cast<std::uint8_t>(rng())};
-    random_packed.add(p);
+    random_packed.add(PackedColourSum::colour_of(p));
     random_wide.add(p);
   }
   for (int c = 0; c < 3; ++c) EXPECT_EQ(random_packed.channel(c), random_wide.channel(c)) << c;
+}
+
+// A packed pixel falls in the histogram bin of its bytes, for every colour.
+TEST(DetectStages, PackedPixelsFallInTheBinsOfTheirBytes) {
+  using Histogram = ColourHistogram<std::uint32_t, PackedColourSum>;
+  int mismatches = 0;
+  for (int r = 0; r < 256; ++r)
+    for (int g = 0; g < 256; ++g)
+      for (int b = 0; b < 256; ++b) {
+        const std::uint8_t p[3] = {static_cast<std::uint8_t>(r), static_cast<std::uint8_t>(g),
+                                   static_cast<std::uint8_t>(b)};
+        mismatches += Histogram::bin_of(PackedColourSum::colour_of(p)) != Histogram::bin_of(p);
+      }
+  EXPECT_EQ(mismatches, 0);
 }
 
 // ColourSegment::within against the squared distance as defined, to_a_sq - floor(along^2 / length_sq) inside the
