@@ -106,7 +106,12 @@ struct RegionWindow {
         x1(cx + radius + 1 > width ? width : cx + radius + 1),
         y1(cy + radius + 1 > height ? height : cy + radius + 1) {}
   CAMPSCOPE_HD int side() const { return x1 - x0; }
-  CAMPSCOPE_HD bool contains(int x, int y) const { return x >= x0 && y >= y0 && x < x1 && y < y1; }
+  // One unsigned comparison per axis (a coordinate left of the window wraps to a large offset): the remembered
+  // foreground strength asks this of every pixel it looks up.
+  CAMPSCOPE_HD bool contains(int x, int y) const {
+    return static_cast<unsigned>(x - x0) < static_cast<unsigned>(x1 - x0) &&
+           static_cast<unsigned>(y - y0) < static_cast<unsigned>(y1 - y0);
+  }
 };
 
 // Mean colour of the valid pixels of a box, optionally only those within `max_distance` of `like`.
