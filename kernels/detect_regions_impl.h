@@ -621,19 +621,14 @@ CAMPSCOPE_HD bool grow_material_region(const std::uint8_t* rgb, const std::uint8
   return true;
 }
 
-// A bin's colour sums, channel by channel: any number of pixels (a whole block).
+// A bin's colour sums, channel by channel: any number of pixels (a whole block, the sum of its bands' packed sums).
 struct WideColourSum {
   std::uint64_t channels[3] = {0, 0, 0};
-  // A pixel in the form add() takes: its bytes.
-  CAMPSCOPE_HD static const std::uint8_t* colour_of(const std::uint8_t* p) { return p; }
-  CAMPSCOPE_HD void add(const std::uint8_t* p) {
-    for (int c = 0; c < 3; ++c) channels[c] += p[c];
-  }
   CAMPSCOPE_HD std::int64_t channel(int c) const { return static_cast<std::int64_t>(channels[c]); }
 };
 
 // The three sums in one word, 21 bits each, so adding a pixel is one addition: exact for up to kMaxPixels pixels
-// (a region window has at most kMaxRegionPixels).
+// (a region window has at most kMaxRegionPixels, a band of a block at most kMaxPixels).
 struct PackedColourSum {
   static constexpr int kBits = 21;
   static constexpr std::int64_t kMaxPixels = ((std::int64_t{1} << kBits) - 1) / 255;
@@ -651,8 +646,8 @@ struct PackedColourSum {
 // A coarse colour histogram, 8 levels of 32 per channel. A ground is one compact colour and fills a bin and its
 // neighbours, while objects spread over many bins, so the most populous (smoothed) bins are the ground colours.
 // Each bin also sums its pixels' colours, so a ground's mean colour comes from 27 bins, not another pass over the
-// pixels. `Count` holds a bin's count, `ColourSum` its colour sums: 32 bits and packed sums for a region window,
-// 64 bits and wide sums for a whole block.
+// pixels. `Count` holds a bin's count, `ColourSum` its colour sums: 32 bits and packed sums for the pixels of a
+// region window or a band of a block, 64 bits and wide sums for a whole block, which sums its bands'.
 template <typename Count, typename ColourSum>
 struct ColourHistogram {
   static constexpr int kLevels = 8;
@@ -660,13 +655,11 @@ struct ColourHistogram {
   Count counts[kBins] = {};
   ColourSum sums[kBins] = {};
 
-  CAMPSCOPE_HD static int bin_of(const std::uint8_t* p) {
-    return ((p[0] >> 5) * kLevels + (p[1] >> 5)) * kLevels + (p[2] >> 5);
-  }
-  // The same bin of a pixel packed as PackedColourSum::colour_of packs it, with one multiplication in place of three
-  // shifts and two multiply-adds: a window histogram adds each of its pixels packed. The top three bits of the
-  // fields (at bits 5, 26 and 47) times 2^48 + 2^24 + 1 land side by side at bits 47-55, red highest; the other
-  // products fall below bit 47 or beyond bit 63, each in bits of its own, so nothing carries into the bin.
+  // The bin of a pixel packed by PackedColourSum::colour_of, (r >> 5) * 64 + (g >> 5) * 8 + (b >> 5), with one
+  // multiplication in place of three shifts and two multiply-adds of the bytes: pixels are added packed. The top
+  // three bits of the fields (at bits 5, 26 and 47) times 2^48 + 2^24 + 1 land side by side at bits 47-55, red
+  // highest; the other products fall below bit 47 or beyond bit 63, each in bits of its own, so nothing carries into
+  // the bin.
   CAMPSCOPE_HD static int bin_of(std::uint64_t packed) {
     static_assert(PackedColourSum::kBits == 21 && kLevels == 8, "the multiplier gathers 3-bit levels of 21-bit fields");
     constexpr std::uint64_t kLevelBits = std::uint64_t{0xE0} | std::uint64_t{0xE0} << 21 | std::uint64_t{0xE0} << 42;
@@ -685,7 +678,7 @@ struct ColourHistogram {
     return gap;
   }
   CAMPSCOPE_HD void add(const std::uint8_t* p) {
-    const auto colour = ColourSum::colour_of(p);
+    const std::uint64_t colour = PackedColourSum::colour_of(p);
     const int bin = bin_of(colour);
     ++counts[bin];
     sums[bin].add(colour);
