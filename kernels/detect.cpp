@@ -163,24 +163,31 @@ void drop_vehicles_inside_tent_blocks(std::vector<DetectedObject>& objects, doub
 namespace {
 
 using BlockHistogram = detect::ColourHistogram<std::uint64_t, detect::WideColourSum>;
+using BandHistogram = detect::ColourHistogram<std::uint32_t, detect::PackedColourSum>;
 
 // The colour histogram of a block's imaged pixels, built band by band on the CPU threads and summed: the counts and
-// sums are integers, so the result does not depend on the bands. On one thread it was about 5% of detection.
+// sums are integers, so the result does not depend on the bands. On one thread it was about 5% of detection. A band
+// is few enough pixels for packed colour sums, so adding a pixel is one addition to its bin's sums and its bin
+// comes from the packed colour (ColourHistogram::bin_of).
 BlockHistogram block_histogram(const RgbBlock& block) {
-  constexpr int kBandRows = 64;
-  const std::int64_t bands = (block.height + kBandRows - 1) / kBandRows;
-  std::vector<BlockHistogram> band_histograms(static_cast<std::size_t>(bands));
+  constexpr std::int64_t kBandPixels = detect::PackedColourSum::kMaxPixels;
+  const std::int64_t pixels = static_cast<std::int64_t>(block.valid.size());
+  const std::int64_t bands = (pixels + kBandPixels - 1) / kBandPixels;
+  std::vector<BandHistogram> band_histograms(static_cast<std::size_t>(bands));
+  const std::uint8_t* valid = block.valid.data();
+  const std::uint8_t* rgb = block.rgb.data();
   parallel_for_cpu(bands, [&](std::int64_t band) {
-    const std::size_t first = static_cast<std::size_t>(band * kBandRows) * block.width;
-    const std::size_t end = std::min(block.valid.size(), first + static_cast<std::size_t>(kBandRows) * block.width);
-    for (std::size_t i = first; i < end; ++i)
-      if (block.valid[i]) band_histograms[band].add(block.rgb.data() + 3 * i);
+    BandHistogram& histogram = band_histograms[static_cast<std::size_t>(band)];
+    const std::int64_t first = band * kBandPixels;
+    const std::int64_t end = std::min(pixels, first + kBandPixels);
+    for (std::int64_t i = first; i < end; ++i)
+      if (valid[i]) histogram.add(rgb + 3 * i);
   });
   BlockHistogram total;
-  for (const BlockHistogram& band : band_histograms)
+  for (const BandHistogram& band : band_histograms)
     for (int bin = 0; bin < BlockHistogram::kBins; ++bin) {
       total.counts[bin] += band.counts[bin];
-      for (int c = 0; c < 3; ++c) total.sums[bin].channels[c] += band.sums[bin].channels[c];
+      for (int c = 0; c < 3; ++c) total.sums[bin].channels[c] += static_cast<std::uint64_t>(band.sums[bin].channel(c));
     }
   return total;
 }

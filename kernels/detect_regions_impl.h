@@ -18,6 +18,32 @@ CAMPSCOPE_HD int colour_distance(const Channel* p, const int* mean) {
   return d;
 }
 
+// A colour's colour_distance to every value of each channel, so that a pixel's distance is three lookups and two
+// additions instead of three subtractions and absolute values: the window loops and floods measure most pixels of a
+// window against the same few colours. The colour's channels lie in [0, 255] (means of pixels, or a fraction of
+// one), so every distance fits a byte. A GPU thread subtracts instead: its stack is small and slow, and three
+// colours' tables would take 2 KB of it.
+struct ColourDistances {
+#ifdef __CUDA_ARCH__
+  int colour[3];
+  CAMPSCOPE_HD explicit ColourDistances(const int* colour_) : colour{colour_[0], colour_[1], colour_[2]} {}
+  CAMPSCOPE_HD int operator()(const std::uint8_t* p) const { return colour_distance(p, colour); }
+#else
+  std::uint8_t to[3][256];
+  CAMPSCOPE_HD explicit ColourDistances(const int* colour) {
+    // In bytes, so that the table fills 16 entries to an instruction.
+    for (int c = 0; c < 3; ++c) {
+      const std::uint8_t level = static_cast<std::uint8_t>(colour[c]);
+      for (int v = 0; v < 256; ++v) {
+        const std::uint8_t value = static_cast<std::uint8_t>(v);
+        to[c][v] = static_cast<std::uint8_t>(value > level ? value - level : level - value);
+      }
+    }
+  }
+  CAMPSCOPE_HD int operator()(const std::uint8_t* p) const { return to[0][p[0]] + to[1][p[1]] + to[2][p[2]]; }
+#endif
+};
+
 // The segment a-b in RGB, and whether a colour lies within a Euclidean distance of it, in exact integer arithmetic. Its
 // direction and length are set once: a window tests many pixels against the same few segments.
 struct ColourSegment {
@@ -80,7 +106,12 @@ struct RegionWindow {
         x1(cx + radius + 1 > width ? width : cx + radius + 1),
         y1(cy + radius + 1 > height ? height : cy + radius + 1) {}
   CAMPSCOPE_HD int side() const { return x1 - x0; }
-  CAMPSCOPE_HD bool contains(int x, int y) const { return x >= x0 && y >= y0 && x < x1 && y < y1; }
+  // One unsigned comparison per axis (a coordinate left of the window wraps to a large offset): the remembered
+  // foreground strength asks this of every pixel it looks up.
+  CAMPSCOPE_HD bool contains(int x, int y) const {
+    return static_cast<unsigned>(x - x0) < static_cast<unsigned>(x1 - x0) &&
+           static_cast<unsigned>(y - y0) < static_cast<unsigned>(y1 - y0);
+  }
 };
 
 // Mean colour of the valid pixels of a box, optionally only those within `max_distance` of `like`.
@@ -387,21 +418,24 @@ struct MaterialStrength {
   const std::uint8_t* valid;
   int width;
   int material[3], ground[3], shadow[3];
+  ColourDistances to_material, to_ground, to_shadow;
   CAMPSCOPE_HD MaterialStrength(const std::uint8_t* rgb_, const std::uint8_t* valid_, int width_, const int* material_,
                                 const int* ground_, int shadow_percent)
-      : rgb(rgb_), valid(valid_), width(width_) {
-    for (int c = 0; c < 3; ++c) {
-      material[c] = material_[c];
-      ground[c] = ground_[c];
-      shadow[c] = ground_[c] * shadow_percent / 100;
-    }
-  }
+      : rgb(rgb_),
+        valid(valid_),
+        width(width_),
+        material{material_[0], material_[1], material_[2]},
+        ground{ground_[0], ground_[1], ground_[2]},
+        shadow{ground_[0] * shadow_percent / 100, ground_[1] * shadow_percent / 100, ground_[2] * shadow_percent / 100},
+        to_material(material),
+        to_ground(ground),
+        to_shadow(shadow) {}
   CAMPSCOPE_HD int operator()(int x, int y) const {
     const std::int64_t p = static_cast<std::int64_t>(y) * width + x;
     if (!valid[p]) return 0;
-    const int to_material = colour_distance(rgb + p * 3, material);
-    const int to_ground = colour_distance(rgb + p * 3, ground);
-    return to_material < to_ground && to_material < colour_distance(rgb + p * 3, shadow) ? to_ground : 0;
+    const int material_distance = to_material(rgb + p * 3);
+    const int ground_distance = to_ground(rgb + p * 3);
+    return material_distance < ground_distance && material_distance < to_shadow(rgb + p * 3) ? ground_distance : 0;
   }
 };
 
@@ -519,6 +553,7 @@ CAMPSCOPE_HD bool grow_material_region(const std::uint8_t* rgb, const std::uint8
   // Background: the window's pixels unlike the seed; if nearly none, the seed is part of something larger. Inside a
   // block of tents packed a metre apart only the gaps are unlike them, and the blends at their edges are not: a
   // tenth of the window, where a quarter lost the inner tents of such blocks.
+  const ColourDistances to_seed(seed);
   std::int64_t bg_sum[3] = {0, 0, 0};
   std::int64_t bg_n = 0, window_n = 0;
   for (int y = window.y0; y < window.y1; ++y) {
@@ -526,7 +561,7 @@ CAMPSCOPE_HD bool grow_material_region(const std::uint8_t* rgb, const std::uint8
       const std::int64_t p = static_cast<std::int64_t>(y) * width + x;
       if (!valid[p]) continue;
       ++window_n;
-      if (colour_distance(rgb + p * 3, seed) <= min_contrast) continue;
+      if (to_seed(rgb + p * 3) <= min_contrast) continue;
       for (int c = 0; c < 3; ++c) bg_sum[c] += rgb[p * 3 + c];
       ++bg_n;
     }
@@ -557,7 +592,7 @@ CAMPSCOPE_HD bool grow_material_region(const std::uint8_t* rgb, const std::uint8
     for (int ly = 0; ly < rows; ++ly)
       for (std::uint64_t around = near.rows[ly] & ~region.rows[ly]; around; around &= around - 1) {
         const std::int64_t p = static_cast<std::int64_t>(window.y0 + ly) * width + window.x0 + lowest_set_bit(around);
-        if (!valid[p] || colour_distance(rgb + p * 3, seed) <= min_contrast) continue;
+        if (!valid[p] || strength.to_material(rgb + p * 3) <= min_contrast) continue;
         for (int c = 0; c < 3; ++c) sum[c] += rgb[p * 3 + c];
         ++n;
       }
@@ -576,8 +611,8 @@ CAMPSCOPE_HD bool grow_material_region(const std::uint8_t* rgb, const std::uint8
       for (int x = window.x0; x < window.x1; ++x) {
         const std::int64_t p = static_cast<std::int64_t>(y) * width + x;
         if (!valid[p]) continue;
-        const int to_seed = 2 * colour_distance(rgb + p * 3, seed);
-        if (to_seed < colour_distance(rgb + p * 3, bg) && to_seed < colour_distance(rgb + p * 3, strength.shadow))
+        const int twice_to_seed = 2 * strength.to_material(rgb + p * 3);
+        if (twice_to_seed < strength.to_ground(rgb + p * 3) && twice_to_seed < strength.to_shadow(rgb + p * 3))
           clearly.set(x - window.x0, y - window.y0);
       }
     separate_packed_objects(rgb, width, window, sx, sy, h, strength, params, region, clearly, f);
@@ -586,24 +621,23 @@ CAMPSCOPE_HD bool grow_material_region(const std::uint8_t* rgb, const std::uint8
   return true;
 }
 
-// A bin's colour sums, channel by channel: any number of pixels (a whole block).
+// A bin's colour sums, channel by channel: any number of pixels (a whole block, the sum of its bands' packed sums).
 struct WideColourSum {
   std::uint64_t channels[3] = {0, 0, 0};
-  CAMPSCOPE_HD void add(const std::uint8_t* p) {
-    for (int c = 0; c < 3; ++c) channels[c] += p[c];
-  }
   CAMPSCOPE_HD std::int64_t channel(int c) const { return static_cast<std::int64_t>(channels[c]); }
 };
 
 // The three sums in one word, 21 bits each, so adding a pixel is one addition: exact for up to kMaxPixels pixels
-// (a region window has at most kMaxRegionPixels).
+// (a region window has at most kMaxRegionPixels, a band of a block at most kMaxPixels).
 struct PackedColourSum {
   static constexpr int kBits = 21;
   static constexpr std::int64_t kMaxPixels = ((std::int64_t{1} << kBits) - 1) / 255;
   std::uint64_t bits = 0;
-  CAMPSCOPE_HD void add(const std::uint8_t* p) {
-    bits += p[0] | static_cast<std::uint64_t>(p[1]) << kBits | static_cast<std::uint64_t>(p[2]) << (2 * kBits);
+  // A pixel in the form add() takes: its channels in the three fields.
+  CAMPSCOPE_HD static std::uint64_t colour_of(const std::uint8_t* p) {
+    return p[0] | static_cast<std::uint64_t>(p[1]) << kBits | static_cast<std::uint64_t>(p[2]) << (2 * kBits);
   }
+  CAMPSCOPE_HD void add(std::uint64_t colour) { bits += colour; }
   CAMPSCOPE_HD std::int64_t channel(int c) const {
     return static_cast<std::int64_t>((bits >> (c * kBits)) & ((std::uint64_t{1} << kBits) - 1));
   }
@@ -612,8 +646,8 @@ struct PackedColourSum {
 // A coarse colour histogram, 8 levels of 32 per channel. A ground is one compact colour and fills a bin and its
 // neighbours, while objects spread over many bins, so the most populous (smoothed) bins are the ground colours.
 // Each bin also sums its pixels' colours, so a ground's mean colour comes from 27 bins, not another pass over the
-// pixels. `Count` holds a bin's count, `ColourSum` its colour sums: 32 bits and packed sums for a region window,
-// 64 bits and wide sums for a whole block.
+// pixels. `Count` holds a bin's count, `ColourSum` its colour sums: 32 bits and packed sums for the pixels of a
+// region window or a band of a block, 64 bits and wide sums for a whole block, which sums its bands'.
 template <typename Count, typename ColourSum>
 struct ColourHistogram {
   static constexpr int kLevels = 8;
@@ -621,8 +655,16 @@ struct ColourHistogram {
   Count counts[kBins] = {};
   ColourSum sums[kBins] = {};
 
-  CAMPSCOPE_HD static int bin_of(const std::uint8_t* p) {
-    return ((p[0] >> 5) * kLevels + (p[1] >> 5)) * kLevels + (p[2] >> 5);
+  // The bin of a pixel packed by PackedColourSum::colour_of, (r >> 5) * 64 + (g >> 5) * 8 + (b >> 5), with one
+  // multiplication in place of three shifts and two multiply-adds of the bytes: pixels are added packed. The top
+  // three bits of the fields (at bits 5, 26 and 47) times 2^48 + 2^24 + 1 land side by side at bits 47-55, red
+  // highest; the other products fall below bit 47 or beyond bit 63, each in bits of its own, so nothing carries into
+  // the bin.
+  CAMPSCOPE_HD static int bin_of(std::uint64_t packed) {
+    static_assert(PackedColourSum::kBits == 21 && kLevels == 8, "the multiplier gathers 3-bit levels of 21-bit fields");
+    constexpr std::uint64_t kLevelBits = std::uint64_t{0xE0} | std::uint64_t{0xE0} << 21 | std::uint64_t{0xE0} << 42;
+    constexpr std::uint64_t kGather = (std::uint64_t{1} << 48) + (std::uint64_t{1} << 24) + 1;
+    return static_cast<int>(((packed & kLevelBits) * kGather) >> 47);
   }
   // The level of channel c (0 = R) in a bin.
   CAMPSCOPE_HD static int level(int bin, int c) { return (bin >> (3 * (2 - c))) & (kLevels - 1); }
@@ -636,9 +678,10 @@ struct ColourHistogram {
     return gap;
   }
   CAMPSCOPE_HD void add(const std::uint8_t* p) {
-    const int bin = bin_of(p);
+    const std::uint64_t colour = PackedColourSum::colour_of(p);
+    const int bin = bin_of(colour);
     ++counts[bin];
-    sums[bin].add(p);
+    sums[bin].add(colour);
   }
   // Calls visit(bin) for the bin and its (up to 26) neighbours: a ground colour on a bin boundary is not split in two.
   template <typename Visit>

@@ -296,22 +296,36 @@ TEST(DetectStages, PieceOfTheBlocksGroundIsNoVehicle) {
 }
 
 // A window's packed colour sums hold a full window of the brightest pixels without one field carrying into the
-// next, and agree with the wide sums on random colours.
+// next, and agree with plain sums on random colours.
 TEST(DetectStages, PackedColourSumsAreExactUpToAFullWindow) {
   const std::uint8_t white[3] = {255, 255, 255};
   PackedColourSum packed;
-  for (int i = 0; i < kMaxRegionPixels; ++i) packed.add(white);
+  for (int i = 0; i < kMaxRegionPixels; ++i) packed.add(PackedColourSum::colour_of(white));
   for (int c = 0; c < 3; ++c) EXPECT_EQ(packed.channel(c), 255 * kMaxRegionPixels) << c;
   std::mt19937 rng(5);
   PackedColourSum random_packed;
-  WideColourSum random_wide;
+  std::int64_t random_sums[3] = {0, 0, 0};
   for (int i = 0; i < kMaxRegionPixels; ++i) {
     const std::uint8_t p[3] = {static_cast<std::uint8_t>(rng()), static_cast<std::uint8_t>(rng()),
                                static_cast<std::uint8_t>(rng())};
-    random_packed.add(p);
-    random_wide.add(p);
+    random_packed.add(PackedColourSum::colour_of(p));
+    for (int c = 0; c < 3; ++c) random_sums[c] += p[c];
   }
-  for (int c = 0; c < 3; ++c) EXPECT_EQ(random_packed.channel(c), random_wide.channel(c)) << c;
+  for (int c = 0; c < 3; ++c) EXPECT_EQ(random_packed.channel(c), random_sums[c]) << c;
+}
+
+// A packed pixel falls in the histogram bin of its channels' top three bits, red highest, for every colour.
+TEST(DetectStages, PackedPixelsFallInTheBinsOfTheirLevels) {
+  using Histogram = ColourHistogram<std::uint32_t, PackedColourSum>;
+  int mismatches = 0;
+  for (int r = 0; r < 256; ++r)
+    for (int g = 0; g < 256; ++g)
+      for (int b = 0; b < 256; ++b) {
+        const std::uint8_t p[3] = {static_cast<std::uint8_t>(r), static_cast<std::uint8_t>(g),
+                                   static_cast<std::uint8_t>(b)};
+        mismatches += Histogram::bin_of(PackedColourSum::colour_of(p)) != (r >> 5) * 64 + (g >> 5) * 8 + (b >> 5);
+      }
+  EXPECT_EQ(mismatches, 0);
 }
 
 // ColourSegment::within against the squared distance as defined, to_a_sq - floor(along^2 / length_sq) inside the
