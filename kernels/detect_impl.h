@@ -30,6 +30,8 @@ struct PixelParams {
   // What the blur adds to a vehicle region's length and width, taken off before the vehicle limits: see
   // to_pixel_params.
   double vehicle_blur_m = 0.5;
+  // The contrast a vehicle region needs: see to_pixel_params.
+  int vehicle_min_region_contrast = 45;
   int block_ground[3] = {0, 0, 0};  // the block's dominant colour, set per block by detect_objects
 };
 
@@ -43,6 +45,9 @@ CAMPSCOPE_HD int lowest_set_bit(std::uint64_t word) {
   return __builtin_ctzll(word);
 #endif
 }
+
+// About a windscreen's length: finer pixels resolve a car's glass, coarser ones see a car as a few pixels of blur.
+constexpr double kWindscreenM = 0.75;
 
 // At most this many places where more tents of a packed block may lie, named by one found tent.
 constexpr int kMaxNeighbourCandidates = 8;

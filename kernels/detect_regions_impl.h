@@ -394,7 +394,7 @@ CAMPSCOPE_HD CandidateResult classify_region(const RegionFeatures& f, const Pixe
       object_area <= p.tent_max_area_m2 && elongation <= p.tent_max_elongation) {
     out.cls = static_cast<int>(ObjectClass::Tent);
   } else if (!looks_like_shadow(f, params) && !looks_like_block_ground(f, params) &&
-             contrast >= p.vehicle_min_contrast &&
+             contrast >= params.vehicle_min_region_contrast &&
              vehicle_width >= p.vehicle_min_width_m && vehicle_width <= p.vehicle_max_width_m &&
              vehicle_length >= p.vehicle_min_length_m && vehicle_length <= p.vehicle_max_length_m &&
              elongation >= p.vehicle_min_elongation) {
@@ -911,7 +911,6 @@ CAMPSCOPE_HD bool paint_with_glass_is_vehicle(const std::uint8_t* rgb, const std
                                               const RegionWindow& window, int sx, int sy, const int (*ground)[3],
                                               const Strength& strength, const PixelParams& params,
                                               RegionFeatures& whole) {
-  constexpr double kWindscreenM = 0.75;
   constexpr int kMinPaintPercent = 15, kMaxPaintPercent = 80;
   if (params.gsd_m > kWindscreenM) return false;
   const DarkStrength dark(rgb, valid, width, ground, params.shadow_percent);

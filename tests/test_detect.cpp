@@ -305,6 +305,28 @@ TEST(Detect, FindsATruckOfAQueueThatFillsItsRoad) {
             5);
 }
 
+// At 1 m a car is a few pixels of blur about one or two of paint, and the dashes of a centre line blur into
+// car-sized regions of weak contrast. A crop of a generated tile (`campscope generate --profile hard --seed 1`,
+// deir-hassan_2019-12-01.tif at x 20, y 383): a road with its dashes, and two cars parked by a wall above it, with
+// the truth's pixel positions. Without twice the vehicle contrast at pixels coarser than 0.75 m, four dashes are
+// taken for vehicles.
+TEST(Detect, CentreLineDashesAt1mAreNoVehicles) {
+  const RgbBlock block = test_data_block("centre_line_dashes_1m.png");
+  ASSERT_GT(block.width, 0);
+  const double gsd = 1.0;
+  const std::vector<cv::Point2d> cars = {{26.9, 16.6}, {32.6, 17.9}};
+  int found_cars = 0;
+  for (const DetectedObject& o : detect_objects(block, gsd, DetectorParams{}, Backend::Cpu)) {
+    if (o.cls != ObjectClass::Vehicle) continue;
+    const bool a_car = std::any_of(cars.begin(), cars.end(), [&](const cv::Point2d& car) {
+      return std::hypot(o.x - car.x, o.y - car.y) * gsd <= 2.0;
+    });
+    EXPECT_TRUE(a_car) << "vehicle at " << o.x << ", " << o.y;
+    found_cars += a_car;
+  }
+  EXPECT_GE(found_cars, 1);
+}
+
 // Cars parked against white compound walls, as the hard profile draws them: the wall, a line a pixel or two wide
 // at 0.5 m and four at 0.3 m, joins the cars along it into one foreground region that reaches past the window.
 // Crops of generated tiles (`campscope generate --profile hard --seed 1`, kafr-lusin_2019-11-01.tif at x 806,

