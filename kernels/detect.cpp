@@ -12,6 +12,7 @@
 
 #include "detect_backends.h"
 #include "detect_regions_impl.h"
+#include "tent_rows.h"
 
 namespace campscope {
 namespace detect {
@@ -253,6 +254,8 @@ std::vector<DetectedObject> detect_objects(const RgbBlock& block, double gsd_m, 
   for (const auto& o : objects) points.push_back({o.x * gsd_m, o.y * gsd_m, o.score});
   std::vector<DetectedObject> unique;
   for (std::size_t i : suppress_duplicates(points, params.duplicate_radius_m)) unique.push_back(objects[i]);
+  // After duplicates are gone, so that each found tent seeds its row once.
+  detect::complete_tent_rows(block, pixel_params, unique);
   drop_vehicles_inside_tent_blocks(unique, gsd_m);
   std::sort(unique.begin(), unique.end(), [](const DetectedObject& a, const DetectedObject& b) {
     return a.y != b.y ? a.y < b.y : a.x < b.x;

@@ -1,0 +1,263 @@
+#include "tent_rows.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <map>
+#include <utility>
+#include <vector>
+
+namespace campscope::detect {
+namespace {
+
+// Two tents of a row stand at least a tent's width plus a metre apart, and at most its length plus two metres.
+constexpr double kMinGapM = 1.0;
+constexpr double kMaxGapM = 2.0;
+// A found centre is off by up to about a pixel, so the gap between two tents is sought within this distance of
+// the midpoint of their centres, along the line through them.
+constexpr double kGapReachM = 0.75;
+// A tent's colour is the mean of a box this wide about its centre: inside any tent (>= 2.2 m wide) even where the
+// centre is off by a pixel.
+constexpr double kCoreBoxM = 1.5;
+
+int colour_distance(const std::uint8_t* p, const int* colour) {
+  int d = 0;
+  for (int c = 0; c < 3; ++c) d += std::abs(p[c] - colour[c]);
+  return d;
+}
+
+int colour_distance(const int* a, const int* b) {
+  int d = 0;
+  for (int c = 0; c < 3; ++c) d += std::abs(a[c] - b[c]);
+  return d;
+}
+
+// The imaged pixels of a block, looked up by tile pixel coordinates.
+class BlockPixels {
+ public:
+  explicit BlockPixels(const RgbBlock& block) : block_(block) {}
+
+  // The pixel covering tile point (x, y); null where it lies outside the block or was not imaged.
+  const std::uint8_t* at(double x, double y) const {
+    const int ix = static_cast<int>(std::floor(x)) - block_.x0, iy = static_cast<int>(std::floor(y)) - block_.y0;
+    if (ix < 0 || iy < 0 || ix >= block_.width || iy >= block_.height) return nullptr;
+    const std::int64_t i = static_cast<std::int64_t>(iy) * block_.width + ix;
+    return block_.valid[i] ? block_.rgb.data() + 3 * i : nullptr;
+  }
+
+  // Mean colour of the (2 half + 1)^2 pixels about (x, y); false unless all are imaged.
+  bool box_mean(double x, double y, int half, int* mean) const {
+    int sum[3] = {0, 0, 0};
+    for (int dy = -half; dy <= half; ++dy)
+      for (int dx = -half; dx <= half; ++dx) {
+        const std::uint8_t* p = at(x + dx, y + dy);
+        if (!p) return false;
+        for (int c = 0; c < 3; ++c) sum[c] += p[c];
+      }
+    const int n = (2 * half + 1) * (2 * half + 1);
+    for (int c = 0; c < 3; ++c) mean[c] = sum[c] / n;
+    return true;
+  }
+
+  // How distinct from `colour` the gap between (ax, ay) and (bx, by) is: the largest distance from it of the pixels
+  // on the line between them within `reach` pixels of the midpoint. False where one is not imaged.
+  bool gap(double ax, double ay, double bx, double by, double reach, const int* colour, int& distinct) const {
+    const double length = std::hypot(bx - ax, by - ay);
+    const int steps = std::max(1, static_cast<int>(std::ceil(2.0 * reach)));
+    distinct = 0;
+    for (int i = 0; i <= steps; ++i) {
+      const double t = 0.5 + (static_cast<double>(i) / steps - 0.5) * 2.0 * reach / length;
+      const std::uint8_t* p = at(ax + t * (bx - ax), ay + t * (by - ay));
+      if (!p) return false;
+      distinct = std::max(distinct, colour_distance(p, colour));
+    }
+    return true;
+  }
+
+  // Moves (x, y) to the centre of the pixels within `within` of `colour` in the box of half-side `half` about it;
+  // false when there are none.
+  bool centre_on(double& x, double& y, int half, const int* colour, int within) const {
+    const int ix = static_cast<int>(std::floor(x)), iy = static_cast<int>(std::floor(y));
+    std::int64_t sum_x = 0, sum_y = 0, n = 0;
+    for (int py = iy - half; py <= iy + half; ++py)
+      for (int px = ix - half; px <= ix + half; ++px) {
+        const std::uint8_t* p = at(px, py);
+        if (!p || colour_distance(p, colour) > within) continue;
+        sum_x += px;
+        sum_y += py;
+        ++n;
+      }
+    if (n == 0) return false;
+    x = static_cast<double>(sum_x) / n + 0.5;
+    y = static_cast<double>(sum_y) / n + 0.5;
+    return true;
+  }
+
+ private:
+  const RgbBlock& block_;
+};
+
+// Points binned in square cells, so that those near a point are found in the 3 x 3 cells about it.
+template <typename Item>
+class CellIndex {
+ public:
+  explicit CellIndex(double cell) : cell_(cell) {}
+  void add(double x, double y, const Item& item) { cells_[cell_of(x, y)].push_back(item); }
+  // Calls visit(item) for the items of the cells about (x, y): every item within one cell's side of it.
+  template <typename Visit>
+  void for_each_near(double x, double y, const Visit& visit) const {
+    const auto [cx, cy] = cell_of(x, y);
+    for (std::int64_t dy = -1; dy <= 1; ++dy)
+      for (std::int64_t dx = -1; dx <= 1; ++dx) {
+        const auto it = cells_.find({cx + dx, cy + dy});
+        if (it == cells_.end()) continue;
+        for (const Item& item : it->second) visit(item);
+      }
+  }
+
+ private:
+  std::pair<std::int64_t, std::int64_t> cell_of(double x, double y) const {
+    return {static_cast<std::int64_t>(std::floor(x / cell_)), static_cast<std::int64_t>(std::floor(y / cell_))};
+  }
+  double cell_;
+  std::map<std::pair<std::int64_t, std::int64_t>, std::vector<Item>> cells_;
+};
+
+}  // namespace
+
+void complete_tent_rows(const RgbBlock& block, const PixelParams& params, std::vector<DetectedObject>& objects) {
+  const DetectorParams& physical = params.physical;
+  const double gsd_m = params.gsd_m;
+  const double min_spacing = (physical.tent_min_width_m + kMinGapM) / gsd_m;
+  const double max_spacing = (physical.tent_max_length_m + kMaxGapM) / gsd_m;
+  const double gap_reach = kGapReachM / gsd_m;
+  const int core_half = static_cast<int>(std::floor(kCoreBoxM / 2.0 / gsd_m));
+  const BlockPixels pixels(block);
+
+  struct Point {
+    double x, y;
+  };
+  struct Tent {
+    double x, y;
+    int colour[3];
+    std::size_t found;  // the object it is, or was extrapolated from
+  };
+  std::vector<Tent> tents;
+  CellIndex<std::size_t> tents_near(max_spacing);
+  for (std::size_t i = 0; i < objects.size(); ++i) {
+    Tent t{objects[i].x, objects[i].y, {0, 0, 0}, i};
+    if (objects[i].cls != ObjectClass::Tent || !pixels.box_mean(t.x, t.y, core_half, t.colour)) continue;
+    tents_near.add(t.x, t.y, tents.size());
+    tents.push_back(t);
+  }
+  const std::size_t found_tents = tents.size();
+  // Where an object stands, and how far about it (half a spacing, or its width) no other can.
+  struct Occupied {
+    double x, y, width;
+  };
+  CellIndex<Occupied> occupied(max_spacing);
+  for (const DetectedObject& o : objects) occupied.add(o.x, o.y, {o.x, o.y, o.measured.width_m / gsd_m});
+  const auto is_free = [&](double x, double y, double spacing) {
+    bool free = true;
+    occupied.for_each_near(x, y, [&](const Occupied& o) {
+      free = free && std::hypot(o.x - x, o.y - y) >= std::max(0.5 * spacing, o.width);
+    });
+    return free;
+  };
+
+  // Adds a tent at lattice point h next to tent a when nothing stands there; `between` is how distinct from a the
+  // gaps between a and the neighbours that put h there are. The colour at h must differ from a's by at most half
+  // of that, a gap at least half as distinct must separate h from each of `bounds`, and h must be unlike the
+  // ground. The tent is then centred on the pixels about h nearer its colour than the gaps', in a box that leaves
+  // the neighbours out: the extrapolation's error would otherwise add up along a row.
+  const auto add_if_tent = [&](const Tent& a, Point h, double spacing, int between, const std::vector<Point>& bounds) {
+    if (between < physical.min_contrast || !is_free(h.x, h.y, spacing)) return;
+    int hole[3];
+    if (!pixels.box_mean(h.x, h.y, core_half, hole) || 2 * colour_distance(hole, a.colour) > between) return;
+    for (const Point& bound : bounds) {
+      int gap;
+      if (!pixels.gap(h.x, h.y, bound.x, bound.y, gap_reach, hole, gap) || 2 * gap < between) return;
+    }
+    // Nearer a's colour than the block's ground and unlike it, and unlike the ground a stands on as a is: past the
+    // edge of a block of beige tents lies soil as near their colour as the gaps' shadow is far from it, and the soil
+    // between the canopies of an olive grove, a lattice of pale patches with dark gaps too, is the block's ground.
+    const float* ground = objects[a.found].measured.ground;
+    const int a_ground[3] = {static_cast<int>(ground[0]), static_cast<int>(ground[1]), static_cast<int>(ground[2])};
+    const int to_block_ground = colour_distance(hole, params.block_ground);
+    if (colour_distance(hole, a.colour) >= to_block_ground || 2 * to_block_ground < physical.min_contrast ||
+        2 * colour_distance(hole, a_ground) < colour_distance(a.colour, a_ground))
+      return;
+    Point centre = h;
+    if (!pixels.centre_on(centre.x, centre.y, static_cast<int>(0.4 * spacing), hole, between / 2) ||
+        std::hypot(centre.x - h.x, centre.y - h.y) > 0.25 * spacing || !is_free(centre.x, centre.y, spacing))
+      return;
+    tents_near.add(centre.x, centre.y, tents.size());
+    occupied.add(centre.x, centre.y, {centre.x, centre.y, objects[a.found].measured.width_m / gsd_m});
+    tents.push_back({centre.x, centre.y, {hole[0], hole[1], hole[2]}, a.found});
+  };
+
+  // Each round looks about the tents the last one added, and their neighbours: a new tent completes the
+  // parallelograms of the tents beside it too.
+  std::vector<std::size_t> seeds(found_tents);
+  for (std::size_t i = 0; i < found_tents; ++i) seeds[i] = i;
+  while (!seeds.empty()) {
+    const std::size_t before = tents.size();
+    for (std::size_t ai : seeds) {
+      const Tent a = tents[ai];
+      struct Neighbour {
+        Point at;
+        double spacing;
+        int gap;  // how distinct from a the gap between them is
+      };
+      std::vector<Neighbour> neighbours;
+      tents_near.for_each_near(a.x, a.y, [&](std::size_t bi) {
+        const Tent& b = tents[bi];
+        const double spacing = std::hypot(a.x - b.x, a.y - b.y);
+        int gap;
+        if (bi != ai && spacing >= min_spacing && spacing <= max_spacing &&
+            pixels.gap(a.x, a.y, b.x, b.y, gap_reach, a.colour, gap))
+          neighbours.push_back({{b.x, b.y}, spacing, gap});
+      });
+      const Point at_a{a.x, a.y};
+      for (std::size_t i = 0; i < neighbours.size(); ++i) {
+        const Neighbour& b = neighbours[i];
+        // Past a along its row, away from b, bounded by a and by what lies a spacing further on.
+        const Point past{2 * a.x - b.at.x, 2 * a.y - b.at.y};
+        add_if_tent(a, past, b.spacing, b.gap, {at_a, {2 * past.x - a.x, 2 * past.y - a.y}});
+        // The fourth corner of the parallelogram a, b, c of two neighbours in different directions (at least
+        // 30 degrees apart), bounded by b and c and by what lies a side further on: a corner past the block's edge
+        // is bounded by b and c as well as an inner one is.
+        for (std::size_t j = i + 1; j < neighbours.size(); ++j) {
+          const Neighbour& c = neighbours[j];
+          const double cross = (b.at.x - a.x) * (c.at.y - a.y) - (b.at.y - a.y) * (c.at.x - a.x);
+          if (2 * std::abs(cross) < b.spacing * c.spacing) continue;
+          const Point corner{b.at.x + c.at.x - a.x, b.at.y + c.at.y - a.y};
+          add_if_tent(a, corner, std::min(b.spacing, c.spacing), std::min(b.gap, c.gap),
+                      {b.at,
+                       c.at,
+                       {2 * corner.x - b.at.x, 2 * corner.y - b.at.y},
+                       {2 * corner.x - c.at.x, 2 * corner.y - c.at.y}});
+        }
+      }
+    }
+    std::vector<char> is_seed(tents.size(), 0);
+    for (std::size_t added = before; added < tents.size(); ++added)
+      tents_near.for_each_near(tents[added].x, tents[added].y, [&](std::size_t near) {
+        if (std::hypot(tents[near].x - tents[added].x, tents[near].y - tents[added].y) <= max_spacing)
+          is_seed[near] = 1;
+      });
+    seeds.clear();
+    for (std::size_t i = 0; i < tents.size(); ++i)
+      if (is_seed[i]) seeds.push_back(i);
+  }
+  for (std::size_t i = found_tents; i < tents.size(); ++i) {
+    DetectedObject o = objects[tents[i].found];
+    o.x = tents[i].x;
+    o.y = tents[i].y;
+    for (int c = 0; c < 3; ++c) o.measured.colour[c] = static_cast<float>(tents[i].colour[c]);
+    objects.push_back(o);
+  }
+}
+
+}  // namespace campscope::detect

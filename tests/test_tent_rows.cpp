@@ -1,0 +1,154 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <opencv2/core.hpp>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "campscope/detect.h"
+#include "detect_impl.h"
+#include "scene_fixture.h"
+#include "tent_rows.h"
+
+namespace campscope {
+namespace {
+
+using testing::SceneBuilder;
+
+// SceneBuilder's arid soil, RGB: the ground the scenes stand on.
+constexpr int kSoil[3] = {170, 155, 130};
+const cv::Scalar kPaleCanvas(222, 230, 234);  // BGR
+
+detect::PixelParams params_on_soil(double gsd) {
+  detect::PixelParams params = detect::to_pixel_params(DetectorParams{}, gsd);
+  for (int c = 0; c < 3; ++c) params.block_ground[c] = kSoil[c];
+  return params;
+}
+
+// A tent the region stage found where SceneBuilder drew one at (x_m, y_m), as detect_objects reports it: pixel
+// coordinates of the block, whose pixel (i, j) covers [i, i + 1) x [j, j + 1), while OpenCV draws at pixel centres.
+DetectedObject found_tent(double x_m, double y_m, double gsd, double width_m) {
+  DetectedObject o;
+  o.x = x_m / gsd + 0.5;
+  o.y = y_m / gsd + 0.5;
+  o.cls = ObjectClass::Tent;
+  o.score = 0.8f;
+  o.measured.width_m = static_cast<float>(width_m);
+  for (int c = 0; c < 3; ++c) o.measured.ground[c] = static_cast<float>(kSoil[c]);
+  return o;
+}
+
+// Every object of `found` within `radius_m` of a distinct one of the tents SceneBuilder drew at `expected` (metres),
+// and as many.
+void expect_same_places(const std::vector<cv::Point2d>& expected, const std::vector<DetectedObject>& found, double gsd,
+                        double radius_m, const std::string& what) {
+  std::vector<testing::PlacedObject> truth;
+  for (const cv::Point2d& p : expected) truth.push_back({ObjectClass::Tent, p.x + 0.5 * gsd, p.y + 0.5 * gsd});
+  const testing::MatchStats stats = testing::match(truth, found, gsd, radius_m);
+  EXPECT_EQ(stats.missed, 0) << what;
+  EXPECT_EQ(stats.spurious, 0) << what;
+  EXPECT_EQ(stats.matched_tents, static_cast<int>(expected.size())) << what;
+}
+
+// A block of square tents 3.6 m wide, 1.4 m apart, in rows turned by the angle, at 0.5-1 m: the three tents of one
+// corner are found, one lattice point is bare ground (a tent missing from the layout). The rows are completed up
+// to the block's edges, the bare point stays empty, and nothing is added past the block.
+class TentRowLattice : public ::testing::TestWithParam<std::tuple<double, double, int>> {};
+
+TEST_P(TentRowLattice, CompletesThePackedBlockFromThreeFoundTents) {
+  const auto [gsd, angle, seed] = GetParam();
+  constexpr int kRows = 4, kColumns = 5;
+  constexpr double kSide = 3.6, kSpacing = 5.0;
+  SceneBuilder scene(61.0, 53.0, gsd, static_cast<std::uint64_t>(seed));
+  const double rad = angle * CV_PI / 180.0;
+  const cv::Point2d along(std::cos(rad) * kSpacing, std::sin(rad) * kSpacing), across(-along.y, along.x);
+  const cv::Point2d corner(21.0, 13.0);
+  std::vector<cv::Point2d> tents;
+  for (int row = 0; row < kRows; ++row)
+    for (int column = 0; column < kColumns; ++column) {
+      if (row == 2 && column == 3) continue;  // bare ground
+      const cv::Point2d centre = corner + along * column + across * row;
+      scene.tent(centre.x, centre.y, kSide, angle, kPaleCanvas);
+      tents.push_back(centre);
+    }
+  const RgbBlock block = scene.finish();
+  std::vector<DetectedObject> objects;
+  for (int k : {0, 1, kColumns}) objects.push_back(found_tent(tents[k].x, tents[k].y, gsd, kSide));
+  detect::complete_tent_rows(block, params_on_soil(gsd), objects);
+  // Within a pixel and a half at 1 m: an added tent is centred on the pixels of its colour about the lattice point.
+  expect_same_places(tents, objects, gsd, 1.5, "gsd " + std::to_string(gsd) + " angle " + std::to_string(angle));
+}
+
+INSTANTIATE_TEST_SUITE_P(GsdAndAngle, TentRowLattice,
+                         ::testing::Values(std::make_tuple(0.5, 0.0, 1), std::make_tuple(0.5, 27.0, 2),
+                                           std::make_tuple(0.7, 71.0, 3), std::make_tuple(0.7, 0.0, 4),
+                                           std::make_tuple(1.0, 27.0, 5), std::make_tuple(1.0, 44.0, 6)));
+
+// The found tents' block offset in its tile: added tents are in the same tile pixel coordinates.
+TEST(TentRows, AddedTentsAreInTilePixelCoordinates) {
+  const double gsd = 0.5;
+  SceneBuilder scene(40.0, 30.0, gsd, 7);
+  const std::vector<cv::Point2d> row = {{10, 15}, {15, 15}, {20, 15}, {25, 15}, {30, 15}};
+  for (const cv::Point2d& p : row) scene.tent(p.x, p.y, 3.6, 0.0, kPaleCanvas);
+  RgbBlock block = scene.finish();
+  block.x0 = 1000;
+  block.y0 = 2000;
+  std::vector<DetectedObject> objects;
+  for (int k : {0, 1}) {
+    objects.push_back(found_tent(row[k].x, row[k].y, gsd, 3.6));
+    objects.back().x += block.x0;
+    objects.back().y += block.y0;
+  }
+  detect::complete_tent_rows(block, params_on_soil(gsd), objects);
+  for (DetectedObject& o : objects) {
+    o.x -= block.x0;
+    o.y -= block.y0;
+  }
+  expect_same_places(row, objects, gsd, 1.0, "offset block");
+}
+
+// Two tents before a pale roof, a pale flat roof under two found "tents", and the soil between the canopies of an
+// olive grove (a lattice of pale patches with dark gaps, of the block's ground colour): nothing is added.
+TEST(TentRows, AddsNothingWithoutARowOfTents) {
+  const double gsd = 0.5;
+  {
+    // Two tents, and a pale roof as far past them as they are apart: where the row's next tent would stand, the
+    // roof goes on with no gap.
+    SceneBuilder scene(45.0, 30.0, gsd, 8);
+    scene.tent(12.5, 15.0, 3.6, 0.0, kPaleCanvas);
+    scene.tent(17.5, 15.0, 3.6, 0.0, kPaleCanvas);
+    scene.rectangle(27.7, 15.0, 14.0, 10.0, 0.0, kPaleCanvas);
+    std::vector<DetectedObject> objects = {found_tent(12.5, 15.0, gsd, 3.6), found_tent(17.5, 15.0, gsd, 3.6)};
+    detect::complete_tent_rows(scene.finish(), params_on_soil(gsd), objects);
+    EXPECT_EQ(objects.size(), 2u) << "two tents before a roof";
+  }
+  {
+    SceneBuilder scene(50.0, 40.0, gsd, 9);
+    scene.rectangle(25.0, 20.0, 30.0, 20.0, 0.0, kPaleCanvas);
+    std::vector<DetectedObject> objects = {found_tent(20.0, 20.0, gsd, 3.6), found_tent(25.0, 20.0, gsd, 3.6)};
+    detect::complete_tent_rows(scene.finish(), params_on_soil(gsd), objects);
+    EXPECT_EQ(objects.size(), 2u) << "a flat roof";
+  }
+  {
+    // Canopies 5 m across, 6.5 m apart, with shadows toward the south-east: the soil where four of them nearly
+    // meet is a pale patch, and a canopy's shadow darkens the corridor to the next.
+    constexpr double kPitch = 6.5;
+    SceneBuilder scene(60.0, 60.0, gsd, 10);
+    for (int gx = 0; gx < 9; ++gx)
+      for (int gy = 0; gy < 9; ++gy) {
+        scene.disc(4 + gx * kPitch + 1.0, 4 + gy * kPitch + 1.0, 5.3, cv::Scalar(70, 85, 95));
+        scene.disc(4 + gx * kPitch, 4 + gy * kPitch, 5.0, cv::Scalar(45, 75, 60));
+      }
+    const double first = 4 + 3.5 * kPitch;
+    std::vector<DetectedObject> objects = {found_tent(first, first, gsd, 2.5),
+                                           found_tent(first + kPitch, first, gsd, 2.5)};
+    for (DetectedObject& o : objects)
+      for (int c = 0; c < 3; ++c) o.measured.ground[c] = 65.0f;  // judged against the canopies
+    detect::complete_tent_rows(scene.finish(), params_on_soil(gsd), objects);
+    EXPECT_EQ(objects.size(), 2u) << "an olive grove";
+  }
+}
+
+}  // namespace
+}  // namespace campscope
