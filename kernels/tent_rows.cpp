@@ -3,10 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <cstdlib>
 #include <map>
 #include <utility>
 #include <vector>
+
+#include "detect_regions_impl.h"
 
 namespace campscope::detect {
 namespace {
@@ -20,18 +21,6 @@ constexpr double kGapReachM = 0.75;
 // A tent's colour is the mean of a box this wide about its centre: inside any tent (>= 2.2 m wide) even where the
 // centre is off by a pixel.
 constexpr double kCoreBoxM = 1.5;
-
-int colour_distance(const std::uint8_t* p, const int* colour) {
-  int d = 0;
-  for (int c = 0; c < 3; ++c) d += std::abs(p[c] - colour[c]);
-  return d;
-}
-
-int colour_distance(const int* a, const int* b) {
-  int d = 0;
-  for (int c = 0; c < 3; ++c) d += std::abs(a[c] - b[c]);
-  return d;
-}
 
 // The imaged pixels of a block, looked up by tile pixel coordinates.
 class BlockPixels {
