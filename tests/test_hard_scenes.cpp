@@ -120,15 +120,16 @@ std::vector<HardScene> hard_scenes() {
          tent_rows(s, 8, 10, 5, 14, 4.4, 5.4, 3, kGreyBlue);
          return s.finish();
        },
-       0.6, 1},  // 47 of 70: inside the block the response's surround is more tents, and the inner tents are found
-                 // from their neighbours (14 without that, 17 with it but a quarter of the window asked to be ground)
+       0.95, 1},  // 70 of 70: inside the block the response's surround is more tents, and the inner tents are
+                  // found from their neighbours (14 without that, 17 with it but a quarter of the window asked to be
+                  // ground) and from the block's rows (47 without completing them)
       {"packed_blue_tarpaulins", 0.7,
        [](SceneBuilder& s) {
          tent_rows(s, 10, 5, 3, 12, 3.7, 4.9, 20, kBlue);
          return s.finish();
        },
-       0.25, 1},  // 12 of 36: at 0.7 m the gaps blur into blue blends, which a third of a cut-out tarpaulin's
-                  // border may be (0 when it was 15%, as for pale covers)
+       0.45, 1},  // 18 of 36: at 0.7 m the gaps blur into blue blends, which a third of a cut-out tarpaulin's
+                  // border may be (0 when it was 15%, as for pale covers); 12 without completing the block's rows
       {"rows_at_every_angle", 0.5,
        [](SceneBuilder& s) {
          for (int k = 0; k < 4; ++k) tent_rows(s, 12 + 22 * k, 12, 3, 2, 4.0, 7.0, 30.0 * k, kWhite);
