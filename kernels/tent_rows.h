@@ -14,7 +14,7 @@ namespace campscope::detect {
 // row; for two neighbours b and c of a in different directions, b + c - a completes the parallelogram. Such a point
 // is taken for a tent when nothing was found there, it looks like a (nearer a's colour than the gap between a and
 // its neighbours is), gaps as distinct separate it from the tents beside it and from what lies a spacing further
-// on, and it is unlike the ground. The tents so added seed further rounds until a round adds none.
+// on, it is unlike the ground, and pixels of its colour fill a third of the box about it. The tents so added seed further rounds until a round adds none.
 //
 // `objects` are in the tile pixel coordinates of `block` (as detect_objects returns them); an added tent copies the
 // score and measurements of the tent it was extrapolated from, with its own colour. Runs on the host after either
