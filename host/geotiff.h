@@ -1,5 +1,6 @@
 // GeoTIFF tiles read block by block, and the small GDAL plumbing the other readers and writers share.
 #pragma once
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -92,6 +93,9 @@ class TileReader {
   void clear_invalid_file_pixels(int x0, int y0, int width, int height, std::uint8_t* valid, bool nodata_applied);
   void clear_invalid_resampled_pixels(const BlockWindow& window, RgbBlock& out);
   void compute_uint16_scale();
+  std::array<int, 3> dark_levels(bool approximate) const;
+  void measure_haze();
+  void remove_haze(RgbBlock& out) const;
 
   struct DatasetCloser {
     void operator()(GDALDataset* dataset) const;
@@ -114,6 +118,8 @@ class TileReader {
   int used_bands_ = 0;          // 1 (grey) or 3 (RGB)
   bool alpha_band_ = false;     // band 4 is alpha, so it masks bands 1..3
   std::optional<SampleStretch> stretch_;  // UInt16 samples to 8 bits; set for UInt16 tiles only
+  // Per channel, 8-bit colour without the tile's haze (see measure_haze); set for hazy tiles only.
+  std::optional<std::array<std::array<std::uint8_t, 256>, 3>> dehaze_;
   std::unique_ptr<OGRCoordinateTransformation> to_lonlat_;
   std::unique_ptr<OGRCoordinateTransformation> from_lonlat_;
 };

@@ -3,6 +3,7 @@
 #include <ogr_spatialref.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <climits>
 #include <cmath>
 #include <filesystem>
@@ -390,6 +391,78 @@ TEST(SampleStretch, SamplesToRgbTakesTheFirstThreeBandsOrRepeatsGrey) {
       }
     }
   }
+}
+
+// A scene with shadows as dark as 20 is read as it is; the same scene under haze (40% of a pale grey-blue blended
+// in, as the hard profile draws it) has its darkest half percent lifted past 90 and is read with the veil above 60
+// taken off: one mapping per channel for the whole tile, whatever window is read, increasing, and the unimaged
+// margin (0, the nodata value) left out of the measure.
+TEST(GeoTiffReader, HazeIsTakenOffWithOneMappingPerTile) {
+  TempDir dir;
+  TiffSpec spec;
+  spec.width = 211;
+  spec.height = 157;
+  spec.has_nodata = true;
+  spec.nodata = 0;
+  std::mt19937 rng(4242);
+  std::uniform_int_distribution<int> scene(20, 235);
+  const std::size_t band_size = static_cast<std::size_t>(spec.width) * spec.height;
+  std::vector<std::uint16_t> clear(3 * band_size);
+  for (auto& sample : clear) sample = static_cast<std::uint16_t>(scene(rng));
+  std::vector<std::uint16_t> hazy(clear.size());
+  const int haze[3] = {200, 208, 220};
+  for (int c = 0; c < 3; ++c)
+    for (std::size_t i = 0; i < band_size; ++i)
+      hazy[c * band_size + i] = static_cast<std::uint16_t>(std::lround(0.6 * clear[c * band_size + i] + 0.4 * haze[c]));
+  for (std::size_t i = 0; i < band_size; i += 7)  // an unimaged seventh: nodata
+    for (int c = 0; c < 3; ++c) clear[c * band_size + i] = hazy[c * band_size + i] = 0;
+  const std::string clear_path = dir.file("clear.tif"), hazy_path = dir.file("hazy.tif");
+  write_tiff(clear_path, spec, clear);
+  write_tiff(hazy_path, spec, hazy);
+  const BlockWindow whole{0, 0, spec.width, spec.height, 0, 0, spec.width, spec.height};
+
+  RgbBlock read_clear;
+  TileReader(clear_path).read(whole, read_clear);
+  for (std::size_t i = 0; i < band_size; ++i)
+    for (int c = 0; c < 3; ++c) ASSERT_EQ(read_clear.rgb[i * 3 + c], clear[c * band_size + i]) << i;
+
+  RgbBlock read_hazy;
+  TileReader hazy_reader(hazy_path);
+  hazy_reader.read(whole, read_hazy);
+  for (int c = 0; c < 3; ++c) {
+    // Sample value -> value read, over the whole tile: one mapping, increasing, 255 kept.
+    int mapped[256];
+    std::fill(std::begin(mapped), std::end(mapped), -1);
+    std::vector<int> read_values;
+    for (std::size_t i = 0; i < band_size; ++i) {
+      if (!read_hazy.valid[i]) continue;
+      const int sample = hazy[c * band_size + i], value = read_hazy.rgb[i * 3 + c];
+      ASSERT_TRUE(mapped[sample] < 0 || mapped[sample] == value) << "channel " << c << " sample " << sample;
+      mapped[sample] = value;
+      read_values.push_back(value);
+    }
+    int last = -1;
+    for (int v = 0; v < 256; ++v) {
+      if (mapped[v] < 0) continue;
+      EXPECT_GT(mapped[v], last) << "channel " << c << " sample " << v;
+      last = mapped[v];
+    }
+    // The darkest half percent of the imaged pixels (above 90 in the file) loses the veil above 60 and is stretched
+    // with the rest by 255 / (255 - veil): 69 here. The spread widens by as much.
+    std::sort(read_values.begin(), read_values.end());
+    const int dark = read_values[read_values.size() / 200];
+    EXPECT_GE(dark, 60) << "channel " << c;
+    EXPECT_LE(dark, 72) << "channel " << c;
+    EXPECT_GT(read_values.back() - read_values.front(), 1.1 * 0.6 * (235 - 20)) << "channel " << c;
+  }
+  // Any window of the tile reads through the same mapping.
+  RgbBlock part;
+  hazy_reader.read(BlockWindow{37, 21, 64, 48, 37, 21, 64, 48}, part);
+  for (int y = 0; y < 48; ++y)
+    for (int x = 0; x < 64; ++x)
+      for (int c = 0; c < 3; ++c)
+        ASSERT_EQ(part.rgb[(static_cast<std::size_t>(y) * 64 + x) * 3 + c],
+                  read_hazy.rgb[(static_cast<std::size_t>(y + 21) * spec.width + x + 37) * 3 + c]);
 }
 
 TEST(GeoTiffReader, UInt16RgbNirIsStretchedWithOneScalePerTile) {

@@ -1,6 +1,7 @@
 // `campscope calibrate` end to end: fit on one generated sample, run with the model on another, and bad input.
 #include <gtest/gtest.h>
 
+#include <regex>
 #include <sstream>
 #include <string>
 
@@ -84,11 +85,12 @@ TEST_F(Calibrate, ModelFromOneSampleHoldsOnAnother) {
   EXPECT_GE(calibrated["vehicle"].get<double>(), 0.7) << calibrated;
 }
 
-// Hard scenes (coarse pixels, haze, dark vehicles on asphalt), where the rules' vehicles are weak: fitted on hard
-// seed 1, as bench/accuracy.sh fits it, vehicles are judged by their look (out of fold 0.625 against 0.607 for the
-// rules and their forest), and on hard seed 3 that finds more of them than the built-in rules (0.524 against 0.490
-// at d7881e8). On seed 2 the two ways tie out of fold (0.670 each), so which is chosen there says nothing.
-TEST(CalibrateHard, VehiclesJudgedByTheirLookHoldOnAnotherScene) {
+// Hard scenes (coarse pixels, haze, dark vehicles on asphalt), fitted on hard seed 1 as bench/accuracy.sh fits it.
+// Calibrate keeps the way of judging vehicles with the higher out-of-fold F1: their look while the rules were weak
+// here (0.625 against 0.607 at d7881e8), the rules and their forest since the tiles' haze is taken off (0.668 against
+// 0.650). Either way the calibrated detector holds on hard seed 3 (within 0.01 of the built-in one; the look model
+// gained on it until the rules improved: 0.524 against 0.490 at d7881e8, 0.549 against 0.536 at 3e2306c).
+TEST(CalibrateHard, KeepsTheBetterWayToJudgeVehiclesAndHoldsOnAnotherScene) {
   const fs::path root = fresh_temp_dir("calibrate-hard");
   for (const char* seed : {"1", "3"}) {
     const auto gen = run_campscope(std::string("generate --profile hard --seed ") + seed + " --out " +
@@ -101,15 +103,19 @@ TEST(CalibrateHard, VehiclesJudgedByTheirLookHoldOnAnotherScene) {
                                      (root / "model.yml").string(),
                                  root / "log-calibrate");
   ASSERT_EQ(fit.exit_code, 0) << fit.err;
-  EXPECT_NE(fit.out.find("vehicles: judged by their look"), std::string::npos) << fit.out;
-  EXPECT_NE(read_file(root / "model.yml").find("vehicle_appearance:"), std::string::npos);
+  const std::regex choice(
+      R"(vehicles: judged by (their look|the rules and their forest) \(out-of-fold F1 on the training tiles: by )"
+      R"(their look ([0-9.]+), by the rules and their forest ([0-9.]+)\))");
+  std::smatch found;
+  ASSERT_TRUE(std::regex_search(fit.out, found, choice)) << fit.out;
+  const double by_look = std::stod(found[2].str()), by_rules = std::stod(found[3].str());
+  EXPECT_EQ(found[1].str(), by_look > by_rules ? "their look" : "the rules and their forest") << fit.out;
+  EXPECT_EQ(read_file(root / "model.yml").find("vehicle_appearance:") != std::string::npos, by_look > by_rules);
   const nlohmann::json builtin = f1_on_seed3(root, "builtin", "");
   const nlohmann::json calibrated = f1_on_seed3(root, "calibrated", "--model " + (root / "model.yml").string());
-  // The look model gains on the built-in rules here, less as they improve: +0.02 and more until the 1 m contrast
-  // limit of 2026-11-27 (0.536 -> 0.549 since).
-  EXPECT_GT(calibrated["vehicle"].get<double>(), builtin["vehicle"].get<double>() + 0.005) << builtin;
-  // A model judging vehicles by their look keeps the built-in limits, and a tent forest that does no better out of
-  // fold than the rules is left out: its tents are the built-in detector's, exactly.
+  EXPECT_GE(calibrated["vehicle"].get<double>(), builtin["vehicle"].get<double>() - 0.01) << builtin;
+  // A tent forest that does no better out of fold than the rules is left out: the calibrated detector's tents are
+  // the built-in detector's, exactly.
   std::istringstream report(fit.out);
   std::string line;
   while (std::getline(report, line) && line.rfind("tent ", 0) != 0) {
