@@ -199,7 +199,6 @@ TileReader::TileReader(const std::string& path, int decode_threads) : decode_thr
   }
 
   if (uint16_) compute_uint16_scale();
-  measure_haze();
 }
 
 TileReader::~TileReader() = default;
@@ -538,6 +537,11 @@ void TileReader::read(const BlockWindow& window, RgbBlock& out) {
                             " raster");
   }
   QuietGdalErrors quiet;
+  // On the first read: a reader opened only to validate a tile or to convert coordinates never pays for it.
+  if (!haze_measured_) {
+    measure_haze();
+    haze_measured_ = true;
+  }
   out.x0 = window.x0;
   out.y0 = window.y0;
   out.width = window.width;

@@ -120,6 +120,7 @@ class TileReader {
   std::optional<SampleStretch> stretch_;  // UInt16 samples to 8 bits; set for UInt16 tiles only
   // Per channel, 8-bit colour without the tile's haze (see measure_haze); set for hazy tiles only.
   std::optional<std::array<std::array<std::uint8_t, 256>, 3>> dehaze_;
+  bool haze_measured_ = false;
   std::unique_ptr<OGRCoordinateTransformation> to_lonlat_;
   std::unique_ptr<OGRCoordinateTransformation> from_lonlat_;
 };
