@@ -429,21 +429,32 @@ void samples_to_rgb(const std::uint8_t* samples, int stride, bool grey, std::siz
   convert_samples(samples, stride, grey, pixels, [](std::uint8_t sample) { return sample; }, rgb);
 }
 
+namespace {
+
+// The count of each sample value 0..buckets-1 of a file band, approximate (GDAL samples the blocks) or exact. The
+// base-class call skips GDAL's PAM override, which would cache the histogram in a .aux.xml file next to the user's
+// tile.
+std::vector<GUIntBig> sample_histogram(const std::string& path, GDALRasterBand& band, int band_number, int buckets,
+                                       bool approximate) {
+  std::vector<GUIntBig> histogram(static_cast<std::size_t>(buckets));
+  if (band.GDALRasterBand::GetHistogram(-0.5, buckets - 0.5, buckets, histogram.data(), FALSE, approximate,
+                                        GDALDummyProgress, nullptr) != CE_None) {
+    throw InputError(with_reason(path + ": cannot compute the histogram of band " + std::to_string(band_number),
+                                 CPLGetLastErrorMsg()));
+  }
+  return histogram;
+}
+
+}  // namespace
+
 void TileReader::compute_uint16_scale() {
   constexpr int kBuckets = 65536;
   std::vector<GUIntBig> total(kBuckets, 0);
-  std::vector<GUIntBig> band_histogram(kBuckets);
   for (int b = 1; b <= used_bands_; ++b) {
-    // Buckets centred on the integers 0..65535; approximate (subsampled) so big tiles are not read in full.
-    // The base-class call skips GDAL's PAM override, which would cache the histogram in a .aux.xml file next to
-    // the user's tile. Taken from the file itself: resampling does not move the percentile, and would cost a warp.
-    GDALRasterBand* band = file_->GetRasterBand(b);
-    if (band->GDALRasterBand::GetHistogram(-0.5, 65535.5, kBuckets, band_histogram.data(), FALSE, TRUE,
-                                           GDALDummyProgress, nullptr) != CE_None) {
-      throw InputError(with_reason(info_.path + ": cannot compute the histogram of band " + std::to_string(b),
-                                   CPLGetLastErrorMsg()));
-    }
-    for (int v = 0; v < kBuckets; ++v) total[v] += band_histogram[v];
+    // Approximate (subsampled) so big tiles are not read in full. Taken from the file itself: resampling does not
+    // move the percentile, and would cost a warp.
+    const std::vector<GUIntBig> band = sample_histogram(info_.path, *file_->GetRasterBand(b), b, kBuckets, true);
+    for (int v = 0; v < kBuckets; ++v) total[v] += band[v];
   }
   GUIntBig count = 0;
   for (GUIntBig n : total) count += n;
@@ -475,12 +486,7 @@ std::array<int, 3> TileReader::dark_levels(bool approximate) const {
   for (int b = 1; b <= used_bands_; ++b) {
     GDALRasterBand* band = file_->GetRasterBand(b);
     const int buckets = uint16_ ? 65536 : 256;
-    std::vector<GUIntBig> histogram(static_cast<std::size_t>(buckets));
-    if (band->GDALRasterBand::GetHistogram(-0.5, buckets - 0.5, buckets, histogram.data(), FALSE, approximate,
-                                           GDALDummyProgress, nullptr) != CE_None) {
-      throw InputError(with_reason(info_.path + ": cannot compute the histogram of band " + std::to_string(b),
-                                   CPLGetLastErrorMsg()));
-    }
+    std::vector<GUIntBig> histogram = sample_histogram(info_.path, *band, b, buckets, approximate);
     histogram[0] = 0;
     int has_nodata = 0;
     const double nodata = band->GetNoDataValue(&has_nodata);
