@@ -4,13 +4,13 @@
 #include <cmath>
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <numeric>
 #include <stdexcept>
 #include <utility>
 #include <vector>
 
 #include "detect_backends.h"
+#include "cell_index.h"
 #include "detect_regions_impl.h"
 #include "tent_rows.h"
 
@@ -66,28 +66,16 @@ std::vector<std::size_t> suppress_duplicates(const std::vector<ScoredPoint>& poi
   std::stable_sort(order.begin(), order.end(),
                    [&](std::size_t a, std::size_t b) { return points[a].score > points[b].score; });
   const double cell = radius > 0.0 ? radius : 1.0;
-  std::map<std::pair<std::int64_t, std::int64_t>, std::vector<std::size_t>> kept_by_cell;
+  detect::CellIndex<std::size_t> kept_near(cell);
   std::vector<std::size_t> kept;
   for (std::size_t i : order) {
-    const auto cx = static_cast<std::int64_t>(std::floor(points[i].x / cell));
-    const auto cy = static_cast<std::int64_t>(std::floor(points[i].y / cell));
     bool duplicate = false;
-    for (std::int64_t dy = -1; dy <= 1 && !duplicate; ++dy) {
-      for (std::int64_t dx = -1; dx <= 1 && !duplicate; ++dx) {
-        const auto it = kept_by_cell.find({cx + dx, cy + dy});
-        if (it == kept_by_cell.end()) continue;
-        for (std::size_t k : it->second) {
-          const double ddx = points[k].x - points[i].x;
-          const double ddy = points[k].y - points[i].y;
-          if (ddx * ddx + ddy * ddy <= radius * radius) {
-            duplicate = true;
-            break;
-          }
-        }
-      }
-    }
+    kept_near.for_each_near(points[i].x, points[i].y, cell, [&](std::size_t k) {
+      const double dx = points[k].x - points[i].x, dy = points[k].y - points[i].y;
+      duplicate = duplicate || dx * dx + dy * dy <= radius * radius;
+    });
     if (duplicate) continue;
-    kept_by_cell[{cx, cy}].push_back(i);
+    kept_near.add(points[i].x, points[i].y, i);
     kept.push_back(i);
   }
   std::sort(kept.begin(), kept.end());
@@ -102,10 +90,10 @@ class TentIndex {
   struct Tent {
     double x, y, half_width_px;
   };
-  TentIndex(const std::vector<DetectedObject>& objects, double gsd_m) : gsd_m_(gsd_m) {
+  TentIndex(const std::vector<DetectedObject>& objects, double gsd_m) : gsd_m_(gsd_m), cells_(kCellM / gsd_m) {
     for (const DetectedObject& t : objects) {
       if (t.cls != ObjectClass::Tent) continue;
-      cells_[{cell_of(t.x), cell_of(t.y)}].push_back({t.x, t.y, t.measured.width_m / 2.0 / gsd_m});
+      cells_.add(t.x, t.y, {t.x, t.y, t.measured.width_m / 2.0 / gsd_m});
       widest_m_ = std::max(widest_m_, static_cast<double>(t.measured.width_m));
     }
   }
@@ -113,22 +101,14 @@ class TentIndex {
   // Calls visit(tent) for each tent within reach_m (every tent of the cells that close) of (x, y), in pixels.
   template <typename Visit>
   void for_each_near(double x, double y, double reach_m, const Visit& visit) const {
-    const std::int64_t reach = static_cast<std::int64_t>(std::ceil(reach_m / kCellM));
-    const std::int64_t cx = cell_of(x), cy = cell_of(y);
-    for (std::int64_t dy = -reach; dy <= reach; ++dy)
-      for (std::int64_t dx = -reach; dx <= reach; ++dx) {
-        const auto it = cells_.find({cx + dx, cy + dy});
-        if (it == cells_.end()) continue;
-        for (const Tent& t : it->second) visit(t);
-      }
+    cells_.for_each_near(x, y, reach_m / gsd_m_, visit);
   }
 
  private:
   static constexpr double kCellM = 4.0;
-  std::int64_t cell_of(double v) const { return static_cast<std::int64_t>(std::floor(v * gsd_m_ / kCellM)); }
   double gsd_m_;
   double widest_m_ = 0.0;
-  std::map<std::pair<std::int64_t, std::int64_t>, std::vector<Tent>> cells_;
+  detect::CellIndex<Tent> cells_;
 };
 
 void drop_vehicles_where(std::vector<DetectedObject>& objects, const std::function<bool(const DetectedObject&)>& drop) {

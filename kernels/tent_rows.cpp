@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <map>
 #include <utility>
 #include <vector>
 
+#include "cell_index.h"
 #include "detect_regions_impl.h"
 
 namespace campscope::detect {
@@ -92,32 +92,6 @@ class BlockPixels {
   const RgbBlock& block_;
 };
 
-// Points binned in square cells, so that those near a point are found in the 3 x 3 cells about it.
-template <typename Item>
-class CellIndex {
- public:
-  explicit CellIndex(double cell) : cell_(cell) {}
-  void add(double x, double y, const Item& item) { cells_[cell_of(x, y)].push_back(item); }
-  // Calls visit(item) for the items of the cells about (x, y): every item within one cell's side of it.
-  template <typename Visit>
-  void for_each_near(double x, double y, const Visit& visit) const {
-    const auto [cx, cy] = cell_of(x, y);
-    for (std::int64_t dy = -1; dy <= 1; ++dy)
-      for (std::int64_t dx = -1; dx <= 1; ++dx) {
-        const auto it = cells_.find({cx + dx, cy + dy});
-        if (it == cells_.end()) continue;
-        for (const Item& item : it->second) visit(item);
-      }
-  }
-
- private:
-  std::pair<std::int64_t, std::int64_t> cell_of(double x, double y) const {
-    return {static_cast<std::int64_t>(std::floor(x / cell_)), static_cast<std::int64_t>(std::floor(y / cell_))};
-  }
-  double cell_;
-  std::map<std::pair<std::int64_t, std::int64_t>, std::vector<Item>> cells_;
-};
-
 }  // namespace
 
 void complete_tent_rows(const RgbBlock& block, const PixelParams& params, std::vector<DetectedObject>& objects) {
@@ -154,7 +128,7 @@ void complete_tent_rows(const RgbBlock& block, const PixelParams& params, std::v
   for (const DetectedObject& o : objects) occupied.add(o.x, o.y, {o.x, o.y, o.measured.width_m / gsd_m});
   const auto is_free = [&](double x, double y, double spacing) {
     bool free = true;
-    occupied.for_each_near(x, y, [&](const Occupied& o) {
+    occupied.for_each_near(x, y, max_spacing, [&](const Occupied& o) {
       free = free && std::hypot(o.x - x, o.y - y) >= std::max(0.5 * spacing, o.width);
     });
     return free;
@@ -205,7 +179,7 @@ void complete_tent_rows(const RgbBlock& block, const PixelParams& params, std::v
         int gap;  // how distinct from a the gap between them is
       };
       std::vector<Neighbour> neighbours;
-      tents_near.for_each_near(a.x, a.y, [&](std::size_t bi) {
+      tents_near.for_each_near(a.x, a.y, max_spacing, [&](std::size_t bi) {
         const Tent& b = tents[bi];
         const double spacing = std::hypot(a.x - b.x, a.y - b.y);
         int gap;
@@ -237,7 +211,7 @@ void complete_tent_rows(const RgbBlock& block, const PixelParams& params, std::v
     }
     std::vector<char> is_seed(tents.size(), 0);
     for (std::size_t added = before; added < tents.size(); ++added)
-      tents_near.for_each_near(tents[added].x, tents[added].y, [&](std::size_t near) {
+      tents_near.for_each_near(tents[added].x, tents[added].y, max_spacing, [&](std::size_t near) {
         if (std::hypot(tents[near].x - tents[added].x, tents[near].y - tents[added].y) <= max_spacing)
           is_seed[near] = 1;
       });

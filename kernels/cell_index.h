@@ -1,0 +1,40 @@
+// Points binned in square cells, for the host-side passes that look for detections near a point.
+#pragma once
+#include <cmath>
+#include <cstdint>
+#include <map>
+#include <utility>
+#include <vector>
+
+namespace campscope::detect {
+
+// Items at points of the plane, binned in square cells of a given side: those near a point are found by looking
+// at the few cells about it.
+template <typename Item>
+class CellIndex {
+ public:
+  explicit CellIndex(double cell) : cell_(cell) {}
+  void add(double x, double y, const Item& item) { cells_[cell_of(x, y)].push_back(item); }
+  // Calls visit(item) for every item of the cells within `reach` of the cell of (x, y): every item within `reach`
+  // of it, and some further. Row by row of cells, each cell's items in the order they were added.
+  template <typename Visit>
+  void for_each_near(double x, double y, double reach, const Visit& visit) const {
+    const std::int64_t cells = static_cast<std::int64_t>(std::ceil(reach / cell_));
+    const auto [cx, cy] = cell_of(x, y);
+    for (std::int64_t dy = -cells; dy <= cells; ++dy)
+      for (std::int64_t dx = -cells; dx <= cells; ++dx) {
+        const auto it = cells_.find({cx + dx, cy + dy});
+        if (it == cells_.end()) continue;
+        for (const Item& item : it->second) visit(item);
+      }
+  }
+
+ private:
+  std::pair<std::int64_t, std::int64_t> cell_of(double x, double y) const {
+    return {static_cast<std::int64_t>(std::floor(x / cell_)), static_cast<std::int64_t>(std::floor(y / cell_))};
+  }
+  double cell_;
+  std::map<std::pair<std::int64_t, std::int64_t>, std::vector<Item>> cells_;
+};
+
+}  // namespace campscope::detect
