@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <initializer_list>
 #include <utility>
 #include <vector>
 
@@ -139,7 +140,8 @@ void complete_tent_rows(const RgbBlock& block, const PixelParams& params, std::v
   // of that, a gap at least half as distinct must separate h from each of `bounds`, and h must be unlike the
   // ground. The tent is then centred on the pixels about h nearer its colour than the gaps', in a box that leaves
   // the neighbours out: the extrapolation's error would otherwise add up along a row.
-  const auto add_if_tent = [&](const Tent& a, Point h, double spacing, int between, const std::vector<Point>& bounds) {
+  const auto add_if_tent = [&](const Tent& a, Point h, double spacing, int between,
+                               std::initializer_list<Point> bounds) {
     if (between < physical.min_contrast || !is_free(h.x, h.y, spacing)) return;
     int hole[3];
     if (!pixels.box_mean(h.x, h.y, core_half, hole) || 2 * colour_distance(hole, a.colour) > between) return;
