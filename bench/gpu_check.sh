@@ -2,9 +2,9 @@
 # Runs on a lent GPU machine from the bundle bench/gpu_bundle.sh made (.gpu, carried): the test suite (its CPU-vs-CUDA
 # tests run there), `campscope run` on the generated sample with both backends (outputs must be identical), an
 # end-to-end batch on both backends beside its decode floor, the CUDA stage benchmarks next to their CPU
-# counterparts, and every kernel timed with CUDA events against the device's copy bandwidth (cuda_kernels.json).
-# Results go to $OUT (the device tool's folder) or bench/out/gpu: seven files, under the eight the device tool
-# brings back.
+# counterparts, every kernel timed with CUDA events against the device's copy bandwidth (cuda_kernels.json), and
+# Nsight Compute's speed-of-light figures for each kernel (ncu.txt: which unit limits it). Results go to $OUT (the
+# device tool's folder) or bench/out/gpu: eight files, as many as the device tool brings back.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-bench/out/gpu}
@@ -13,12 +13,13 @@ mkdir -p "$out" "$work"
 tar -C "$work" -xJf .gpu/runtime.tar.xz || { echo "gpu_check: no .gpu/runtime.tar.xz (carry .gpu)" >&2; exit 2; }
 export LD_LIBRARY_PATH=$work/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 export GDAL_DATA=$work/share/gdal PROJ_DATA=$work/share/proj PROJ_LIB=$work/share/proj
-export CAMPSCOPE_BIN=$PWD/.gpu/bin/campscope
+bin=$work/bin
+export CAMPSCOPE_BIN=$bin/campscope
 status=0
 nvidia-smi -L | tee "$out/summary.txt"
 
 echo "== tests (the CPU-vs-CUDA ones run here; without a device they skip)" | tee -a "$out/summary.txt"
-.gpu/bin/campscope_tests >"$out/tests.log" 2>&1 || status=1
+"$bin"/campscope_tests >"$out/tests.log" 2>&1 || status=1
 grep -E "^\[  (PASSED|FAILED|SKIPPED) " "$out/tests.log" | tee -a "$out/summary.txt"
 
 # Outputs of two runs of the same manifest must be byte-identical across backends: lists the files that differ.
@@ -46,7 +47,7 @@ echo "== end to end" | tee -a "$out/summary.txt"
 copies=${CAMPSCOPE_GPU_COPIES:-20}
 batch=$work/batch/manifest.json
 bench/make_batch.py "$sample" "$work/batch" "$copies"
-.gpu/bin/bench_stages --decode-manifest "$batch" >"$work/decode.json" || status=1
+"$bin"/bench_stages --decode-manifest "$batch" >"$work/decode.json" || status=1
 runs=()
 for run in "cpu 2" "cpu $(nproc)" "cuda 2" "cuda $(nproc)"; do
   read -r backend threads <<<"$run"
@@ -69,12 +70,22 @@ tee -a "$out/summary.txt" <"$out/e2e_gpu.json"
 compare_runs "$work/e2e-cpu" "$work/e2e-cuda" | tee -a "$out/summary.txt" || status=1
 
 echo "== CUDA stage benchmarks" | tee -a "$out/summary.txt"
-.gpu/bin/bench_stages "--benchmark_filter=cuda|^(detect|density_map|reduce)/campscope/" --benchmark_repetitions=5 \
+"$bin"/bench_stages "--benchmark_filter=cuda|^(detect|density_map|reduce)/campscope/" --benchmark_repetitions=5 \
   --benchmark_report_aggregates_only=true --benchmark_out="$out/gpu.json" --benchmark_out_format=json \
   >"$out/bench.log" 2>&1 || status=1
 grep -E "median" "$out/bench.log" | tee -a "$out/summary.txt"
 
 echo "== CUDA kernels against copy bandwidth" | tee -a "$out/summary.txt"
-.gpu/bin/cuda_kernels --size 4096 --repeats 20 >"$out/cuda_kernels.json" 2>>"$out/summary.txt" || status=1
+"$bin"/cuda_kernels --size 4096 --repeats 20 >"$out/cuda_kernels.json" 2>>"$out/summary.txt" || status=1
 tee -a "$out/summary.txt" <"$out/cuda_kernels.json"
+
+# Every launch of a 4096 x 4096 run with one timed repeat (three warm-ups each) fits in 60; make_results.py reads
+# the first of each kernel. Clocks left as they are: the machine's settings are not ours to change.
+echo "== what limits each kernel (Nsight Compute)" | tee -a "$out/summary.txt"
+if command -v ncu >/dev/null; then
+  timeout 180 ncu --clock-control none --section SpeedOfLight -c 60 "$bin"/cuda_kernels --size 4096 --repeats 1 \
+    >"$out/ncu.txt" 2>&1 || { echo "ncu failed: see ncu.txt" | tee -a "$out/summary.txt"; status=1; }
+else
+  echo "ncu not installed: skipped" | tee -a "$out/summary.txt"
+fi
 exit $status

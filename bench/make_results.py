@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """Writes bench/RESULTS.md (on stdout) from what bench/run_benchmarks.sh leaves in OUT_DIR:
 stages.json (Google Benchmark JSON of bench_stages), e2e.json (end-to-end run) and, when present, large.json
-(bench/large_tile.sh) and gpu.json.
+(bench/large_tile.sh), and from a lent GPU machine (bench/gpu_check.sh) gpu.json, cuda_kernels.json,
+e2e_gpu.json and ncu.txt.
 
     python3 bench/make_results.py bench/out > bench/RESULTS.md
 """
 import datetime
 import json
 import os
+import re
 import sys
 
 # What each stage measures, the unit of its items, and what the OpenCV peer does differently.
@@ -297,6 +299,57 @@ def kernel_section(path):
     return lines
 
 
+def kernel_name(signature):
+    """A kernel's name without its argument list and namespaces, e.g. tiled_contrast_kernel<float>."""
+    depth = 0
+    for i in range(len(signature) - 1, -1, -1):
+        depth += {")": 1, "(": -1}.get(signature[i], 0)
+        if depth == 0 and signature[i] == "(":
+            signature = signature[:i]
+            break
+    signature = re.sub(r"^void\s+", "", signature)
+    return re.sub(r"\b(campscope|detect|cuda|unnamed>|\(anonymous namespace\))::", "", signature)
+
+
+def ncu_section(path):
+    """What limits each kernel, from Nsight Compute's speed-of-light figures (ncu.txt from gpu_check.sh): the first
+    profiled launch of each kernel."""
+    if not os.path.exists(path):
+        return []
+    header = re.compile(r"^\s+(.*) \(\d+, \d+, \d+\)x\(\d+, \d+, \d+\), Context ")
+    metric = re.compile(r"^\s+(Duration|DRAM Throughput|L1/TEX Cache Throughput|Compute \(SM\) Throughput)\s+(\S+)\s+"
+                        r"([0-9.,]+)$")
+    kernels, current = {}, None
+    for line in open(path):
+        match = header.match(line)
+        if match:
+            name = kernel_name(match.group(1))
+            current = kernels.setdefault(name, {}) if name not in kernels else None
+            continue
+        match = metric.match(line.rstrip())
+        if current is not None and match and match.group(1) not in current:
+            current[match.group(1)] = (float(match.group(3).replace(",", "")), match.group(2))
+    if not kernels:
+        return []
+    lines = ["", "What limits each kernel: Nsight Compute's speed-of-light figures for its first profiled launch "
+             "(`ncu --section SpeedOfLight` on bench/cuda_kernels, 4096 x 4096, clocks not locked; from ncu.txt). A "
+             "kernel can reach the copy bandwidth only where DRAM is its busiest unit.",
+             "",
+             "| kernel | us | DRAM busy | L1/shared busy | SM issue busy | busiest |",
+             "|---|---:|---:|---:|---:|---|"]
+    units = [("DRAM Throughput", "DRAM"), ("L1/TEX Cache Throughput", "L1/shared"), ("Compute (SM) Throughput", "SM")]
+    for name, figures in kernels.items():
+        if any(key not in figures for key, _ in units) or "Duration" not in figures:
+            continue
+        duration, unit = figures["Duration"]
+        microseconds = duration * {"ms": 1000.0, "ns": 0.001}.get(unit, 1.0)
+        busiest = max(units, key=lambda u: figures[u[0]][0])[1]
+        lines.append("| %s | %.0f | %.0f%% | %.0f%% | %.0f%% | %s |" % (
+            name.replace("|", "\\|"), microseconds, figures["DRAM Throughput"][0],
+            figures["L1/TEX Cache Throughput"][0], figures["Compute (SM) Throughput"][0], busiest))
+    return lines
+
+
 def gpu_e2e_section(path):
     """`campscope run` on a batch, both backends, on the GPU machine (bench/gpu_check.sh)."""
     if not os.path.exists(path):
@@ -354,6 +407,7 @@ def main():
     lines.append("")
     lines += gpu_section(os.path.join(out, "gpu.json"))
     lines += kernel_section(os.path.join(out, "cuda_kernels.json"))
+    lines += ncu_section(os.path.join(out, "ncu.txt"))
     lines += gpu_e2e_section(os.path.join(out, "e2e_gpu.json"))
     print("\n".join(lines))
 
