@@ -737,6 +737,51 @@ struct ColourHistogram {
   }
 };
 
+// Pixels darker than half-way from the darker of a window's two grounds to that ground in shadow: dark paint,
+// glass and shadows. Their strength is their colour distance from that ground (at least 1); 0 for any other pixel.
+struct DarkStrength {
+  const std::uint8_t* rgb;
+  const std::uint8_t* valid;
+  int width;
+  const int* lit;  // the darker ground, lit
+  int lit_luma, dark_below;
+  CAMPSCOPE_HD DarkStrength(const std::uint8_t* rgb_, const std::uint8_t* valid_, int width_, const int (*ground)[3],
+                            int shadow_percent)
+      : rgb(rgb_), valid(valid_), width(width_), lit(luma_of(ground[0]) <= luma_of(ground[1]) ? ground[0] : ground[1]),
+        lit_luma(luma_of(lit)), dark_below(lit_luma * (100 + shadow_percent) / 200) {}
+  CAMPSCOPE_HD bool is_dark(int x, int y) const {
+    const std::int64_t p = static_cast<std::int64_t>(y) * width + x;
+    return valid[p] && luma_of_pixel(rgb + p * 3) < dark_below;
+  }
+  CAMPSCOPE_HD int operator()(int x, int y) const {
+    if (!is_dark(x, y)) return 0;
+    const int d = colour_distance(rgb + (static_cast<std::int64_t>(y) * width + x) * 3, lit);
+    return d > 0 ? d : 1;
+  }
+};
+
+// Whether a region of paint, glass and shadow grown from a seed (`members` of `window`, `whole` its features) is a
+// vehicle seen whole: glass and shadow at least a fifth of it and the paint (`paint_strength` positive, not dark) at
+// least a sixth (a bright roof with a shadow strip beside it is nearly all paint, the band a flat roof casts nearly
+// all dark), and a vehicle's size and shape. Its darkness is the glass's and the shadow's, not a shadow's without a
+// caster.
+template <typename Paint>
+CAMPSCOPE_HD bool paint_and_dark_make_vehicle(const RegionWindow& window, const WindowMask& members,
+                                              const DarkStrength& dark, const Paint& paint_strength,
+                                              const PixelParams& params, RegionFeatures& whole) {
+  constexpr int kMinPaintPercent = 15, kMaxPaintPercent = 80;
+  int paint = 0;
+  for (int ly = 0; ly < window.y1 - window.y0; ++ly)
+    for (std::uint64_t row = members.rows[ly]; row; row &= row - 1) {
+      const int x = window.x0 + lowest_set_bit(row), y = window.y0 + ly;
+      if (!dark.is_dark(x, y) && paint_strength(x, y) > 0) ++paint;
+    }
+  if (paint * 100 < kMinPaintPercent * whole.n || paint * 100 > kMaxPaintPercent * whole.n) return false;
+  whole.dark_and_alone = true;
+  for (int c = 0; c < 3; ++c) whole.background[c] = dark.lit[c];
+  return classify_region(whole, params).cls == static_cast<int>(ObjectClass::Vehicle);
+}
+
 // A vehicle's glass, and its glass blurred with its paint, lie near the paint darkened to this fraction.
 constexpr int kGlassPercent = 30;
 // Half the side of the box about a vehicle's seed in which its paint is the commonest colour (metres).
@@ -749,10 +794,10 @@ constexpr double kPaintBoxM = 1.5;
 // nor a region too short or too narrow for a vehicle, which no part of it outgrows. `strength` is the foreground's,
 // `judge` sets a region's ground (false: a shadow). Whether `part` is a vehicle.
 template <typename Strength, typename Judge>
-CAMPSCOPE_HD bool painted_part_is_vehicle(const std::uint8_t* rgb, int width, int height, const RegionWindow& window,
-                                          int sx, int sy, const int (*ground)[3], const Strength& strength,
-                                          const Judge& judge, const PixelParams& params, const RegionFeatures& whole,
-                                          RegionFeatures& part) {
+CAMPSCOPE_HD bool painted_part_is_vehicle(const std::uint8_t* rgb, const std::uint8_t* valid, int width, int height,
+                                          const RegionWindow& window, int sx, int sy, const int (*ground)[3],
+                                          const Strength& strength, const Judge& judge, const PixelParams& params,
+                                          const RegionFeatures& whole, RegionFeatures& part) {
   if (whole.length_px * params.gsd_m - params.vehicle_blur_m < params.physical.vehicle_min_length_m ||
       whole.width_px * params.gsd_m - params.vehicle_blur_m < params.physical.vehicle_min_width_m)
     return false;
@@ -822,32 +867,22 @@ CAMPSCOPE_HD bool painted_part_is_vehicle(const std::uint8_t* rgb, int width, in
     const std::uint8_t* colour = rgb + (static_cast<std::int64_t>(y) * width + x) * 3;
     return paint_and_glass.within(colour, paint_to_ground_sq / 4) ? s : 0;
   };
-  return flood_region(rgb, width, window, sx, sy, painted_strength, part, nullptr, true) && judge(part) &&
-         classify_region(part, params).cls == static_cast<int>(ObjectClass::Vehicle);
+  if (flood_region(rgb, width, window, sx, sy, painted_strength, part, nullptr, true) && judge(part) &&
+      classify_region(part, params).cls == static_cast<int>(ObjectClass::Vehicle))
+    return true;
+  // Where the glass is resolved it cuts the paint in two, and it is dark, the colour of the ground in shadow rather
+  // than the paint darkened: the paint about the seed with the dark pixels about it, stopped at the next vehicle's
+  // paint, is the vehicle seen whole (paint_with_glass_is_vehicle grows over every vehicle of a queue).
+  if (params.gsd_m > kWindscreenM) return false;
+  const DarkStrength dark(rgb, valid, width, ground, params.shadow_percent);
+  const auto painted_or_dark = [&](int x, int y) {
+    const int s = painted_strength(x, y);
+    return s > 0 ? s : dark(x, y);
+  };
+  WindowMask members;
+  return flood_region(rgb, width, window, sx, sy, painted_or_dark, part, &members, true) && !part.touches_window &&
+         paint_and_dark_make_vehicle(window, members, dark, painted_strength, params, part);
 }
-
-// Pixels darker than half-way from the darker of a window's two grounds to that ground in shadow: dark paint,
-// glass and shadows. Their strength is their colour distance from that ground (at least 1); 0 for any other pixel.
-struct DarkStrength {
-  const std::uint8_t* rgb;
-  const std::uint8_t* valid;
-  int width;
-  const int* lit;  // the darker ground, lit
-  int lit_luma, dark_below;
-  CAMPSCOPE_HD DarkStrength(const std::uint8_t* rgb_, const std::uint8_t* valid_, int width_, const int (*ground)[3],
-                            int shadow_percent)
-      : rgb(rgb_), valid(valid_), width(width_), lit(luma_of(ground[0]) <= luma_of(ground[1]) ? ground[0] : ground[1]),
-        lit_luma(luma_of(lit)), dark_below(lit_luma * (100 + shadow_percent) / 200) {}
-  CAMPSCOPE_HD bool is_dark(int x, int y) const {
-    const std::int64_t p = static_cast<std::int64_t>(y) * width + x;
-    return valid[p] && luma_of_pixel(rgb + p * 3) < dark_below;
-  }
-  CAMPSCOPE_HD int operator()(int x, int y) const {
-    if (!is_dark(x, y)) return 0;
-    const int d = colour_distance(rgb + (static_cast<std::int64_t>(y) * width + x) * 3, lit);
-    return d > 0 ? d : 1;
-  }
-};
 
 // Dark vehicles (black, dark grey) have the colour of their ground in shadow, and the glass splits a black car
 // into pieces of foreground. Pixels darker than half-way from the darker ground to its shadow, grown from the
@@ -903,15 +938,13 @@ CAMPSCOPE_HD bool dark_region_is_vehicle(const std::uint8_t* rgb, const std::uin
 // At fine pixels a car's paint is cut by its dark windscreen and rear window, and its shadow lies along one side,
 // so the foreground grown from the seed is a piece of paint too short for a vehicle (most cars of the KIT aerial
 // mosaics at 0.4 m). That foreground together with the dark pixels about it is the car seen whole, glass and shadow
-// included. It counts as one when glass and shadow are at least a fifth of it and the paint at least a sixth: a
-// bright roof with a shadow strip beside it is nearly all paint, the band a flat roof casts nearly all dark. Glass
-// is resolved only where a pixel is finer than a windscreen is long. Whether `whole` is a vehicle.
+// included (paint_and_dark_make_vehicle). Glass is resolved only where a pixel is finer than a windscreen is long.
+// Whether `whole` is a vehicle.
 template <typename Strength>
 CAMPSCOPE_HD bool paint_with_glass_is_vehicle(const std::uint8_t* rgb, const std::uint8_t* valid, int width,
                                               const RegionWindow& window, int sx, int sy, const int (*ground)[3],
                                               const Strength& strength, const PixelParams& params,
                                               RegionFeatures& whole) {
-  constexpr int kMinPaintPercent = 15, kMaxPaintPercent = 80;
   if (params.gsd_m > kWindscreenM) return false;
   const DarkStrength dark(rgb, valid, width, ground, params.shadow_percent);
   const auto paint_or_dark = [&](int x, int y) {
@@ -919,19 +952,8 @@ CAMPSCOPE_HD bool paint_with_glass_is_vehicle(const std::uint8_t* rgb, const std
     return s > 0 ? s : dark(x, y);
   };
   WindowMask members;
-  if (!flood_region(rgb, width, window, sx, sy, paint_or_dark, whole, &members, true) || whole.touches_window)
-    return false;
-  int paint = 0;
-  for (int ly = 0; ly < window.y1 - window.y0; ++ly)
-    for (std::uint64_t row = members.rows[ly]; row; row &= row - 1) {
-      const int x = window.x0 + lowest_set_bit(row), y = window.y0 + ly;
-      if (!dark.is_dark(x, y) && strength(x, y) > 0) ++paint;
-    }
-  if (paint * 100 < kMinPaintPercent * whole.n || paint * 100 > kMaxPaintPercent * whole.n) return false;
-  // Its darkness is the glass's and the shadow's, not a shadow's without a caster.
-  whole.dark_and_alone = true;
-  for (int c = 0; c < 3; ++c) whole.background[c] = dark.lit[c];
-  return classify_region(whole, params).cls == static_cast<int>(ObjectClass::Vehicle);
+  return flood_region(rgb, width, window, sx, sy, paint_or_dark, whole, &members, true) && !whole.touches_window &&
+         paint_and_dark_make_vehicle(window, members, dark, strength, params, whole);
 }
 
 // Road markings, white walls and a white cab's strips: bright (a tent's brightness gain above the brighter of the
@@ -1300,8 +1322,8 @@ CAMPSCOPE_HD bool grow_foreground_region(const std::uint8_t* rgb, const std::uin
   if (judged && classify_region(f, params).cls == static_cast<int>(ObjectClass::Vehicle)) return true;
   if (part_off_a_line_is_vehicle(rgb, width, window, sx, sy, h, ground, strength, judge_against_ground, params,
                                  members, part) ||
-      painted_part_is_vehicle(rgb, width, height, window, sx, sy, ground, strength, judge_against_ground, params, f,
-                              part) ||
+      painted_part_is_vehicle(rgb, valid, width, height, window, sx, sy, ground, strength, judge_against_ground, params,
+                              f, part) ||
       dark_region_is_vehicle(rgb, valid, width, window, bx0, by0, bx1, by1, ground, strength, params, part) ||
       // Paint with glass grows over all of the foreground about the seed in this window, and is rejected where that
       // reaches the window's edge: its flood is spared then.

@@ -306,6 +306,22 @@ TEST(Detect, FindsATruckOfAQueueThatFillsItsRoad) {
             5);
 }
 
+// A red car in a queue at 0.5 m, between a grey van and a truck: its windscreen, dark grey like the asphalt in
+// shadow, is ground to the foreground and cuts the paint into a bonnet and a roof, each too short for a car, while
+// the foreground with every dark pixel about it is the whole queue. The paint about the seed with the dark pixels
+// about it is the car. A crop of a generated tile (`campscope generate --seed 1`, road_2019-11-01.tif at x 60,
+// y 115), with the truth's pixel position.
+TEST(Detect, FindsACarOfAQueueCutByItsDarkGlass) {
+  const RgbBlock block = test_data_block("red_car_in_a_queue_0.5m.png");
+  ASSERT_GT(block.width, 0);
+  const double gsd = 0.5;
+  const auto found = detect_objects(block, gsd, DetectorParams{}, Backend::Cpu);
+  const cv::Point2d car(42.09, 42.20);
+  EXPECT_TRUE(std::any_of(found.begin(), found.end(), [&](const DetectedObject& o) {
+    return o.cls == ObjectClass::Vehicle && std::hypot(o.x - car.x, o.y - car.y) * gsd <= 1.5;
+  }));
+}
+
 // At 1 m a car is a few pixels of blur about one or two of paint, and the dashes of a centre line blur into
 // car-sized regions of weak contrast. A crop of a generated tile (`campscope generate --profile hard --seed 1`,
 // deir-hassan_2019-12-01.tif at x 20, y 383): a road with its dashes, and two cars parked by a wall above it, with
