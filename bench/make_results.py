@@ -308,7 +308,7 @@ def kernel_name(signature):
             signature = signature[:i]
             break
     signature = re.sub(r"^void\s+", "", signature)
-    return re.sub(r"\b(campscope|detect|cuda|unnamed>|\(anonymous namespace\))::", "", signature)
+    return re.sub(r"(<?unnamed>|\(anonymous namespace\)|\bcampscope|\bdetect|\bcuda)::", "", signature)
 
 
 def ncu_section(path):
