@@ -760,23 +760,36 @@ struct DarkStrength {
   }
 };
 
-// Whether a region of paint, glass and shadow grown from a seed (`members` of `window`, `whole` its features) is a
-// vehicle seen whole: glass and shadow at least a fifth of it and the paint (`paint_strength` positive, not dark) at
-// least a sixth (a bright roof with a shadow strip beside it is nearly all paint, the band a flat roof casts nearly
-// all dark), and a vehicle's size and shape. Its darkness is the glass's and the shadow's, not a shadow's without a
-// caster.
-template <typename Paint>
-CAMPSCOPE_HD bool paint_and_dark_make_vehicle(const RegionWindow& window, const WindowMask& members,
-                                              const DarkStrength& dark, const Paint& paint_strength,
-                                              const PixelParams& params, RegionFeatures& whole) {
+// At fine pixels a car's paint is cut by its dark windscreen and rear window, and its shadow lies along one side,
+// so the foreground grown from the seed is a piece of paint too short for a vehicle (most cars of the KIT aerial
+// mosaics at 0.4 m). That foreground (the pixels of positive `strength`) together with the dark pixels about it is
+// the car seen whole, glass and shadow included. It counts as one when glass and shadow are at least a fifth of it
+// and the paint at least a sixth: a bright roof with a shadow strip beside it is nearly all paint, the band a flat
+// roof casts nearly all dark. Glass is resolved only where a pixel is finer than a windscreen is long. Whether
+// `whole` is a vehicle.
+template <typename Strength>
+CAMPSCOPE_HD bool paint_with_glass_is_vehicle(const std::uint8_t* rgb, const std::uint8_t* valid, int width,
+                                              const RegionWindow& window, int sx, int sy, const int (*ground)[3],
+                                              const Strength& strength, const PixelParams& params,
+                                              RegionFeatures& whole) {
+  if (params.gsd_m > kWindscreenM) return false;
+  const DarkStrength dark(rgb, valid, width, ground, params.shadow_percent);
+  const auto paint_or_dark = [&](int x, int y) {
+    const int s = strength(x, y);
+    return s > 0 ? s : dark(x, y);
+  };
+  WindowMask members;
+  if (!flood_region(rgb, width, window, sx, sy, paint_or_dark, whole, &members, true) || whole.touches_window)
+    return false;
   constexpr int kMinPaintPercent = 15, kMaxPaintPercent = 80;
   int paint = 0;
   for (int ly = 0; ly < window.y1 - window.y0; ++ly)
     for (std::uint64_t row = members.rows[ly]; row; row &= row - 1) {
       const int x = window.x0 + lowest_set_bit(row), y = window.y0 + ly;
-      if (!dark.is_dark(x, y) && paint_strength(x, y) > 0) ++paint;
+      if (!dark.is_dark(x, y) && strength(x, y) > 0) ++paint;
     }
   if (paint * 100 < kMinPaintPercent * whole.n || paint * 100 > kMaxPaintPercent * whole.n) return false;
+  // Its darkness is the glass's and the shadow's, not a shadow's without a caster.
   whole.dark_and_alone = true;
   for (int c = 0; c < 3; ++c) whole.background[c] = dark.lit[c];
   return classify_region(whole, params).cls == static_cast<int>(ObjectClass::Vehicle);
@@ -873,15 +886,7 @@ CAMPSCOPE_HD bool painted_part_is_vehicle(const std::uint8_t* rgb, const std::ui
   // Where the glass is resolved it cuts the paint in two, and it is dark, the colour of the ground in shadow rather
   // than the paint darkened: the paint about the seed with the dark pixels about it, stopped at the next vehicle's
   // paint, is the vehicle seen whole (paint_with_glass_is_vehicle grows over every vehicle of a queue).
-  if (params.gsd_m > kWindscreenM) return false;
-  const DarkStrength dark(rgb, valid, width, ground, params.shadow_percent);
-  const auto painted_or_dark = [&](int x, int y) {
-    const int s = painted_strength(x, y);
-    return s > 0 ? s : dark(x, y);
-  };
-  WindowMask members;
-  return flood_region(rgb, width, window, sx, sy, painted_or_dark, part, &members, true) && !part.touches_window &&
-         paint_and_dark_make_vehicle(window, members, dark, painted_strength, params, part);
+  return paint_with_glass_is_vehicle(rgb, valid, width, window, sx, sy, ground, painted_strength, params, part);
 }
 
 // Dark vehicles (black, dark grey) have the colour of their ground in shadow, and the glass splits a black car
@@ -935,26 +940,6 @@ CAMPSCOPE_HD bool dark_region_is_vehicle(const std::uint8_t* rgb, const std::uin
   return classify_region(dark, params).cls == static_cast<int>(ObjectClass::Vehicle);
 }
 
-// At fine pixels a car's paint is cut by its dark windscreen and rear window, and its shadow lies along one side,
-// so the foreground grown from the seed is a piece of paint too short for a vehicle (most cars of the KIT aerial
-// mosaics at 0.4 m). That foreground together with the dark pixels about it is the car seen whole, glass and shadow
-// included (paint_and_dark_make_vehicle). Glass is resolved only where a pixel is finer than a windscreen is long.
-// Whether `whole` is a vehicle.
-template <typename Strength>
-CAMPSCOPE_HD bool paint_with_glass_is_vehicle(const std::uint8_t* rgb, const std::uint8_t* valid, int width,
-                                              const RegionWindow& window, int sx, int sy, const int (*ground)[3],
-                                              const Strength& strength, const PixelParams& params,
-                                              RegionFeatures& whole) {
-  if (params.gsd_m > kWindscreenM) return false;
-  const DarkStrength dark(rgb, valid, width, ground, params.shadow_percent);
-  const auto paint_or_dark = [&](int x, int y) {
-    const int s = strength(x, y);
-    return s > 0 ? s : dark(x, y);
-  };
-  WindowMask members;
-  return flood_region(rgb, width, window, sx, sy, paint_or_dark, whole, &members, true) && !whole.touches_window &&
-         paint_and_dark_make_vehicle(window, members, dark, strength, params, whole);
-}
 
 // Road markings, white walls and a white cab's strips: bright (a tent's brightness gain above the brighter of the
 // window's two grounds) and unsaturated.
