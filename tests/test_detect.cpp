@@ -251,6 +251,13 @@ TEST(Detect, WhiteCarsAreNoSmallTents) {
 }
 
 // A crop of a generated tile kept in tests/data (all pixels valid); empty when it cannot be read.
+// Whether a vehicle was found within 1.5 m of a truth position (pixel coordinates of the crop).
+bool vehicle_found_near(const std::vector<DetectedObject>& found, cv::Point2d at, double gsd) {
+  return std::any_of(found.begin(), found.end(), [&](const DetectedObject& o) {
+    return o.cls == ObjectClass::Vehicle && std::hypot(o.x - at.x, o.y - at.y) * gsd <= 1.5;
+  });
+}
+
 RgbBlock test_data_block(const std::string& file) {
   const cv::Mat bgr = cv::imread(std::string(CAMPSCOPE_TEST_DATA_DIR) + "/" + file, cv::IMREAD_COLOR);
   RgbBlock block;
@@ -281,9 +288,7 @@ TEST(Detect, FindsTrucksWhoseWhiteCabsAreThinStrips) {
     const auto found = detect_objects(block, gsd, DetectorParams{}, Backend::Cpu);
     // Without the strips taken off: one vehicle between the two queued trucks, and one 1.65 m off the third.
     for (const cv::Point2d& truck : crop.trucks)
-      EXPECT_TRUE(std::any_of(found.begin(), found.end(), [&](const DetectedObject& o) {
-        return o.cls == ObjectClass::Vehicle && std::hypot(o.x - truck.x, o.y - truck.y) * gsd <= 1.5;
-      })) << crop.file << ": truck at " << truck;
+      EXPECT_TRUE(vehicle_found_near(found, truck, gsd)) << crop.file << ": truck at " << truck;
   }
 }
 
@@ -298,9 +303,7 @@ TEST(Detect, FindsATruckOfAQueueThatFillsItsRoad) {
   const auto found = detect_objects(block, gsd, DetectorParams{}, Backend::Cpu);
   const cv::Point2d truck(44.45, 41.28);
   // Without the compactness test for a second ground the four other vehicles are found and this one is not.
-  EXPECT_TRUE(std::any_of(found.begin(), found.end(), [&](const DetectedObject& o) {
-    return o.cls == ObjectClass::Vehicle && std::hypot(o.x - truck.x, o.y - truck.y) * gsd <= 1.5;
-  }));
+  EXPECT_TRUE(vehicle_found_near(found, truck, gsd));
   EXPECT_EQ(std::count_if(found.begin(), found.end(),
                           [](const DetectedObject& o) { return o.cls == ObjectClass::Vehicle; }),
             5);
@@ -317,9 +320,7 @@ TEST(Detect, FindsACarOfAQueueCutByItsDarkGlass) {
   const double gsd = 0.5;
   const auto found = detect_objects(block, gsd, DetectorParams{}, Backend::Cpu);
   const cv::Point2d car(42.09, 42.20);
-  EXPECT_TRUE(std::any_of(found.begin(), found.end(), [&](const DetectedObject& o) {
-    return o.cls == ObjectClass::Vehicle && std::hypot(o.x - car.x, o.y - car.y) * gsd <= 1.5;
-  }));
+  EXPECT_TRUE(vehicle_found_near(found, car, gsd));
 }
 
 // At 1 m a car is a few pixels of blur about one or two of paint, and the dashes of a centre line blur into
@@ -368,9 +369,7 @@ TEST(Detect, FindsCarsParkedAgainstWalls) {
     // as the wall and the line fitted to the pixels of the wall alone), nor the cars at 0.7 m; without the pale
     // strips taken off a region that reaches past the window, neither grey one.
     for (const cv::Point2d& car : crop.cars)
-      EXPECT_TRUE(std::any_of(found.begin(), found.end(), [&](const DetectedObject& o) {
-        return o.cls == ObjectClass::Vehicle && std::hypot(o.x - car.x, o.y - car.y) * crop.gsd <= 1.5;
-      })) << crop.file << ": car at " << car;
+      EXPECT_TRUE(vehicle_found_near(found, car, crop.gsd)) << crop.file << ": car at " << car;
   }
 }
 
