@@ -157,13 +157,6 @@ int run(int size, int repeats) {
   time("density/column_pass", pixels * 8.0, "cells in and out", [&](cudaStream_t s) {
     density_column_pass_cuda(d_rows.data(), d_cells.data(), d_weights.data(), radius, w, h, 1.0f, s);
   });
-  // Past the radii the column pass is compiled for, it reads the radius at run time: 27 taps here (the weights'
-  // values do not matter to the timing).
-  cuda::DeviceBuffer<float> d_wide_weights(27);
-  CAMPSCOPE_CUDA_CHECK(cudaMemset(d_wide_weights.data(), 0, 27 * sizeof(float)));
-  time("density/column_pass (radius 13, read at run time)", pixels * 8.0, "cells in and out", [&](cudaStream_t s) {
-    density_column_pass_cuda(d_rows.data(), d_cells.data(), d_wide_weights.data(), 13, w, h, 1.0f, s);
-  });
 
   std::printf("{\n  \"device\": \"%s\",\n  \"size\": %d,\n  \"repeats\": %d,\n", properties.name, size, repeats);
   std::printf("  \"copy_device_to_device_gbps\": %.1f,\n  \"kernels\": [\n", copy_gbps);

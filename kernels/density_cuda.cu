@@ -76,19 +76,15 @@ __global__ void __launch_bounds__(kRowThreads)
 
 // The column pass: each thread smooths kColumnCells consecutive cells of one column, walking down it with the
 // cells its taps need in a window of registers, so a cell is loaded (kColumnCells + 2 radius) / kColumnCells times
-// rather than 2 radius + 1; a warp's loads are 32 neighbouring columns of one row. With the radius known at compile
-// time (`kFixedRadius` > 0) the tap loop unrolls and the window's shifts become register renames instead of moves:
-// Nsight Compute had the kernel bound by instruction issue (73%) at half the copy bandwidth.
+// rather than 2 radius + 1; a warp's loads are 32 neighbouring columns of one row.
 constexpr int kColumnThreadsX = 32;
 constexpr int kColumnThreadsY = 4;
 constexpr int kColumnCells = 16;
 
-template <int kFixedRadius>
 __global__ void __launch_bounds__(kColumnThreadsX* kColumnThreadsY)
     density_column_pass_kernel(const float* in, float* out, const float* weights, int radius, int width,
                                int height, float per_km2, int grid_first_row) {
   extern __shared__ float tap_weights[];
-  if (kFixedRadius > 0) radius = kFixedRadius;
   const int taps = 2 * radius + 1;
   for (int i = threadIdx.y * kColumnThreadsX + threadIdx.x; i < taps; i += kColumnThreadsX * kColumnThreadsY)
     tap_weights[i] = weights[i];
@@ -107,7 +103,6 @@ __global__ void __launch_bounds__(kColumnThreadsX* kColumnThreadsY)
     sum[j] = 0.0f;
     window[j] = cell(y0 - radius + j);
   }
-#pragma unroll
   for (int k = 0; k < taps; ++k) {
     const float weight = tap_weights[k];
 #pragma unroll
@@ -127,24 +122,6 @@ std::size_t row_pass_shared_bytes(int radius) {
   return (4 * static_cast<std::size_t>(radius) + 1 + kRowSegment) * sizeof(float);
 }
 std::size_t column_pass_shared_bytes(int radius) { return (2 * static_cast<std::size_t>(radius) + 1) * sizeof(float); }
-
-// The column pass is compiled for every radius up to kMostUnrolledRadius cells (the default 25 m bandwidth on 10 m
-// cells is 10); a larger one takes the kernel that reads the radius at run time (kFixedRadius 0).
-constexpr int kMostUnrolledRadius = 12;
-
-template <int kFixedRadius>
-void launch_column_pass(dim3 grid, std::size_t shared_bytes, cudaStream_t stream, const float* in, float* out,
-                        const float* weights, int radius, int width, int height, float per_km2, int first_row) {
-  if constexpr (kFixedRadius > 0) {
-    if (radius != kFixedRadius) {
-      launch_column_pass<kFixedRadius - 1>(grid, shared_bytes, stream, in, out, weights, radius, width, height,
-                                           per_km2, first_row);
-      return;
-    }
-  }
-  density_column_pass_kernel<kFixedRadius><<<grid, dim3(kColumnThreadsX, kColumnThreadsY), shared_bytes, stream>>>(
-      in, out, weights, radius, width, height, per_km2, first_row);
-}
 
 }  // namespace
 
@@ -181,8 +158,8 @@ void density_column_pass_cuda(const float* in, float* out, const float* weights,
     const int rows = std::min(height - first_row, rows_per_launch);
     const dim3 grid(cuda::blocks_for(static_cast<std::size_t>(width), kColumnThreadsX),
                     cuda::blocks_for(static_cast<std::size_t>(rows), rows_per_block));
-    launch_column_pass<kMostUnrolledRadius>(grid, column_pass_shared_bytes(radius), stream, in, out, weights, radius,
-                                            width, height, per_km2, first_row);
+    density_column_pass_kernel<<<grid, dim3(kColumnThreadsX, kColumnThreadsY), column_pass_shared_bytes(radius),
+                                 stream>>>(in, out, weights, radius, width, height, per_km2, first_row);
     CAMPSCOPE_CUDA_CHECK_LAUNCH();
   }
 }

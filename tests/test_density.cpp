@@ -363,9 +363,6 @@ INSTANTIATE_TEST_SUITE_P(DensityCases, DensityBackends,
                                            BackendCase{101, 7, 5.0, 97, 23}, BackendCase{101, 7, 80.0, 1009, 24},
                                            BackendCase{1, 1, 80.0, 29, 25}, BackendCase{513, 259, 25.0, 20011, 26},
                                            BackendCase{1031, 3, 80.0, 4099, 27},
-                                           // The largest radius the column pass is unrolled for (12 cells), and
-                                           // the smallest it reads at run time (13).
-                                           BackendCase{211, 97, 30.0, 2017, 33}, BackendCase{97, 211, 32.5, 2027, 34},
                                            // Kernels too wide for CUDA's tiles (radius 4,000 and 6,400 cells): the
                                            // row pass, then both passes, run one thread per cell instead.
                                            BackendCase{37, 53, 10000.0, 301, 28},
