@@ -880,12 +880,16 @@ CAMPSCOPE_HD bool painted_part_is_vehicle(const std::uint8_t* rgb, const std::ui
     const std::uint8_t* colour = rgb + (static_cast<std::int64_t>(y) * width + x) * 3;
     return paint_and_glass.within(colour, paint_to_ground_sq / 4) ? s : 0;
   };
-  if (flood_region(rgb, width, window, sx, sy, painted_strength, part, nullptr, true) && judge(part) &&
-      classify_region(part, params).cls == static_cast<int>(ObjectClass::Vehicle))
+  const bool painted = flood_region(rgb, width, window, sx, sy, painted_strength, part, nullptr, true);
+  if (painted && judge(part) && classify_region(part, params).cls == static_cast<int>(ObjectClass::Vehicle))
     return true;
   // Where the glass is resolved it cuts the paint in two, and it is dark, the colour of the ground in shadow rather
-  // than the paint darkened: the paint about the seed with the dark pixels about it, stopped at the next vehicle's
-  // paint, is the vehicle seen whole (paint_with_glass_is_vehicle grows over every vehicle of a queue).
+  // than the paint darkened: a painted part too short for a vehicle, with the dark pixels about it and stopped at the
+  // next vehicle's paint, is the vehicle seen whole (paint_with_glass_is_vehicle grows over every vehicle of a
+  // queue). A part long enough already fails for its width or colour, which the glass does not mend.
+  if (!painted || part.touches_window ||
+      part.length_px * params.gsd_m - params.vehicle_blur_m >= params.physical.vehicle_min_length_m)
+    return false;
   return paint_with_glass_is_vehicle(rgb, valid, width, window, sx, sy, ground, painted_strength, params, part);
 }
 
