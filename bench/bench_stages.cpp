@@ -220,8 +220,9 @@ void count(benchmark::State& state, std::int64_t items, std::int64_t bytes) {
 // ---------------------------------------------------------------------------------------------------------------
 // Decode: the whole tile from its DEFLATE GeoTIFF into interleaved 8-bit RGB. Both sides open the file on every
 // iteration, because GDAL keeps decoded blocks in its cache for as long as the dataset is open, and a warm cache
-// would measure a copy, not a decode. TileReader decompresses on kThreads threads and applies the nodata masks to
-// the validity plane; imread (libtiff) has no threads, ignores GDAL's nodata and returns BGR.
+// would measure a copy, not a decode. TileReader decompresses on kThreads threads, applies the nodata masks to
+// the validity plane and measures the haze on the samples; imread (libtiff) has no threads, ignores GDAL's nodata
+// and returns BGR.
 
 void decode_campscope(benchmark::State& state) {
   const Inputs& in = *g_inputs;

@@ -16,8 +16,8 @@ import sys
 STAGES = {
     "decode": ("pix", "1024 x 1024 DEFLATE GeoTIFF tile to 8-bit RGB; the file is opened on every call on both sides "
                       "(GDAL's block cache would otherwise serve decoded blocks). TileReader decompresses the tile's blocks "
-                      "on 2 threads (GTiff NUM_THREADS, as `campscope run --threads 2` does) and applies the nodata "
-                      "masks to the validity plane; cv::imread (libtiff) has no threads, ignores nodata and returns "
+                      "on 2 threads (GTiff NUM_THREADS, as `campscope run --threads 2` does), applies the nodata "
+                      "masks to the validity plane and measures the tile's haze on the samples; cv::imread (libtiff) has no threads, ignores nodata and returns "
                       "BGR."),
     "convert": ("pix", "a 16-bit R, G, B, NIR block (12-bit signal) to 8-bit RGB with the tile's linear stretch "
                        "(99.9th percentile to 255), as TileReader does after decoding a 16-bit delivery; ours: a "

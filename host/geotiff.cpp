@@ -474,57 +474,147 @@ void TileReader::compute_uint16_scale() {
 // Haze adds the same veil of light to every pixel of a tile, channel by channel: a share of the haze's colour,
 // with the rest of the signal dimmed by as much. A clear scene's darkest pixels (shadows, asphalt, dark canopies) lie
 // below kClearDarkLevel in every channel; in a hazy one they are lifted above it, glass and shadow no longer look
-// dark beside their ground, and every contrast shrinks. Where a channel's darkest half percent of the tile's
-// imaged samples lies above that level, the excess is taken for the veil: it is subtracted and the rest stretched so
-// that 255 stays 255 (dark-object subtraction). The generated hard profile's tiles measured 100-130, default ones
-// 40-80, the KIT aerial mosaics 34-60. Measured on histograms of the file's bands, so the correction is one per
-// tile whatever the blocks; samples of 0 and the band's nodata value are left out (a tile's unimaged margin).
-std::array<int, 3> TileReader::dark_levels(bool approximate) const {
+// dark beside their ground, and every contrast shrinks. A tile is hazy when in some channel the darkest half percent
+// of its imaged samples lies above kHazeLevel; then in each channel whose darkest samples lie above kClearDarkLevel
+// the excess is taken for the veil: it is subtracted and the rest stretched so that 255 stays 255 (dark-object
+// subtraction). The generated hard profile's tiles measured 60-145, default ones 40-80, the KIT aerial mosaics
+// 34-60. Measured on the tile's whole histograms, so the correction is one per tile whatever the blocks; samples of
+// 0 and the band's nodata value are left out (a tile's unimaged margin).
+constexpr int kClearDarkLevel = 60;
+constexpr int kHazeLevel = 90;
+
+// Per used band, the sample value left out of the dark levels besides 0: the band's nodata value, where a sample
+// can take it.
+struct TileReader::DarkSampleRule {
+  std::array<bool, 3> has_nodata{};
+  std::array<unsigned, 3> nodata{};
+};
+
+TileReader::DarkSampleRule TileReader::dark_sample_rule() const {
+  DarkSampleRule rule;
+  const unsigned buckets = uint16_ ? 65536 : 256;
+  for (int b = 0; b < used_bands_; ++b) {
+    int has_nodata = 0;
+    const double nodata = file_->GetRasterBand(b + 1)->GetNoDataValue(&has_nodata);
+    if (has_nodata && nodata >= 0.0 && nodata < buckets && nodata == std::floor(nodata)) {
+      rule.has_nodata[static_cast<std::size_t>(b)] = true;
+      rule.nodata[static_cast<std::size_t>(b)] = static_cast<unsigned>(nodata);
+    }
+  }
+  return rule;
+}
+
+// Per channel, the level below which the darkest half percent of the counted samples lie.
+std::array<int, 3> TileReader::dark_levels(const LevelCounts& levels) const {
   constexpr double kDarkShare = 0.005;
   std::array<int, 3> darks{};
-  for (int b = 1; b <= used_bands_; ++b) {
-    GDALRasterBand* band = file_->GetRasterBand(b);
-    const int buckets = uint16_ ? 65536 : 256;
-    std::vector<GUIntBig> histogram = sample_histogram(info_.path, *band, b, buckets, approximate);
-    histogram[0] = 0;
-    int has_nodata = 0;
-    const double nodata = band->GetNoDataValue(&has_nodata);
-    if (has_nodata && nodata >= 0.0 && nodata < buckets && nodata == std::floor(nodata))
-      histogram[static_cast<std::size_t>(nodata)] = 0;
-    std::array<GUIntBig, 256> levels{};
-    for (int v = 0; v < buckets; ++v)
-      levels[uint16_ ? (*stretch_)(static_cast<std::uint16_t>(v)) : v] += histogram[v];
-    GUIntBig total = 0;
-    for (GUIntBig n : levels) total += n;
+  for (int c = 0; c < used_bands_; ++c) {
+    const auto& counts = levels[static_cast<std::size_t>(c)];
+    std::uint64_t total = 0;
+    for (std::uint64_t n : counts) total += n;
     int dark = 0;
-    for (GUIntBig below = 0; dark < 255 && static_cast<double>(below + levels[dark]) < kDarkShare * total; ++dark)
-      below += levels[dark];
-    darks[static_cast<std::size_t>(b - 1)] = total > 0 ? dark : 0;
+    for (std::uint64_t below = 0; dark < 255 && static_cast<double>(below + counts[dark]) < kDarkShare * total; ++dark)
+      below += counts[dark];
+    darks[static_cast<std::size_t>(c)] = total > 0 ? dark : 0;
   }
   if (used_bands_ == 1) darks[1] = darks[2] = darks[0];
   return darks;
 }
 
-// GDAL's approximate histogram is the cheap check: it samples whole blocks, and where they miss a tile's clustered
-// shadows it reads the dark levels up to 30 too high (default tiles: 45-84 against 40-80 exact). A tile that may be
-// hazy by it is measured exactly.
-void TileReader::measure_haze() {
-  constexpr int kClearDarkLevel = 60;
-  constexpr int kHazeCheckLevel = 90;
-  const std::array<int, 3> approximate = dark_levels(true);
-  if (*std::max_element(approximate.begin(), approximate.end()) <= kHazeCheckLevel) return;
-  const std::array<int, 3> darks = dark_levels(false);
+// The same levels from GDAL's histograms of the file's bands.
+TileReader::LevelCounts TileReader::file_level_counts(bool approximate) const {
+  const DarkSampleRule rule = dark_sample_rule();
+  LevelCounts levels{};
+  for (int b = 1; b <= used_bands_; ++b) {
+    const std::size_t c = static_cast<std::size_t>(b - 1);
+    const int buckets = uint16_ ? 65536 : 256;
+    std::vector<GUIntBig> histogram = sample_histogram(info_.path, *file_->GetRasterBand(b), b, buckets, approximate);
+    histogram[0] = 0;
+    if (rule.has_nodata[c]) histogram[rule.nodata[c]] = 0;
+    for (int v = 0; v < buckets; ++v)
+      levels[c][uint16_ ? (*stretch_)(static_cast<std::uint16_t>(v)) : v] += histogram[v];
+  }
+  return levels;
+}
+
+// The tile's samples just read, all of them: counted on the CPU threads in runs, each run's counts kept apart so
+// that the sum does not depend on which thread counted what. Every sample is counted, in two tables a channel taking
+// alternate pixels (an increment need not wait for the last one to the same bucket), and the samples left out are
+// taken off after: an 8-bit level is its sample, a 16-bit one is shared by several samples, so for 16 bits those left
+// out are counted on the side.
+template <typename Sample>
+TileReader::LevelCounts TileReader::sample_level_counts(const Sample* samples, int stride, std::size_t pixels) const {
+  constexpr bool kStretched = std::is_same_v<Sample, std::uint16_t>;
+  const DarkSampleRule rule = dark_sample_rule();
+  const std::uint8_t* const table = kStretched ? stretch_->table() : nullptr;
+  const auto level = [table](unsigned sample) { return kStretched ? table[sample] : sample; };
+  const int channels = used_bands_;
+  constexpr std::size_t kRun = 65536;
+  struct RunCounts {
+    std::array<std::array<std::array<std::uint32_t, 256>, 3>, 2> levels;  // [pixel parity][channel][level]
+    std::array<std::uint32_t, 3> zeros, nodata;                            // 16 bits only
+  };
+  const std::size_t runs = (pixels + kRun - 1) / kRun;
+  std::vector<RunCounts> run_counts(runs);
+  parallel_for_cpu(static_cast<std::int64_t>(runs), [&](std::int64_t run) {
+    RunCounts& counts = run_counts[static_cast<std::size_t>(run)];
+    counts.levels = {};
+    std::uint32_t zeros[3] = {0, 0, 0}, nodata[3] = {0, 0, 0};
+    const std::size_t begin = static_cast<std::size_t>(run) * kRun, end = std::min(pixels, begin + kRun);
+    for (std::size_t i = begin; i < end; ++i) {
+      const Sample* pixel = samples + i * stride;
+      auto& tables = counts.levels[i & 1];
+      for (int c = 0; c < channels; ++c) {
+        ++tables[c][level(pixel[c])];
+        if constexpr (kStretched) {
+          zeros[c] += pixel[c] == 0;
+          nodata[c] += pixel[c] == rule.nodata[c];
+        }
+      }
+    }
+    for (int c = 0; c < 3; ++c) {
+      counts.zeros[c] = zeros[c];
+      counts.nodata[c] = nodata[c];
+    }
+  });
+  LevelCounts levels{};
+  for (int c = 0; c < channels; ++c) {
+    auto& channel = levels[static_cast<std::size_t>(c)];
+    for (const RunCounts& counts : run_counts) {
+      for (std::size_t v = 0; v < 256; ++v) channel[v] += counts.levels[0][c][v] + counts.levels[1][c][v];
+      if constexpr (kStretched) {
+        channel[level(0)] -= counts.zeros[c];
+        if (rule.has_nodata[c] && rule.nodata[c] != 0) channel[level(rule.nodata[c])] -= counts.nodata[c];
+      }
+    }
+    if constexpr (!kStretched) {
+      channel[0] = 0;
+      if (rule.has_nodata[c]) channel[rule.nodata[c]] = 0;
+    }
+  }
+  return levels;
+}
+
+// GDAL's approximate histogram is the cheap check for a tile read block by block: it samples whole blocks, and where
+// they miss a tile's clustered shadows it reads the dark levels up to 30 too high (default tiles: 45-84 against 40-80
+// exact), now and then a few too low. A tile that may be hazy by it is measured exactly.
+void TileReader::measure_haze_of_file() {
+  const std::array<int, 3> approximate = dark_levels(file_level_counts(true));
+  if (*std::max_element(approximate.begin(), approximate.end()) <= kHazeLevel) return;
+  set_haze(dark_levels(file_level_counts(false)));
+}
+
+void TileReader::set_haze(const std::array<int, 3>& darks) {
+  if (*std::max_element(darks.begin(), darks.end()) <= kHazeLevel) return;
   std::array<std::array<std::uint8_t, 256>, 3> tables;
-  bool hazy = false;
   for (std::size_t c = 0; c < 3; ++c) {
     const int veil = darks[c] > kClearDarkLevel ? darks[c] - kClearDarkLevel : 0;
-    hazy = hazy || veil > 0;
     for (int v = 0; v < 256; ++v) {
       const int clear = veil == 0 ? v : (std::max(0, v - veil) * 255 + (255 - veil) / 2) / (255 - veil);
       tables[c][static_cast<std::size_t>(v)] = static_cast<std::uint8_t>(clear);
     }
   }
-  if (hazy) dehaze_ = tables;
+  dehaze_ = tables;
 }
 
 void TileReader::remove_haze(RgbBlock& out) const {
@@ -546,20 +636,23 @@ void TileReader::read(const BlockWindow& window, RgbBlock& out) {
                             " raster");
   }
   QuietGdalErrors quiet;
-  // On the first read: a reader opened only to validate a tile or to convert coordinates never pays for it.
-  if (!haze_measured_) {
-    measure_haze();
-    haze_measured_ = true;
-  }
+  // On the first read: a reader opened only to validate a tile or to convert coordinates never pays for it. A first
+  // read of the whole file counts the samples it has decoded; any other asks GDAL for the file's histograms, which
+  // decodes blocks once more.
+  const bool measure_haze = !haze_measured_;
+  const bool whole_file = !resampled_ && window.x0 == 0 && window.y0 == 0 && window.width == info_.width &&
+                          window.height == info_.height;
+  if (measure_haze && !whole_file) measure_haze_of_file();
+  haze_measured_ = true;
   out.x0 = window.x0;
   out.y0 = window.y0;
   out.width = window.width;
   out.height = window.height;
   try {
     if (uint16_) {
-      read_rgb<std::uint16_t>(window, out);
+      read_rgb<std::uint16_t>(window, out, measure_haze && whole_file);
     } else {
-      read_rgb<std::uint8_t>(window, out);
+      read_rgb<std::uint8_t>(window, out, measure_haze && whole_file);
     }
   } catch (const InputError&) {
     // A block that failed on a decoding thread left its reason on that thread: read once more on this one alone.
@@ -576,7 +669,7 @@ void TileReader::read(const BlockWindow& window, RgbBlock& out) {
 }
 
 template <typename Sample>
-void TileReader::read_rgb(const BlockWindow& window, RgbBlock& out) {
+void TileReader::read_rgb(const BlockWindow& window, RgbBlock& out, bool measure_haze) {
   const std::size_t pixels = static_cast<std::size_t>(window.width) * window.height;
   // When resampled, the warp's alpha band (right after the colour bands) says which pixels it produced at all.
   const int read_bands = resampled_ ? alpha_out_band_ : used_bands_;
@@ -599,6 +692,7 @@ void TileReader::read_rgb(const BlockWindow& window, RgbBlock& out) {
         CPLGetLastErrorMsg()));
   }
   if (!resampled_) clear_nodata_pixels(samples, read_bands, pixels, out.valid.data());
+  if (measure_haze) set_haze(dark_levels(sample_level_counts(samples, read_bands, pixels)));
   if (direct) return;
 
   if constexpr (std::is_same_v<Sample, std::uint16_t>) {
@@ -630,15 +724,19 @@ void TileReader::clear_nodata_pixels(const Sample* samples, int sample_stride, s
     nodata[b] = static_cast<Sample>(value);
   }
   if (!masks[0] && !masks[1] && !masks[2]) return;
-  // One pass over the pixels with all three tests in it, of fixed shape and branch-free so that it vectorises. A
-  // grey tile has one band: its missing bands test band 0 again, unmasked.
+  // One pass over the pixels with all three tests in it, of fixed shape and branch-free so that it vectorises, in
+  // runs on the CPU threads. A grey tile has one band: its missing bands test band 0 again, unmasked.
   const int second = used_bands_ > 1 ? 1 : 0, third = used_bands_ > 2 ? 2 : 0;
-  for (std::size_t i = 0; i < pixels; ++i) {
-    const Sample* pixel = samples + i * sample_stride;
-    const bool masked = (masks[0] & (pixel[0] == nodata[0])) | (masks[1] & (pixel[second] == nodata[1])) |
-                        (masks[2] & (pixel[third] == nodata[2]));
-    valid[i] &= static_cast<std::uint8_t>(!masked);
-  }
+  constexpr std::size_t kRun = 16384;
+  parallel_for_cpu(static_cast<std::int64_t>((pixels + kRun - 1) / kRun), [=](std::int64_t run) {
+    const std::size_t begin = static_cast<std::size_t>(run) * kRun, end = std::min(pixels, begin + kRun);
+    for (std::size_t i = begin; i < end; ++i) {
+      const Sample* pixel = samples + i * sample_stride;
+      const bool masked = (masks[0] & (pixel[0] == nodata[0])) | (masks[1] & (pixel[second] == nodata[1])) |
+                          (masks[2] & (pixel[third] == nodata[2]));
+      valid[i] &= static_cast<std::uint8_t>(!masked);
+    }
+  });
 }
 
 // The file's masks and alpha; nodata masks too unless clear_nodata_pixels has applied them already.

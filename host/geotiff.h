@@ -86,15 +86,24 @@ class TileReader {
   void use_crs(const OGRSpatialReference& crs);  // sets crs_wkt and the lon/lat conversions
   void measure_ground_pixel(double& x_m, double& y_m) const;
   void open_resampled(double ground_x_m, double ground_y_m);
+  // With `measure_haze`, the window is the whole file and its samples set the haze correction (measure_haze_of_file).
   template <typename Sample>
-  void read_rgb(const BlockWindow& window, RgbBlock& out);
+  void read_rgb(const BlockWindow& window, RgbBlock& out, bool measure_haze);
   template <typename Sample>
   void clear_nodata_pixels(const Sample* samples, int sample_stride, std::size_t pixels, std::uint8_t* valid);
   void clear_invalid_file_pixels(int x0, int y0, int width, int height, std::uint8_t* valid, bool nodata_applied);
   void clear_invalid_resampled_pixels(const BlockWindow& window, RgbBlock& out);
   void compute_uint16_scale();
-  std::array<int, 3> dark_levels(bool approximate) const;
-  void measure_haze();
+  // Per colour channel, how many of the tile's samples take each 8-bit level (see dark_levels).
+  using LevelCounts = std::array<std::array<std::uint64_t, 256>, 3>;
+  struct DarkSampleRule;
+  DarkSampleRule dark_sample_rule() const;
+  std::array<int, 3> dark_levels(const LevelCounts& levels) const;
+  LevelCounts file_level_counts(bool approximate) const;
+  template <typename Sample>
+  LevelCounts sample_level_counts(const Sample* samples, int stride, std::size_t pixels) const;
+  void measure_haze_of_file();
+  void set_haze(const std::array<int, 3>& darks);
   void remove_haze(RgbBlock& out) const;
 
   struct DatasetCloser {

@@ -456,9 +456,18 @@ TEST(GeoTiffReader, HazeIsTakenOffWithOneMappingPerTile) {
     EXPECT_GT(read_values.back() - read_values.front(), 1.1 * 0.6 * (235 - 20)) << "channel " << c;
   }
   // Any window of the tile reads through the same mapping, whether the whole tile was read first (the haze
-  // measured on its samples) or not (measured on the file's histograms).
+  // measured on its samples) or not (measured on the file's histograms); so too for a 12-bit delivery whose
+  // unimaged margin holds a nodata value other than 0, which shares its 8-bit level with imaged samples.
+  TiffSpec spec16 = spec;
+  spec16.type = GDT_UInt16;
+  spec16.nodata = 4095;
+  std::vector<std::uint16_t> hazy16(hazy.size());
+  for (std::size_t i = 0; i < hazy.size(); ++i)
+    hazy16[i] = static_cast<std::uint16_t>(hazy[i] == 0 ? 4095 : 16 * hazy[i] + static_cast<int>(i % 16));
+  const std::string hazy16_path = dir.file("hazy16.tif");
+  write_tiff(hazy16_path, spec16, hazy16);
   const BlockWindow window{37, 21, 64, 48, 37, 21, 64, 48};
-  for (const std::string& path : {clear_path, hazy_path}) {
+  for (const std::string& path : {clear_path, hazy_path, hazy16_path}) {
     RgbBlock whole_first, part_after_whole, part_first;
     TileReader whole_reader(path);
     whole_reader.read(whole, whole_first);
