@@ -217,11 +217,14 @@ TEST(KitVehicles, SmallSceneConvertsAndSkipsCyclists) {
 // on the generated scenes and lifted seed 1 to vehicle F1 0.806) and a contrast of 55 costs 9 real cars, whose
 // regions are partial: 68 detected, TP 31, FP 37: precision 0.456, recall 0.042, F1 0.076. Dark cars taken alone
 // and cars taken whole with their glass and shadow (2026-11-26/27) bring it to 130 detected, TP 80, FP 50:
-// precision 0.615, recall 0.107, F1 0.183. The floors are today's figures minus a small margin, so a regression
-// fails here while the detector is far short of the target.
-constexpr double kPrecisionFloor = 0.55;
-constexpr double kRecallFloor = 0.095;
-constexpr double kF1Floor = 0.16;
+// precision 0.615, recall 0.107, F1 0.183 (0.201 with the haze and queued-car changes since). Slack on the lower
+// size limits for regions that show their glass or shadow (kGlassSeenLengthSlackM: real cars are rounded boxes,
+// measured short and narrow) brings it to 201 detected, TP 154, FP 47: precision 0.766, recall 0.206, F1 0.325. The
+// floors are today's figures minus a small margin, so a regression fails here while the detector is far short of
+// the target.
+constexpr double kPrecisionFloor = 0.70;
+constexpr double kRecallFloor = 0.19;
+constexpr double kF1Floor = 0.30;
 
 TEST(KitVehicles, DetectorAccuracyHasNotRegressed) {
   SKIP_WITHOUT_KIT_DATA();
