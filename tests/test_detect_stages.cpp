@@ -266,6 +266,40 @@ TEST(DetectStages, VehicleBlurIsADistanceOnTheGround) {
   }
 }
 
+// A white car 11 x 5 pixels on asphalt at 0.4 m: its glass is seen where a band well below the paint's brightness
+// lies across the paint (paint on both sides), or where dark pixels are at least a twentieth of it; not where the
+// region is paint to its edge, nor where the grey pixels are its edge; never at pixels coarser than a windscreen.
+TEST(DetectStages, GlassIsABandAcrossThePaintOrDarkPixels) {
+  constexpr int kWidth = 21, kHeight = 13;
+  const std::array<std::uint8_t, 3> asphalt{108, 108, 110}, paint{235, 235, 235}, pale_glass{128, 135, 150},
+      black_glass{40, 40, 42};
+  const int ground[2][3] = {{108, 108, 110}, {108, 108, 110}};
+  const auto glass_seen = [&](int glass_column, const std::array<std::uint8_t, 3>& glass, double gsd) {
+    std::vector<std::uint8_t> rgb(kWidth * kHeight * 3), valid(kWidth * kHeight, 1);
+    const RegionWindow window(10, 6, 10, kWidth, kHeight);
+    WindowMask members;
+    RegionFeatures f;
+    for (int y = 0; y < kHeight; ++y)
+      for (int x = 0; x < kWidth; ++x) {
+        const bool car = x >= 5 && x <= 15 && y >= 4 && y <= 8;
+        const auto& colour = !car ? asphalt : x == glass_column ? glass : paint;
+        std::copy(colour.begin(), colour.end(), rgb.begin() + (y * kWidth + x) * 3);
+        if (car) {
+          members.set(x - window.x0, y - window.y0);
+          ++f.n;
+        }
+      }
+    return glass_seen_in(rgb.data(), valid.data(), kWidth, window, members, ground,
+                         to_pixel_params(DetectorParams{}, gsd), f) &&
+           f.glass_seen;
+  };
+  EXPECT_TRUE(glass_seen(8, pale_glass, 0.4));     // a windscreen across the car
+  EXPECT_FALSE(glass_seen(-1, pale_glass, 0.4));   // paint to the edge
+  EXPECT_FALSE(glass_seen(15, pale_glass, 0.4));   // grey only at its end
+  EXPECT_TRUE(glass_seen(15, black_glass, 0.4));   // dark, wherever it is
+  EXPECT_FALSE(glass_seen(8, pale_glass, 1.0));    // coarser than a windscreen
+}
+
 // A car-sized piece of the block's own soil, cut out by darker things around it (the canopies of an olive grove and
 // their shadows, which are the ground of its window), is no vehicle, nor is a blend of the soil with that ground;
 // the same piece in a car's paint, or in a colour beyond the ground tolerance of those blends, is one.
