@@ -161,20 +161,24 @@ TEST(Detect, SeparatesQueuedVehiclesOfDifferentColours) {
 // windscreen and rear window, and a shadow along one side, parked at a kerb and driving. Each piece of paint alone is
 // too short for a vehicle; the paint with its glass and shadow is a car. Traps of the same make: dormers on a tiled
 // roof (a bright box with a shadow strip, nearly all paint) and the band of shadow a flat roof casts (all dark).
+// A car as fine pixels show it from above: paint cut by a dark windscreen and rear window, its shadow 0.6 m aside.
+void draw_glass_cut_car(SceneBuilder& scene, double cx, double cy, double length, double width, cv::Scalar paint,
+                        cv::Scalar glass, cv::Scalar shadow) {
+  scene.rectangle(cx, cy + 0.6, length, width, 0, shadow);
+  scene.rectangle(cx, cy, length, width, 0, paint);
+  scene.rectangle(cx + 0.2 * length, cy, 0.18 * length, width - 0.3, 0, glass);   // windscreen
+  scene.rectangle(cx - 0.28 * length, cy, 0.12 * length, width - 0.3, 0, glass);  // rear window
+  scene.mark(ObjectClass::Vehicle, cx, cy);
+}
+
 SceneBuilder glass_cut_cars_scene(double gsd, std::uint64_t seed) {
   SceneBuilder scene(90.0, 46.0, gsd, seed);
   const cv::Scalar asphalt(112, 108, 108), glass(40, 36, 34), shadow(62, 60, 60);
   scene.rectangle(45, 12, 90, 14, 0, asphalt);
   scene.rectangle(45, 4, 90, 2.5, 0, cv::Scalar(150, 152, 156));  // pavement
   const cv::Scalar paints[] = {{235, 235, 235}, {200, 200, 205}, {40, 40, 170}, {175, 120, 60}, {225, 225, 225}};
-  for (int k = 0; k < 5; ++k) {
-    const double cx = 8.0 + k * 17.0, cy = k % 2 ? 8.0 : 15.5, length = 4.5, width = 1.8;
-    scene.rectangle(cx, cy + 0.6, length, width, 0, shadow);
-    scene.rectangle(cx, cy, length, width, 0, paints[k]);
-    scene.rectangle(cx + 0.2 * length, cy, 0.18 * length, width - 0.3, 0, glass);   // windscreen
-    scene.rectangle(cx - 0.28 * length, cy, 0.12 * length, width - 0.3, 0, glass);  // rear window
-    scene.mark(ObjectClass::Vehicle, cx, cy);
-  }
+  for (int k = 0; k < 5; ++k)
+    draw_glass_cut_car(scene, 8.0 + k * 17.0, k % 2 ? 8.0 : 15.5, 4.5, 1.8, paints[k], glass, shadow);
   scene.rectangle(60, 26.0, 10, 6, 0, cv::Scalar(185, 190, 195));  // a flat roof, and its shadow on the road
   scene.rectangle(60, 22.2, 10, 1.6, 0, shadow);
   scene.rectangle(45, 38, 90, 12, 0, cv::Scalar(70, 90, 160));  // tiled roof
@@ -205,14 +209,8 @@ SceneBuilder city_cars_scene(double gsd, std::uint64_t seed) {
   const cv::Scalar asphalt(128, 126, 126), glass(40, 36, 34), shadow(70, 68, 68);
   scene.rectangle(40, 12, 80, 14, 0, asphalt);
   const cv::Scalar paints[] = {{235, 235, 235}, {40, 40, 170}, {200, 200, 205}, {60, 140, 200}};
-  for (int k = 0; k < 4; ++k) {
-    const double cx = 8.0 + k * 18.0, cy = k % 2 ? 8.0 : 15.5, length = 3.6, width = 1.6;
-    scene.rectangle(cx, cy + 0.6, length, width, 0, shadow);
-    scene.rectangle(cx, cy, length, width, 0, paints[k]);
-    scene.rectangle(cx + 0.2 * length, cy, 0.18 * length, width - 0.3, 0, glass);   // windscreen
-    scene.rectangle(cx - 0.28 * length, cy, 0.12 * length, width - 0.3, 0, glass);  // rear window
-    scene.mark(ObjectClass::Vehicle, cx, cy);
-  }
+  for (int k = 0; k < 4; ++k)
+    draw_glass_cut_car(scene, 8.0 + k * 18.0, k % 2 ? 8.0 : 15.5, 3.6, 1.6, paints[k], glass, shadow);
   return scene;
 }
 
