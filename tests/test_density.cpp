@@ -7,6 +7,7 @@
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "campscope/backend.h"
@@ -234,6 +235,20 @@ TEST(DensityShape, PeakFollowsTheHeaviestCluster) {
   for (int i = 0; i < 50; ++i) points.push_back(point_in_cell(grid, 31, 17, 5.0, 0.02 * i, 0.019 * i));
   const std::vector<float> map = density_map(grid, points, 25.0, Backend::Cpu);
   EXPECT_EQ(argmax(map), static_cast<std::size_t>(31 * 63 + 17));
+}
+
+// The CPU backend keeps its grids from call to call on a thread, all zero between calls: a map must not depend on
+// the maps computed before it, whatever their size, on the thread or on a fresh one.
+TEST(DensityAdversarial, AMapDoesNotDependOnTheMapsBeforeIt) {
+  const GridSpec wide = grid_of(211, 37), tall = grid_of(29, 173);
+  const std::vector<WeightedPoint> wide_points = random_points(wide, 3001, 5), tall_points = random_points(tall, 997, 6);
+  const std::vector<float> wide_first = density_map(wide, wide_points, 25.0, Backend::Cpu);
+  const std::vector<float> tall_after_wide = density_map(tall, tall_points, 25.0, Backend::Cpu);
+  const std::vector<float> wide_again = density_map(wide, wide_points, 25.0, Backend::Cpu);
+  std::vector<float> tall_alone;
+  std::thread([&] { tall_alone = density_map(tall, tall_points, 25.0, Backend::Cpu); }).join();
+  EXPECT_TRUE(bitwise_equal(wide_first, wide_again));
+  EXPECT_TRUE(bitwise_equal(tall_after_wide, tall_alone));
 }
 
 TEST(DensityAdversarial, AllPointsInOneCell) {
