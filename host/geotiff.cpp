@@ -639,21 +639,24 @@ void TileReader::read(const BlockWindow& window, RgbBlock& out) {
   // On the first read: a reader opened only to validate a tile or to convert coordinates never pays for it. A first
   // read of the whole file counts the samples it has decoded; any other asks GDAL for the file's histograms, which
   // decodes blocks once more.
-  const bool measure_haze = !haze_measured_;
   const bool whole_file = !resampled_ && window.x0 == 0 && window.y0 == 0 && window.width == info_.width &&
                           window.height == info_.height;
-  if (measure_haze && !whole_file) measure_haze_of_file();
-  haze_measured_ = true;
+  if (!haze_measured_ && !whole_file) {
+    measure_haze_of_file();
+    haze_measured_ = true;
+  }
   out.x0 = window.x0;
   out.y0 = window.y0;
   out.width = window.width;
   out.height = window.height;
   try {
+    // Measured only once the read succeeds: a read that fails leaves the next one to measure.
     if (uint16_) {
-      read_rgb<std::uint16_t>(window, out, measure_haze && whole_file);
+      read_rgb<std::uint16_t>(window, out, !haze_measured_);
     } else {
-      read_rgb<std::uint8_t>(window, out, measure_haze && whole_file);
+      read_rgb<std::uint8_t>(window, out, !haze_measured_);
     }
+    haze_measured_ = true;
   } catch (const InputError&) {
     // A block that failed on a decoding thread left its reason on that thread: read once more on this one alone.
     if (decode_threads_ <= 1) throw;

@@ -127,7 +127,7 @@ class TileReader {
   int used_bands_ = 0;          // 1 (grey) or 3 (RGB)
   bool alpha_band_ = false;     // band 4 is alpha, so it masks bands 1..3
   std::optional<SampleStretch> stretch_;  // UInt16 samples to 8 bits; set for UInt16 tiles only
-  // Per channel, 8-bit colour without the tile's haze (see measure_haze); set for hazy tiles only.
+  // Per channel, 8-bit colour without the tile's haze (see set_haze); set for hazy tiles only.
   std::optional<std::array<std::array<std::uint8_t, 256>, 3>> dehaze_;
   bool haze_measured_ = false;
   std::unique_ptr<OGRCoordinateTransformation> to_lonlat_;
