@@ -49,6 +49,10 @@ CAMPSCOPE_HD int lowest_set_bit(std::uint64_t word) {
 // About a windscreen's length: finer pixels resolve a car's glass, coarser ones see a car as a few pixels of blur.
 constexpr double kWindscreenM = 0.75;
 
+// A white car's body without its windscreen is one material and measures about 3 x 2.2 m once blurred, the size of a
+// small tent: a tent narrower than this may be a car's body.
+constexpr double kNarrowestTentM = 2.6;
+
 // At most this many places where more tents of a packed block may lie, named by one found tent.
 constexpr int kMaxNeighbourCandidates = 8;
 

@@ -1464,10 +1464,9 @@ struct AnalyseCandidates {
     if (grow_material_region(rgb, valid, width, height, x, y, params, material))
       as_material = classify_region(material, params);
     if (as_material.cls == static_cast<int>(ObjectClass::Tent)) {
-      // A white car's body without its windscreen is one material and measures about 3 x 2.2 m once blurred, the
-      // size of a small tent. Such a narrow "tent" is the car when the car's foreground, glass and all, is a vehicle
-      // half as long again; a tent's foreground is the tent.
-      constexpr double kNarrowestTentM = 2.6, kBodyOfCarShare = 1.5;
+      // A narrow "tent" (kNarrowestTentM) is a white car's body when the car's foreground, glass and all, is a
+      // vehicle half as long again; a tent's foreground is the tent.
+      constexpr double kBodyOfCarShare = 1.5;
       RegionFeatures vehicle;
       if (as_material.measured.width_m < kNarrowestTentM && !material.separated &&
           grow_foreground_region(rgb, valid, width, height, x, y, params, vehicle)) {

@@ -27,6 +27,13 @@ constexpr int kMinFillPercent = 35;
 // A tent's colour is the mean of a box this wide about its centre: inside any tent (>= 2.2 m wide) even where the
 // centre is off by a pixel.
 constexpr double kCoreBoxM = 1.5;
+// A tent is looked past by its own length or width and this gap: the middle of a packed block's gaps. Not a tent
+// narrower than kNarrowestTentM: it may be a white van's body, and past its windscreen lies its bonnet.
+constexpr double kProbeGapM = 1.5;
+// A tent the region analysis finds where the lattice puts one is taken when its length and width are within this
+// share of those of the tent it was put there from (a block's tents are alike), and its centre within a quarter
+// spacing of the lattice point.
+constexpr double kSameSizeShare = 0.25;
 
 // The imaged pixels of a block, looked up by tile pixel coordinates.
 class BlockPixels {
@@ -66,6 +73,49 @@ class BlockPixels {
       const std::uint8_t* p = at(ax + t * (bx - ax), ay + t * (by - ay));
       if (!p) return false;
       distinct = std::max(distinct, colour_distance(p, colour));
+    }
+    return true;
+  }
+
+  // The direction of the sides of a tent (a unit vector, the other side at right angles), from the luma gradients in
+  // the box of half-side `half` about (x, y): gradient directions weighted by their squared magnitude and taken four
+  // times over, so that the two sides of a square tent add up instead of cancelling as in its moments. The side whose
+  // pixels within `within` of `colour` spread more is the first. False where the box leaves the block or is flat.
+  bool sides_of(double x, double y, int half, const int* colour, int within, double& ax, double& ay) const {
+    const int ix = static_cast<int>(std::floor(x)), iy = static_cast<int>(std::floor(y));
+    const auto luma = [&](int px, int py) {
+      const std::uint8_t* p = at(px, py);
+      return p ? luma_of_pixel(p) : -1;
+    };
+    double c4 = 0.0, s4 = 0.0;
+    for (int py = iy - half; py <= iy + half; ++py)
+      for (int px = ix - half; px <= ix + half; ++px) {
+        const int left = luma(px - 1, py), right = luma(px + 1, py), up = luma(px, py - 1), down = luma(px, py + 1);
+        if (left < 0 || right < 0 || up < 0 || down < 0) return false;
+        const double gx = right - left, gy = down - up, m2 = gx * gx + gy * gy;
+        if (m2 == 0.0) continue;
+        // cos and sin of 4 phi from those of 2 phi: cos 2phi = (gx^2 - gy^2) / m2, sin 2phi = 2 gx gy / m2.
+        const double c2 = (gx * gx - gy * gy) / m2, s2 = 2.0 * gx * gy / m2;
+        c4 += m2 * (c2 * c2 - s2 * s2);
+        s4 += m2 * 2.0 * c2 * s2;
+      }
+    if (c4 == 0.0 && s4 == 0.0) return false;
+    const double angle = 0.25 * std::atan2(s4, c4);
+    ax = std::cos(angle);
+    ay = std::sin(angle);
+    double along = 0.0, across = 0.0;
+    for (int py = iy - half; py <= iy + half; ++py)
+      for (int px = ix - half; px <= ix + half; ++px) {
+        const std::uint8_t* p = at(px, py);
+        if (!p || colour_distance(p, colour) > within) continue;
+        const double u = (px - ix) * ax + (py - iy) * ay, v = (py - iy) * ax - (px - ix) * ay;
+        along += u * u;
+        across += v * v;
+      }
+    if (across > along) {
+      const double turned = ax;
+      ax = -ay;
+      ay = turned;
     }
     return true;
   }
@@ -142,12 +192,12 @@ void complete_tent_rows(const RgbBlock& block, const PixelParams& params, std::v
   // the neighbours out: the extrapolation's error would otherwise add up along a row.
   const auto add_if_tent = [&](const Tent& a, Point h, double spacing, int between,
                                std::initializer_list<Point> bounds) {
-    if (between < physical.min_contrast || !is_free(h.x, h.y, spacing)) return;
+    if (between < physical.min_contrast || !is_free(h.x, h.y, spacing)) return false;
     int hole[3];
-    if (!pixels.box_mean(h.x, h.y, core_half, hole) || 2 * colour_distance(hole, a.colour) > between) return;
+    if (!pixels.box_mean(h.x, h.y, core_half, hole) || 2 * colour_distance(hole, a.colour) > between) return false;
     for (const Point& bound : bounds) {
       int gap;
-      if (!pixels.gap(h.x, h.y, bound.x, bound.y, gap_reach, hole, gap) || 2 * gap < between) return;
+      if (!pixels.gap(h.x, h.y, bound.x, bound.y, gap_reach, hole, gap) || 2 * gap < between) return false;
     }
     // Nearer a's colour than the block's ground and unlike it, and unlike the ground a stands on as a is: past the
     // edge of a block of beige tents lies soil as near their colour as the gaps' shadow is far from it, and the soil
@@ -157,14 +207,49 @@ void complete_tent_rows(const RgbBlock& block, const PixelParams& params, std::v
     const int to_block_ground = colour_distance(hole, params.block_ground);
     if (colour_distance(hole, a.colour) >= to_block_ground || 2 * to_block_ground < physical.min_contrast ||
         2 * colour_distance(hole, a_ground) < colour_distance(a.colour, a_ground))
-      return;
+      return false;
     Point centre = h;
     if (pixels.centre_on(centre.x, centre.y, static_cast<int>(0.4 * spacing), hole, between / 2) < kMinFillPercent ||
         std::hypot(centre.x - h.x, centre.y - h.y) > 0.25 * spacing || !is_free(centre.x, centre.y, spacing))
-      return;
+      return false;
     tents_near.add(centre.x, centre.y, tents.size());
     occupied.add(centre.x, centre.y, {centre.x, centre.y, objects[a.found].measured.width_m / gsd_m});
     tents.push_back({centre.x, centre.y, {hole[0], hole[1], hole[2]}, a.found});
+    return true;
+  };
+
+  // Adds a tent at lattice point h of a's when nothing stands there yet, it is unlike the block's ground, and the
+  // region analysis seeded there finds a tent of a's size centred there: where the blur of a block's gaps at 0.7-1 m
+  // hides them from add_if_tent's test, or a's neighbours were not found to fix the lattice.
+  const auto add_if_region_is_tent = [&](const Tent& a, Point h, double spacing) {
+    const int px = static_cast<int>(std::floor(h.x)) - block.x0, py = static_cast<int>(std::floor(h.y)) - block.y0;
+    if (px < 0 || py < 0 || px >= block.width || py >= block.height || !is_free(h.x, h.y, spacing)) return;
+    // Unlike the block's ground: soil past the end of a row is not looked at again.
+    int there[3];
+    if (!pixels.box_mean(h.x, h.y, core_half, there) ||
+        2 * colour_distance(there, params.block_ground) < physical.min_contrast)
+      return;
+    RegionFeatures region;
+    if (!grow_material_region(block.rgb.data(), block.valid.data(), block.width, block.height, px, py, params, region))
+      return;
+    const CandidateResult as_tent = classify_region(region, params);
+    const ObjectMeasurements& like = objects[a.found].measured;
+    if (as_tent.cls != static_cast<int>(ObjectClass::Tent) ||
+        std::abs(as_tent.measured.length_m - like.length_m) > kSameSizeShare * like.length_m ||
+        std::abs(as_tent.measured.width_m - like.width_m) > kSameSizeShare * like.width_m)
+      return;
+    const Point centre{region.cx + block.x0, region.cy + block.y0};
+    if (std::hypot(centre.x - h.x, centre.y - h.y) > 0.25 * spacing || !is_free(centre.x, centre.y, spacing))
+      return;
+    tents_near.add(centre.x, centre.y, tents.size());
+    occupied.add(centre.x, centre.y, {centre.x, centre.y, like.width_m / gsd_m});
+    tents.push_back({centre.x, centre.y, {static_cast<int>(region.mean[0]), static_cast<int>(region.mean[1]),
+                                          static_cast<int>(region.mean[2])}, a.found});
+  };
+
+  const auto add_if_tent_or_region = [&](const Tent& a, Point h, double spacing, int between,
+                                        std::initializer_list<Point> bounds) {
+    if (!add_if_tent(a, h, spacing, between, bounds)) add_if_region_is_tent(a, h, spacing);
   };
 
   // Each round looks about the tents the last one added, and their neighbours: a new tent completes the
@@ -181,6 +266,7 @@ void complete_tent_rows(const RgbBlock& block, const PixelParams& params, std::v
         int gap;  // how distinct from a the gap between them is
       };
       std::vector<Neighbour> neighbours;
+      const Point at_a{a.x, a.y};
       tents_near.for_each_near(a.x, a.y, max_spacing, [&](std::size_t bi) {
         const Tent& b = tents[bi];
         const double spacing = std::hypot(a.x - b.x, a.y - b.y);
@@ -189,12 +275,29 @@ void complete_tent_rows(const RgbBlock& block, const PixelParams& params, std::v
             pixels.gap(a.x, a.y, b.x, b.y, gap_reach, a.colour, gap))
           neighbours.push_back({{b.x, b.y}, spacing, gap});
       });
-      const Point at_a{a.x, a.y};
+      // A tent's length and a gap from a along it, and its width and a gap across it, where the blur of a packed
+      // block's gaps hid a's neighbours from the region stage.
+      const ObjectMeasurements& own = objects[a.found].measured;
+      const int own_half = static_cast<int>(std::ceil((0.5 * std::max(own.length_m, own.width_m) + 0.5) / gsd_m));
+      double ax, ay;
+      if (own.width_m >= kNarrowestTentM &&
+          pixels.sides_of(a.x, a.y, own_half, a.colour, physical.min_contrast / 2, ax, ay)) {
+        const double along = (own.length_m + kProbeGapM) / gsd_m, across = (own.width_m + kProbeGapM) / gsd_m;
+        const auto probe = [&](Point h, double spacing) {
+          int gap = 0;
+          pixels.gap(a.x, a.y, h.x, h.y, gap_reach, a.colour, gap);
+          add_if_tent_or_region(a, h, spacing, gap, {at_a, {2 * h.x - a.x, 2 * h.y - a.y}});
+        };
+        for (const double sign : {-1.0, 1.0}) {
+          probe({a.x + sign * along * ax, a.y + sign * along * ay}, along);
+          probe({a.x - sign * across * ay, a.y + sign * across * ax}, across);
+        }
+      }
       for (std::size_t i = 0; i < neighbours.size(); ++i) {
         const Neighbour& b = neighbours[i];
         // Past a along its row, away from b, bounded by a and by what lies a spacing further on.
         const Point past{2 * a.x - b.at.x, 2 * a.y - b.at.y};
-        add_if_tent(a, past, b.spacing, b.gap, {at_a, {2 * past.x - a.x, 2 * past.y - a.y}});
+        add_if_tent_or_region(a, past, b.spacing, b.gap, {at_a, {2 * past.x - a.x, 2 * past.y - a.y}});
         // The fourth corner of the parallelogram a, b, c of two neighbours in different directions (at least
         // 30 degrees apart), bounded by b and c and by what lies a side further on: a corner past the block's edge
         // is bounded by b and c as well as an inner one is.

@@ -26,7 +26,7 @@ detect::PixelParams params_on_soil(double gsd) {
   return params;
 }
 
-// A tent the region stage found where SceneBuilder drew one at (x_m, y_m), as detect_objects reports it: pixel
+// A square tent the region stage found where SceneBuilder drew one at (x_m, y_m), as detect_objects reports it: pixel
 // coordinates of the block, whose pixel (i, j) covers [i, i + 1) x [j, j + 1), while OpenCV draws at pixel centres.
 DetectedObject found_tent(double x_m, double y_m, double gsd, double width_m) {
   DetectedObject o;
@@ -34,6 +34,7 @@ DetectedObject found_tent(double x_m, double y_m, double gsd, double width_m) {
   o.y = y_m / gsd + 0.5;
   o.cls = ObjectClass::Tent;
   o.score = 0.8f;
+  o.measured.length_m = static_cast<float>(width_m);
   o.measured.width_m = static_cast<float>(width_m);
   for (int c = 0; c < 3; ++c) o.measured.ground[c] = static_cast<float>(kSoil[c]);
   return o;
@@ -84,6 +85,62 @@ INSTANTIATE_TEST_SUITE_P(GsdAndAngle, TentRowLattice,
                          ::testing::Values(std::make_tuple(0.5, 0.0, 1), std::make_tuple(0.5, 27.0, 2),
                                            std::make_tuple(0.7, 71.0, 3), std::make_tuple(0.7, 0.0, 4),
                                            std::make_tuple(1.0, 27.0, 5), std::make_tuple(1.0, 44.0, 6)));
+
+// A row of tents of which every other one was found: no two found ones are a spacing apart to fix the row, but a
+// tent's side and a gap from each found one, along its side, lies the tent between.
+TEST(TentRows, FindsTheTentsBetweenEveryOtherFoundOneOfARow) {
+  for (const double gsd : {0.5, 1.0}) {
+    SceneBuilder scene(50.0, 20.0, gsd, 11);
+    std::vector<cv::Point2d> row;
+    for (int k = 0; k < 5; ++k) row.push_back({7.0 + 5.0 * k, 10.0});
+    for (const cv::Point2d& p : row) scene.tent(p.x, p.y, 3.6, 0.0, kPaleCanvas);
+    std::vector<DetectedObject> objects;
+    for (int k : {0, 2, 4}) objects.push_back(found_tent(row[k].x, row[k].y, gsd, 3.6));
+    detect::complete_tent_rows(scene.finish(), params_on_soil(gsd), objects);
+    expect_same_places(row, objects, gsd, 1.5, "gsd " + std::to_string(gsd));
+  }
+}
+
+// A row of covers (3.6 x 2.8 m), white canvas and blue tarpaulin in turn, end to end a metre apart at 0.7 m. Past
+// the two found ones the next cover's colour is farther from theirs than half the gap's contrast, and the gap test
+// refuses it; the region analysis seeded where the row goes on finds each cover.
+TEST(TentRows, CompletesARowOfMixedCoversThatTheGapTestRefuses) {
+  const double gsd = 0.7;
+  const cv::Scalar tarpaulin(190, 110, 60);  // BGR
+  SceneBuilder scene(50.0, 20.0, gsd, 13);
+  std::vector<cv::Point2d> row;
+  for (int k = 0; k < 6; ++k) row.push_back({6.0 + 4.6 * k, 10.0});
+  for (std::size_t k = 0; k < row.size(); ++k) {
+    scene.rectangle(row[k].x, row[k].y, 3.6, 2.8, 0.0, k % 2 ? tarpaulin : kPaleCanvas);
+    scene.mark(ObjectClass::Tent, row[k].x, row[k].y);
+  }
+  std::vector<DetectedObject> objects;
+  for (int k : {0, 1}) {
+    objects.push_back(found_tent(row[k].x, row[k].y, gsd, 2.8));
+    objects.back().measured.length_m = 3.6f;
+  }
+  detect::complete_tent_rows(scene.finish(), params_on_soil(gsd), objects);
+  expect_same_places(row, objects, gsd, 1.5, "mixed covers");
+}
+
+// A packed block of which only the middle tent was found (its neighbours joined by the blur of their gaps): a tent's
+// side and a gap from it, along and across it, the region analysis finds its neighbours, and they the rest.
+TEST(TentRows, FindsThePackedBlockAboutALoneFoundTent) {
+  for (const double gsd : {0.3, 0.5, 0.7}) {
+    for (const double angle : {0.0, 33.0}) {
+      SceneBuilder scene(40.0, 40.0, gsd, 12);
+      const double rad = angle * CV_PI / 180.0;
+      const cv::Point2d along(std::cos(rad) * 5.0, std::sin(rad) * 5.0), across(-along.y, along.x);
+      std::vector<cv::Point2d> block;
+      for (int row = -1; row <= 1; ++row)
+        for (int column = -1; column <= 1; ++column) block.push_back(cv::Point2d(20.0, 20.0) + along * column + across * row);
+      for (const cv::Point2d& p : block) scene.tent(p.x, p.y, 3.6, angle, kPaleCanvas);
+      std::vector<DetectedObject> objects = {found_tent(block[4].x, block[4].y, gsd, 3.6)};
+      detect::complete_tent_rows(scene.finish(), params_on_soil(gsd), objects);
+      expect_same_places(block, objects, gsd, 1.5, "gsd " + std::to_string(gsd) + " angle " + std::to_string(angle));
+    }
+  }
+}
 
 // The found tents' block offset in its tile: added tents are in the same tile pixel coordinates.
 TEST(TentRows, AddedTentsAreInTilePixelCoordinates) {
