@@ -28,7 +28,8 @@ constexpr int kMinFillPercent = 35;
 // centre is off by a pixel.
 constexpr double kCoreBoxM = 1.5;
 // A tent is looked past by its own length or width and this gap: the middle of a packed block's gaps. Not a tent
-// narrower than kNarrowestTentM: it may be a white van's body, and past its windscreen lies its bonnet.
+// narrower than kNarrowestTentM where pixels resolve a windscreen (kWindscreenM): it may be a white van's body, and
+// past its windscreen lies its bonnet.
 constexpr double kProbeGapM = 1.5;
 // A tent the region analysis finds where the lattice puts one is taken when its length and width are within this
 // share of those of the tent it was put there from (a block's tents are alike), and its centre within a quarter
@@ -180,7 +181,8 @@ void complete_tent_rows(const RgbBlock& block, const PixelParams& params, std::v
   const auto is_free = [&](double x, double y, double spacing) {
     bool free = true;
     occupied.for_each_near(x, y, max_spacing, [&](const Occupied& o) {
-      free = free && std::hypot(o.x - x, o.y - y) >= std::max(0.5 * spacing, o.width);
+      const double dx = o.x - x, dy = o.y - y, apart = std::max(0.5 * spacing, o.width);
+      free = free && dx * dx + dy * dy >= apart * apart;
     });
     return free;
   };
@@ -280,10 +282,11 @@ void complete_tent_rows(const RgbBlock& block, const PixelParams& params, std::v
       const ObjectMeasurements& own = objects[a.found].measured;
       const int own_half = static_cast<int>(std::ceil((0.5 * std::max(own.length_m, own.width_m) + 0.5) / gsd_m));
       double ax, ay;
-      if (own.width_m >= kNarrowestTentM &&
+      if ((own.width_m >= kNarrowestTentM || gsd_m > kWindscreenM) &&
           pixels.sides_of(a.x, a.y, own_half, a.colour, physical.min_contrast / 2, ax, ay)) {
         const double along = (own.length_m + kProbeGapM) / gsd_m, across = (own.width_m + kProbeGapM) / gsd_m;
         const auto probe = [&](Point h, double spacing) {
+          if (!is_free(h.x, h.y, spacing)) return;
           int gap = 0;
           pixels.gap(a.x, a.y, h.x, h.y, gap_reach, a.colour, gap);
           add_if_tent_or_region(a, h, spacing, gap, {at_a, {2 * h.x - a.x, 2 * h.y - a.y}});
