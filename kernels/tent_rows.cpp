@@ -187,14 +187,15 @@ void complete_tent_rows(const RgbBlock& block, const PixelParams& params, std::v
     return free;
   };
 
-  // Adds a tent at lattice point h next to tent a when nothing stands there; `between` is how distinct from a the
-  // gaps between a and the neighbours that put h there are. The colour at h must differ from a's by at most half
-  // of that, a gap at least half as distinct must separate h from each of `bounds`, and h must be unlike the
-  // ground. The tent is then centred on the pixels about h nearer its colour than the gaps', in a box that leaves
-  // the neighbours out: the extrapolation's error would otherwise add up along a row.
+  // Adds a tent at lattice point h next to tent a when nothing stands there; `between` is how distinct from a the gaps
+  // between a and the neighbours that put h there are, at least half the contrast threshold (at 0.7 m the blurred gaps
+  // between blue tarpaulins packed 1.5 m apart measure 28-42). The colour at h must differ from a's by at most half of
+  // that, a gap at least half as distinct must separate h from each of `bounds`, and h must be unlike the ground. The
+  // tent is then centred on the pixels about h nearer its colour than the gaps', in a box that leaves the neighbours
+  // out: the extrapolation's error would otherwise add up along a row.
   const auto add_if_tent = [&](const Tent& a, Point h, double spacing, int between,
                                std::initializer_list<Point> bounds) {
-    if (between < physical.min_contrast || !is_free(h.x, h.y, spacing)) return false;
+    if (2 * between < physical.min_contrast || !is_free(h.x, h.y, spacing)) return false;
     int hole[3];
     if (!pixels.box_mean(h.x, h.y, core_half, hole) || 2 * colour_distance(hole, a.colour) > between) return false;
     for (const Point& bound : bounds) {
