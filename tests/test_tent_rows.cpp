@@ -133,7 +133,8 @@ TEST(TentRows, FindsThePackedBlockAboutALoneFoundTent) {
       const cv::Point2d along(std::cos(rad) * 5.0, std::sin(rad) * 5.0), across(-along.y, along.x);
       std::vector<cv::Point2d> block;
       for (int row = -1; row <= 1; ++row)
-        for (int column = -1; column <= 1; ++column) block.push_back(cv::Point2d(20.0, 20.0) + along * column + across * row);
+        for (int column = -1; column <= 1; ++column)
+          block.push_back(cv::Point2d(20.0, 20.0) + along * column + across * row);
       for (const cv::Point2d& p : block) scene.tent(p.x, p.y, 3.6, angle, kPaleCanvas);
       std::vector<DetectedObject> objects = {found_tent(block[4].x, block[4].y, gsd, 3.6)};
       detect::complete_tent_rows(scene.finish(), params_on_soil(gsd), objects);
