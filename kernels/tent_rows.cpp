@@ -283,9 +283,24 @@ void complete_tent_rows(const RgbBlock& block, const PixelParams& params, std::v
       const ObjectMeasurements& own = objects[a.found].measured;
       const int own_half = static_cast<int>(std::ceil((0.5 * std::max(own.length_m, own.width_m) + 0.5) / gsd_m));
       double ax, ay;
-      if ((own.width_m >= kNarrowestTentM || gsd_m > kWindscreenM) &&
-          pixels.sides_of(a.x, a.y, own_half, a.colour, physical.min_contrast / 2, ax, ay)) {
-        const double along = (own.length_m + kProbeGapM) / gsd_m, across = (own.width_m + kProbeGapM) / gsd_m;
+      double along = (own.length_m + kProbeGapM) / gsd_m, across = (own.width_m + kProbeGapM) / gsd_m;
+      // Where pixels are coarse the nearest found neighbour gives a side of the lattice, and the spacing along it,
+      // better than a's own sides: four pixels across a square cover can put those 20 degrees off.
+      const Neighbour* nearest = nullptr;
+      if (gsd_m > kWindscreenM)
+        for (const Neighbour& b : neighbours)
+          if (!nearest || b.spacing < nearest->spacing) nearest = &b;
+      bool sides = false;
+      if (nearest) {
+        ax = (nearest->at.x - a.x) / nearest->spacing;
+        ay = (nearest->at.y - a.y) / nearest->spacing;
+        if (std::abs(nearest->spacing - across) < std::abs(nearest->spacing - along)) across = along;
+        along = nearest->spacing;
+        sides = true;
+      } else if (own.width_m >= kNarrowestTentM || gsd_m > kWindscreenM) {
+        sides = pixels.sides_of(a.x, a.y, own_half, a.colour, physical.min_contrast / 2, ax, ay);
+      }
+      if (sides) {
         const auto probe = [&](Point h, double spacing) {
           if (!is_free(h.x, h.y, spacing)) return;
           int gap = 0;
