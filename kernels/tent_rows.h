@@ -16,9 +16,10 @@ namespace campscope::detect {
 // its neighbours is), gaps as distinct separate it from the tents beside it and from what lies a spacing further
 // on, it is unlike the ground, and pixels of its colour fill a third of the box about it. Where the blur of the gaps
 // fails that test (at 0.7-1 m), the point is taken when the region analysis seeded there finds a tent of the same
-// size centred there. A found tent's own sides give more points, a tent's length or width and a gap from it along and
-// across them: a tent found alone in its block has no neighbour to fix the lattice. The tents so added seed further
-// rounds until a round adds none.
+// size centred there. A found tent's sides give more points, a tent's length or width and a gap from it along and
+// across them (a tent found alone in its block has no neighbour to fix the lattice): its own sides where pixels
+// resolve a windscreen, its nearest found neighbour's direction where they are coarser. The tents so added seed
+// further rounds until a round adds none.
 //
 // `objects` are in the tile pixel coordinates of `block` (as detect_objects returns them); an added tent copies the
 // score and measurements of the tent it was extrapolated from, with its own colour. Runs on the host after either
