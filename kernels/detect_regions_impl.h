@@ -315,17 +315,21 @@ CAMPSCOPE_HD bool looks_like_tent_material(const RegionFeatures& f, const Detect
   const double brightness_gain = luma(f.mean) - ground_luma;
   // Chroma as seen, and after balancing the channels on the ground: a colour cast of the delivery, or the bluish
   // light in a cloud's shadow, tints a pale cover as it tints the ground around it.
-  double lo = 0.0, hi = 0.0, balanced_lo = 0.0, balanced_hi = 0.0;
+  double lo = 0.0, hi = 0.0, balanced_lo = 0.0, balanced_hi = 0.0, balanced[3];
   for (int c = 0; c < 3; ++c) {
-    const double balanced = f.mean[c] * ground_luma / (f.background[c] > 1.0 ? f.background[c] : 1.0);
+    balanced[c] = f.mean[c] * ground_luma / (f.background[c] > 1.0 ? f.background[c] : 1.0);
     lo = c == 0 || f.mean[c] < lo ? f.mean[c] : lo;
     hi = c == 0 || f.mean[c] > hi ? f.mean[c] : hi;
-    balanced_lo = c == 0 || balanced < balanced_lo ? balanced : balanced_lo;
-    balanced_hi = c == 0 || balanced > balanced_hi ? balanced : balanced_hi;
+    balanced_lo = c == 0 || balanced[c] < balanced_lo ? balanced[c] : balanced_lo;
+    balanced_hi = c == 0 || balanced[c] > balanced_hi ? balanced[c] : balanced_hi;
   }
   const double chroma = hi - lo < balanced_hi - balanced_lo ? hi - lo : balanced_hi - balanced_lo;
   const bool pale = brightness_gain >= p.tent_min_brightness_gain && chroma <= p.tent_max_chroma;
-  const bool blue_tarp = f.mean[2] - f.mean[0] >= p.tarp_min_blue_excess && f.mean[2] > f.mean[1];
+  // Blue as seen, or on the ground's balance: a tarpaulin at 0.7-1 m blurs into a region half of soil blend, and
+  // the soil's yellow takes some of the blue excess away (44 instead of 48 levels at 1 m). Hard seeds 1-5: 32 more
+  // tents, 14 more false ones, mean per-camp count error 3.76% -> 3.50%.
+  const bool blue_tarp = (f.mean[2] - f.mean[0] >= p.tarp_min_blue_excess && f.mean[2] > f.mean[1]) ||
+                         (balanced[2] - balanced[0] >= p.tarp_min_blue_excess && balanced[2] > balanced[1]);
   return pale || blue_tarp;
 }
 

@@ -253,6 +253,19 @@ TEST(DetectStages, TentWidthLimitAllowsForCoarsePixels) {
   }
 }
 
+// A blue tarpaulin 5 m long seen alone at 0.7 m (hard profile seed 3, Kah, 2019-11-01): its material region is
+// half soil blend, B - R 44 as seen, under the 45 a tarpaulin needs; on the yellowish soil's balance it is 48. The
+// soil in shadow and a grey roof stay no tent material either way.
+TEST(DetectStages, BlurredTarpaulinIsBlueOnItsGroundsBalance) {
+  const DetectorParams params;
+  const std::array<double, 3> soil = {145, 150, 142};
+  EXPECT_TRUE(looks_like_tent_material(measured_region(9, 7, 0.95, {98, 110, 142}, soil, 60), params));
+  EXPECT_FALSE(looks_like_tent_material(measured_region(9, 7, 0.95, {80, 83, 78}, soil, 60), params));
+  EXPECT_FALSE(looks_like_tent_material(measured_region(9, 7, 0.95, {120, 124, 128}, soil, 60), params));
+  // As seen, a blue as strong stays a tarpaulin however the ground is tinted.
+  EXPECT_TRUE(looks_like_tent_material(measured_region(9, 7, 0.95, {60, 100, 150}, {140, 150, 175}, 60), params));
+}
+
 // A car 4.5 m long and 1.8 m wide whose region the blur widens by half a metre, as at 0.5 m: a vehicle at every GSD.
 // Taking off a whole pixel at 1 m would leave it 1.3 m wide, under the 1.5 m limit.
 TEST(DetectStages, VehicleBlurIsADistanceOnTheGround) {
