@@ -9,6 +9,7 @@
 
 #include "cell_index.h"
 #include "detect_regions_impl.h"
+#include "parallel_for.h"
 
 namespace campscope::detect {
 namespace {
@@ -178,24 +179,33 @@ void complete_tent_rows(const RgbBlock& block, const PixelParams& params, std::v
   };
   CellIndex<Occupied> occupied(max_spacing);
   for (const DetectedObject& o : objects) occupied.add(o.x, o.y, {o.x, o.y, o.measured.width_m / gsd_m});
-  const auto is_free = [&](double x, double y, double spacing) {
+  // A tent a round proposes: where, its colour, the object it copies, and the spacing and width that keep other
+  // tents off it.
+  struct Proposal {
+    Tent tent;
+    double spacing, width;
+  };
+  const auto clear_of = [](const Occupied& o, double x, double y, double spacing) {
+    const double dx = o.x - x, dy = o.y - y, apart = std::max(0.5 * spacing, o.width);
+    return dx * dx + dy * dy >= apart * apart;
+  };
+  // Free of every object standing when the round began and of the tents `mine` proposes in it.
+  const auto is_free = [&](double x, double y, double spacing, const std::vector<Proposal>& mine) {
     bool free = true;
-    occupied.for_each_near(x, y, max_spacing, [&](const Occupied& o) {
-      const double dx = o.x - x, dy = o.y - y, apart = std::max(0.5 * spacing, o.width);
-      free = free && dx * dx + dy * dy >= apart * apart;
-    });
+    occupied.for_each_near(x, y, max_spacing, [&](const Occupied& o) { free = free && clear_of(o, x, y, spacing); });
+    for (const Proposal& p : mine) free = free && clear_of({p.tent.x, p.tent.y, p.width}, x, y, spacing);
     return free;
   };
 
-  // Adds a tent at lattice point h next to tent a when nothing stands there; `between` is how distinct from a the gaps
-  // between a and the neighbours that put h there are, at least half the contrast threshold (at 0.7 m the blurred gaps
-  // between blue tarpaulins packed 1.5 m apart measure 28-42). The colour at h must differ from a's by at most half of
-  // that, a gap at least half as distinct must separate h from each of `bounds`, and h must be unlike the ground. The
-  // tent is then centred on the pixels about h nearer its colour than the gaps', in a box that leaves the neighbours
-  // out: the extrapolation's error would otherwise add up along a row.
-  const auto add_if_tent = [&](const Tent& a, Point h, double spacing, int between,
-                               std::initializer_list<Point> bounds) {
-    if (2 * between < physical.min_contrast || !is_free(h.x, h.y, spacing)) return false;
+  // Proposes a tent at lattice point h next to tent a when nothing stands there; `between` is how distinct from a the
+  // gaps between a and the neighbours that put h there are, at least half the contrast threshold (at 0.7 m the blurred
+  // gaps between blue tarpaulins packed 1.5 m apart measure 28-42). The colour at h must differ from a's by at most
+  // half of that, a gap at least half as distinct must separate h from each of `bounds`, and h must be unlike the
+  // ground. The tent is then centred on the pixels about h nearer its colour than the gaps', in a box that leaves the
+  // neighbours out: the extrapolation's error would otherwise add up along a row.
+  const auto propose_if_tent = [&](const Tent& a, Point h, double spacing, int between,
+                                   std::initializer_list<Point> bounds, std::vector<Proposal>& mine) {
+    if (2 * between < physical.min_contrast || !is_free(h.x, h.y, spacing, mine)) return false;
     int hole[3];
     if (!pixels.box_mean(h.x, h.y, core_half, hole) || 2 * colour_distance(hole, a.colour) > between) return false;
     for (const Point& bound : bounds) {
@@ -213,20 +223,20 @@ void complete_tent_rows(const RgbBlock& block, const PixelParams& params, std::v
       return false;
     Point centre = h;
     if (pixels.centre_on(centre.x, centre.y, static_cast<int>(0.4 * spacing), hole, between / 2) < kMinFillPercent ||
-        std::hypot(centre.x - h.x, centre.y - h.y) > 0.25 * spacing || !is_free(centre.x, centre.y, spacing))
+        std::hypot(centre.x - h.x, centre.y - h.y) > 0.25 * spacing || !is_free(centre.x, centre.y, spacing, mine))
       return false;
-    tents_near.add(centre.x, centre.y, tents.size());
-    occupied.add(centre.x, centre.y, {centre.x, centre.y, objects[a.found].measured.width_m / gsd_m});
-    tents.push_back({centre.x, centre.y, {hole[0], hole[1], hole[2]}, a.found});
+    mine.push_back({{centre.x, centre.y, {hole[0], hole[1], hole[2]}, a.found},
+                    spacing,
+                    objects[a.found].measured.width_m / gsd_m});
     return true;
   };
 
-  // Adds a tent at lattice point h of a's when nothing stands there yet, it is unlike the block's ground, and the
+  // Proposes a tent at lattice point h of a's when nothing stands there yet, it is unlike the block's ground, and the
   // region analysis seeded there finds a tent of a's size centred there: where the blur of a block's gaps at 0.7-1 m
-  // hides them from add_if_tent's test, or a's neighbours were not found to fix the lattice.
-  const auto add_if_region_is_tent = [&](const Tent& a, Point h, double spacing) {
+  // hides them from propose_if_tent's test, or a's neighbours were not found to fix the lattice.
+  const auto propose_if_region_is_tent = [&](const Tent& a, Point h, double spacing, std::vector<Proposal>& mine) {
     const int px = static_cast<int>(std::floor(h.x)) - block.x0, py = static_cast<int>(std::floor(h.y)) - block.y0;
-    if (px < 0 || py < 0 || px >= block.width || py >= block.height || !is_free(h.x, h.y, spacing)) return;
+    if (px < 0 || py < 0 || px >= block.width || py >= block.height || !is_free(h.x, h.y, spacing, mine)) return;
     // Unlike the block's ground: soil past the end of a row is not looked at again.
     int there[3];
     if (!pixels.box_mean(h.x, h.y, core_half, there) ||
@@ -242,97 +252,117 @@ void complete_tent_rows(const RgbBlock& block, const PixelParams& params, std::v
         std::abs(as_tent.measured.width_m - like.width_m) > kSameSizeShare * like.width_m)
       return;
     const Point centre{region.cx + block.x0, region.cy + block.y0};
-    if (std::hypot(centre.x - h.x, centre.y - h.y) > 0.25 * spacing || !is_free(centre.x, centre.y, spacing))
+    if (std::hypot(centre.x - h.x, centre.y - h.y) > 0.25 * spacing || !is_free(centre.x, centre.y, spacing, mine))
       return;
-    tents_near.add(centre.x, centre.y, tents.size());
-    occupied.add(centre.x, centre.y, {centre.x, centre.y, like.width_m / gsd_m});
-    tents.push_back({centre.x, centre.y, {static_cast<int>(region.mean[0]), static_cast<int>(region.mean[1]),
-                                          static_cast<int>(region.mean[2])}, a.found});
+    mine.push_back({{centre.x, centre.y,
+                     {static_cast<int>(region.mean[0]), static_cast<int>(region.mean[1]), static_cast<int>(region.mean[2])},
+                     a.found},
+                    spacing,
+                    like.width_m / gsd_m});
   };
 
-  const auto add_if_tent_or_region = [&](const Tent& a, Point h, double spacing, int between,
-                                        std::initializer_list<Point> bounds) {
-    if (!add_if_tent(a, h, spacing, between, bounds)) add_if_region_is_tent(a, h, spacing);
+  const auto propose_if_tent_or_region = [&](const Tent& a, Point h, double spacing, int between,
+                                            std::initializer_list<Point> bounds, std::vector<Proposal>& mine) {
+    if (!propose_if_tent(a, h, spacing, between, bounds, mine)) propose_if_region_is_tent(a, h, spacing, mine);
+  };
+
+  // The tents tent a proposes, looking at the tents and objects as they stood when the round began.
+  const auto proposals_about = [&](std::size_t ai, std::vector<Proposal>& mine) {
+    const Tent a = tents[ai];
+    struct Neighbour {
+      Point at;
+      double spacing;
+      int gap;  // how distinct from a the gap between them is
+    };
+    std::vector<Neighbour> neighbours;
+    const Point at_a{a.x, a.y};
+    tents_near.for_each_near(a.x, a.y, max_spacing, [&](std::size_t bi) {
+      const Tent& b = tents[bi];
+      const double spacing = std::hypot(a.x - b.x, a.y - b.y);
+      int gap;
+      if (bi != ai && spacing >= min_spacing && spacing <= max_spacing &&
+          pixels.gap(a.x, a.y, b.x, b.y, gap_reach, a.colour, gap))
+        neighbours.push_back({{b.x, b.y}, spacing, gap});
+    });
+    // A tent's length and a gap from a along it, and its width and a gap across it, where the blur of a packed
+    // block's gaps hid a's neighbours from the region stage.
+    const ObjectMeasurements& own = objects[a.found].measured;
+    const int own_half = static_cast<int>(std::ceil((0.5 * std::max(own.length_m, own.width_m) + 0.5) / gsd_m));
+    double ax, ay;
+    double along = (own.length_m + kProbeGapM) / gsd_m, across = (own.width_m + kProbeGapM) / gsd_m;
+    // Where pixels are coarse the nearest found neighbour gives a side of the lattice, and the spacing along it,
+    // better than a's own sides: four pixels across a square cover can put those 20 degrees off.
+    const Neighbour* nearest = nullptr;
+    if (gsd_m > kWindscreenM)
+      for (const Neighbour& b : neighbours)
+        if (!nearest || b.spacing < nearest->spacing) nearest = &b;
+    bool sides = false;
+    if (nearest) {
+      ax = (nearest->at.x - a.x) / nearest->spacing;
+      ay = (nearest->at.y - a.y) / nearest->spacing;
+      if (std::abs(nearest->spacing - across) < std::abs(nearest->spacing - along)) across = along;
+      along = nearest->spacing;
+      sides = true;
+    } else if (own.width_m >= kNarrowestTentM || gsd_m > kWindscreenM) {
+      sides = pixels.sides_of(a.x, a.y, own_half, a.colour, physical.min_contrast / 2, ax, ay);
+    }
+    if (sides) {
+      const auto probe = [&](Point h, double spacing) {
+        if (!is_free(h.x, h.y, spacing, mine)) return;
+        int gap = 0;
+        pixels.gap(a.x, a.y, h.x, h.y, gap_reach, a.colour, gap);
+        propose_if_tent_or_region(a, h, spacing, gap, {at_a, {2 * h.x - a.x, 2 * h.y - a.y}}, mine);
+      };
+      for (const double sign : {-1.0, 1.0}) {
+        probe({a.x + sign * along * ax, a.y + sign * along * ay}, along);
+        probe({a.x - sign * across * ay, a.y + sign * across * ax}, across);
+      }
+    }
+    for (std::size_t i = 0; i < neighbours.size(); ++i) {
+      const Neighbour& b = neighbours[i];
+      // Past a along its row, away from b, bounded by a and by what lies a spacing further on.
+      const Point past{2 * a.x - b.at.x, 2 * a.y - b.at.y};
+      propose_if_tent_or_region(a, past, b.spacing, b.gap, {at_a, {2 * past.x - a.x, 2 * past.y - a.y}}, mine);
+      // The fourth corner of the parallelogram a, b, c of two neighbours in different directions (at least
+      // 30 degrees apart), bounded by b and c and by what lies a side further on: a corner past the block's edge
+      // is bounded by b and c as well as an inner one is.
+      for (std::size_t j = i + 1; j < neighbours.size(); ++j) {
+        const Neighbour& c = neighbours[j];
+        const double cross = (b.at.x - a.x) * (c.at.y - a.y) - (b.at.y - a.y) * (c.at.x - a.x);
+        if (2 * std::abs(cross) < b.spacing * c.spacing) continue;
+        const Point corner{b.at.x + c.at.x - a.x, b.at.y + c.at.y - a.y};
+        propose_if_tent(a, corner, std::min(b.spacing, c.spacing), std::min(b.gap, c.gap),
+                        {b.at,
+                         c.at,
+                         {2 * corner.x - b.at.x, 2 * corner.y - b.at.y},
+                         {2 * corner.x - c.at.x, 2 * corner.y - c.at.y}},
+                        mine);
+      }
+    }
   };
 
   // Each round looks about the tents the last one added, and their neighbours: a new tent completes the
-  // parallelograms of the tents beside it too.
+  // parallelograms of the tents beside it too. The seeds propose in parallel, each against the tents as the round
+  // found them (the region analysis behind a proposal is most of the time), and their proposals are taken in seed
+  // order, each where no tent taken before it stands: the same tents on any number of threads.
   std::vector<std::size_t> seeds(found_tents);
   for (std::size_t i = 0; i < found_tents; ++i) seeds[i] = i;
+  std::vector<std::vector<Proposal>> proposed;
   while (!seeds.empty()) {
+    proposed.assign(seeds.size(), {});
+    parallel_for_cpu(static_cast<std::int64_t>(seeds.size()),
+                     [&](std::int64_t i) { proposals_about(seeds[static_cast<std::size_t>(i)], proposed[static_cast<std::size_t>(i)]); });
     const std::size_t before = tents.size();
-    for (std::size_t ai : seeds) {
-      const Tent a = tents[ai];
-      struct Neighbour {
-        Point at;
-        double spacing;
-        int gap;  // how distinct from a the gap between them is
-      };
-      std::vector<Neighbour> neighbours;
-      const Point at_a{a.x, a.y};
-      tents_near.for_each_near(a.x, a.y, max_spacing, [&](std::size_t bi) {
-        const Tent& b = tents[bi];
-        const double spacing = std::hypot(a.x - b.x, a.y - b.y);
-        int gap;
-        if (bi != ai && spacing >= min_spacing && spacing <= max_spacing &&
-            pixels.gap(a.x, a.y, b.x, b.y, gap_reach, a.colour, gap))
-          neighbours.push_back({{b.x, b.y}, spacing, gap});
-      });
-      // A tent's length and a gap from a along it, and its width and a gap across it, where the blur of a packed
-      // block's gaps hid a's neighbours from the region stage.
-      const ObjectMeasurements& own = objects[a.found].measured;
-      const int own_half = static_cast<int>(std::ceil((0.5 * std::max(own.length_m, own.width_m) + 0.5) / gsd_m));
-      double ax, ay;
-      double along = (own.length_m + kProbeGapM) / gsd_m, across = (own.width_m + kProbeGapM) / gsd_m;
-      // Where pixels are coarse the nearest found neighbour gives a side of the lattice, and the spacing along it,
-      // better than a's own sides: four pixels across a square cover can put those 20 degrees off.
-      const Neighbour* nearest = nullptr;
-      if (gsd_m > kWindscreenM)
-        for (const Neighbour& b : neighbours)
-          if (!nearest || b.spacing < nearest->spacing) nearest = &b;
-      bool sides = false;
-      if (nearest) {
-        ax = (nearest->at.x - a.x) / nearest->spacing;
-        ay = (nearest->at.y - a.y) / nearest->spacing;
-        if (std::abs(nearest->spacing - across) < std::abs(nearest->spacing - along)) across = along;
-        along = nearest->spacing;
-        sides = true;
-      } else if (own.width_m >= kNarrowestTentM || gsd_m > kWindscreenM) {
-        sides = pixels.sides_of(a.x, a.y, own_half, a.colour, physical.min_contrast / 2, ax, ay);
+    for (const std::vector<Proposal>& mine : proposed)
+      for (const Proposal& p : mine) {
+        bool free = true;
+        occupied.for_each_near(p.tent.x, p.tent.y, max_spacing,
+                               [&](const Occupied& o) { free = free && clear_of(o, p.tent.x, p.tent.y, p.spacing); });
+        if (!free) continue;
+        tents_near.add(p.tent.x, p.tent.y, tents.size());
+        occupied.add(p.tent.x, p.tent.y, {p.tent.x, p.tent.y, p.width});
+        tents.push_back(p.tent);
       }
-      if (sides) {
-        const auto probe = [&](Point h, double spacing) {
-          if (!is_free(h.x, h.y, spacing)) return;
-          int gap = 0;
-          pixels.gap(a.x, a.y, h.x, h.y, gap_reach, a.colour, gap);
-          add_if_tent_or_region(a, h, spacing, gap, {at_a, {2 * h.x - a.x, 2 * h.y - a.y}});
-        };
-        for (const double sign : {-1.0, 1.0}) {
-          probe({a.x + sign * along * ax, a.y + sign * along * ay}, along);
-          probe({a.x - sign * across * ay, a.y + sign * across * ax}, across);
-        }
-      }
-      for (std::size_t i = 0; i < neighbours.size(); ++i) {
-        const Neighbour& b = neighbours[i];
-        // Past a along its row, away from b, bounded by a and by what lies a spacing further on.
-        const Point past{2 * a.x - b.at.x, 2 * a.y - b.at.y};
-        add_if_tent_or_region(a, past, b.spacing, b.gap, {at_a, {2 * past.x - a.x, 2 * past.y - a.y}});
-        // The fourth corner of the parallelogram a, b, c of two neighbours in different directions (at least
-        // 30 degrees apart), bounded by b and c and by what lies a side further on: a corner past the block's edge
-        // is bounded by b and c as well as an inner one is.
-        for (std::size_t j = i + 1; j < neighbours.size(); ++j) {
-          const Neighbour& c = neighbours[j];
-          const double cross = (b.at.x - a.x) * (c.at.y - a.y) - (b.at.y - a.y) * (c.at.x - a.x);
-          if (2 * std::abs(cross) < b.spacing * c.spacing) continue;
-          const Point corner{b.at.x + c.at.x - a.x, b.at.y + c.at.y - a.y};
-          add_if_tent(a, corner, std::min(b.spacing, c.spacing), std::min(b.gap, c.gap),
-                      {b.at,
-                       c.at,
-                       {2 * corner.x - b.at.x, 2 * corner.y - b.at.y},
-                       {2 * corner.x - c.at.x, 2 * corner.y - c.at.y}});
-        }
-      }
-    }
     std::vector<char> is_seed(tents.size(), 0);
     for (std::size_t added = before; added < tents.size(); ++added)
       tents_near.for_each_near(tents[added].x, tents[added].y, max_spacing, [&](std::size_t near) {

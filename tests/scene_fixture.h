@@ -1,5 +1,6 @@
 // Small hand-built scenes for detector tests: physical sizes in metres, drawn at any ground-sample distance.
 #pragma once
+#include <omp.h>
 #include <opencv2/imgproc.hpp>
 
 #include <cmath>
@@ -128,5 +129,17 @@ inline MatchStats match(const std::vector<testing::PlacedObject>& truth, const s
   stats.spurious = static_cast<int>(std::count(used.begin(), used.end(), false));
   return stats;
 }
+
+// The CPU backends' thread count for the life of the object; the one before is restored after it.
+class ThreadCount {
+ public:
+  explicit ThreadCount(int threads) : before_(omp_get_max_threads()) { omp_set_num_threads(threads); }
+  ~ThreadCount() { omp_set_num_threads(before_); }
+  ThreadCount(const ThreadCount&) = delete;
+  ThreadCount& operator=(const ThreadCount&) = delete;
+
+ private:
+  int before_;
+};
 
 }  // namespace campscope::testing

@@ -504,12 +504,22 @@ TEST(Detect, AdversarialBlocksDoNotCrashOrInvent) {
 }
 
 TEST(Detect, SameResultsOnEveryThreadCount) {
-  SceneBuilder scene = border_scene(0.5, 5);
-  const RgbBlock block = scene.finish();
-  const auto a = detect_objects(block, 0.5, DetectorParams{}, Backend::Cpu);
-  const auto b = detect_objects(block, 0.5, DetectorParams{}, Backend::Cpu);
-  ASSERT_EQ(a.size(), b.size());
-  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i].x, b[i].x);
+  for (const double gsd : {0.5, 1.0}) {
+    SceneBuilder scene = border_scene(gsd, 5);
+    const RgbBlock block = scene.finish();
+    std::vector<DetectedObject> first;
+    for (const int threads : {1, 2, 3}) {
+      const testing::ThreadCount count(threads);
+      const auto objects = detect_objects(block, gsd, DetectorParams{}, Backend::Cpu);
+      if (threads == 1) first = objects;
+      ASSERT_EQ(objects.size(), first.size()) << gsd << " " << threads;
+      for (std::size_t i = 0; i < objects.size(); ++i) {
+        EXPECT_EQ(objects[i].x, first[i].x);
+        EXPECT_EQ(objects[i].y, first[i].y);
+        EXPECT_EQ(objects[i].cls, first[i].cls);
+      }
+    }
+  }
 }
 
 // The candidates handed back for a vehicle appearance model: every vehicle the rules found, at its place, and no

@@ -164,6 +164,33 @@ TEST(TentRows, LooksAlongTheRowOfTwoFoundNeighboursAt1m) {
   EXPECT_EQ(stats.spurious, 0);
 }
 
+// The seeds of a round propose in parallel: a 5 x 5 block at 0.7 m completed from one found tent, over several
+// rounds and region confirmations, gives the same tents in the same order on 1, 2 and 3 threads.
+TEST(TentRows, SameTentsOnEveryThreadCount) {
+  const double gsd = 0.7;
+  SceneBuilder scene(50.0, 50.0, gsd, 21);
+  for (int row = -2; row <= 2; ++row)
+    for (int column = -2; column <= 2; ++column)
+      scene.tent(25.0 + 5.0 * column + 0.4 * row, 25.0 + 5.0 * row - 0.4 * column, 3.6, -4.6,
+                 (row + column) % 3 == 0 ? kPaleCanvas : cv::Scalar(190, 120, 60));
+  const RgbBlock block = scene.finish();
+  std::vector<DetectedObject> first;
+  for (const int threads : {1, 2, 3}) {
+    const testing::ThreadCount count(threads);
+    std::vector<DetectedObject> objects = {found_tent(25.0, 25.0, gsd, 3.6)};
+    detect::complete_tent_rows(block, params_on_soil(gsd), objects);
+    if (threads == 1) {
+      first = objects;
+      EXPECT_GE(first.size(), 15u);
+    }
+    ASSERT_EQ(objects.size(), first.size()) << threads;
+    for (std::size_t i = 0; i < objects.size(); ++i) {
+      EXPECT_EQ(objects[i].x, first[i].x) << threads;
+      EXPECT_EQ(objects[i].y, first[i].y) << threads;
+    }
+  }
+}
+
 // The found tents' block offset in its tile: added tents are in the same tile pixel coordinates.
 TEST(TentRows, AddedTentsAreInTilePixelCoordinates) {
   const double gsd = 0.5;
