@@ -330,6 +330,30 @@ TEST(Detect, FindsTrucksWhoseWhiteCabsAreThinStrips) {
   }
 }
 
+// Lone covers of a hazy 0.7 m delivery, blurred with JPEG-like artefacts: half of each material region is the
+// blurred rim, and by its mean the tarpaulins are not blue enough, the pale cover not bright enough over the soil;
+// by its interior each is a tent. Crops of a generated tile (`campscope generate --profile hard --seed 3`,
+// kah_2019-11-01.tif at x 415, y 426; x 307, y 241; x 321, y 542), with the truth's pixel positions.
+TEST(Detect, FindsLoneCoversByTheirInteriorAt07m) {
+  struct Crop {
+    const char* file;
+    std::vector<cv::Point2d> tents;
+  };
+  const Crop crops[] = {{"lone_pale_cover_0.7m.png", {{31.71, 32.34}}},
+                        {"lone_tarpaulins_0.7m.png", {{12.09, 31.72}, {31.57, 31.64}}},
+                        {"lone_tarpaulin_0.7m.png", {{31.88, 31.79}}}};
+  const double gsd = 0.7;
+  for (const Crop& crop : crops) {
+    const RgbBlock block = test_data_block(crop.file);
+    ASSERT_GT(block.width, 0) << crop.file;
+    const auto found = detect_objects(block, gsd, DetectorParams{}, Backend::Cpu);
+    for (const cv::Point2d& tent : crop.tents)
+      EXPECT_TRUE(std::any_of(found.begin(), found.end(), [&](const DetectedObject& o) {
+        return o.cls == ObjectClass::Tent && std::hypot(o.x - tent.x, o.y - tent.y) * gsd <= 1.5;
+      })) << crop.file << ": tent at " << tent;
+  }
+}
+
 // A queue of trucks that fills its road: what is left of the asphalt between them and their cabs and cargo
 // (red, grey) make a window's second commonest colour, a tenth of the window but a mixture, few of its pixels near
 // its mean, so no ground: taken for one, it took the grey cargo with it. A crop of a generated tile
