@@ -164,6 +164,35 @@ TEST(TentRows, LooksAlongTheRowOfTwoFoundNeighboursAt1m) {
   EXPECT_EQ(stats.spurious, 0);
 }
 
+// A block of two columns at 0.7 m, one column found, and two covers of the other joined along it into a region the
+// region stage took for a truck (8 x 2.6 m of canvas): the truck stands on no lattice point, and the whole second
+// column is found (with the truck in the way, the two covers under it were not).
+TEST(TentRows, CompletesTheCoversAVehicleOfTheirColourJoined) {
+  const double gsd = 0.7;
+  SceneBuilder scene(40.0, 40.0, gsd, 5);
+  std::vector<cv::Point2d> found_column, other_column;
+  for (int row = 0; row < 4; ++row) {
+    found_column.push_back({22.4, 12.0 + 4.8 * row});
+    other_column.push_back({17.6, 12.0 + 4.8 * row});
+  }
+  for (const cv::Point2d& p : found_column) scene.tent(p.x, p.y, 3.6, 0.0, kPaleCanvas);
+  for (const cv::Point2d& p : other_column) scene.tent(p.x, p.y, 3.6, 0.0, kPaleCanvas);
+  std::vector<DetectedObject> objects;
+  for (const cv::Point2d& p : found_column) objects.push_back(found_tent(p.x, p.y, gsd, 3.6));
+  DetectedObject truck = found_tent(17.6, 0.5 * (other_column[1].y + other_column[2].y), gsd, 2.6);
+  truck.cls = ObjectClass::Vehicle;
+  truck.measured.length_m = 8.0f;
+  for (int c = 0; c < 3; ++c) truck.measured.colour[c] = static_cast<float>(kPaleCanvas[2 - c]);
+  objects.push_back(truck);
+  detect::complete_tent_rows(scene.finish(), params_on_soil(gsd), objects);
+  std::vector<DetectedObject> tents;
+  for (const DetectedObject& o : objects)
+    if (o.cls == ObjectClass::Tent) tents.push_back(o);
+  std::vector<cv::Point2d> block = found_column;
+  block.insert(block.end(), other_column.begin(), other_column.end());
+  expect_same_places(block, tents, gsd, 1.5, "two columns at 0.7 m");
+}
+
 // The seeds of a round propose in parallel: a 5 x 5 block at 0.7 m completed from one found tent, over several
 // rounds and region confirmations, gives the same tents in the same order on 1, 2 and 3 threads.
 TEST(TentRows, SameTentsOnEveryThreadCount) {
