@@ -20,7 +20,8 @@ namespace campscope::detect {
 // across them (a tent found alone in its block has no neighbour to fix the lattice): its own sides where pixels
 // resolve a windscreen, its nearest found neighbour's direction where they are coarser. The tents so added seed
 // further rounds until a round adds none. A vehicle as wide as a tent and of a found tent's colour beside it is no
-// object in the way: two covers of the block joined along their row.
+// object in the way: two covers of the block joined along their row. Covers of the soil's own colour, below the
+// contrast threshold, are taken from a found cover of another colour where thin shadowed gaps bound them.
 //
 // `objects` are in the tile pixel coordinates of `block` (as detect_objects returns them); an added tent copies the
 // score and measurements of the tent it was extrapolated from, with its own colour. Runs on the host after either
