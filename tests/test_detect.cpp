@@ -290,10 +290,14 @@ TEST(Detect, WhiteCarsAreNoSmallTents) {
 
 // A crop of a generated tile kept in tests/data (all pixels valid); empty when it cannot be read.
 // Whether a vehicle was found within 1.5 m of a truth position (pixel coordinates of the crop).
-bool vehicle_found_near(const std::vector<DetectedObject>& found, cv::Point2d at, double gsd) {
+bool found_near(const std::vector<DetectedObject>& found, ObjectClass cls, cv::Point2d at, double gsd) {
   return std::any_of(found.begin(), found.end(), [&](const DetectedObject& o) {
-    return o.cls == ObjectClass::Vehicle && std::hypot(o.x - at.x, o.y - at.y) * gsd <= 1.5;
+    return o.cls == cls && std::hypot(o.x - at.x, o.y - at.y) * gsd <= 1.5;
   });
+}
+
+bool vehicle_found_near(const std::vector<DetectedObject>& found, cv::Point2d at, double gsd) {
+  return found_near(found, ObjectClass::Vehicle, at, gsd);
 }
 
 RgbBlock test_data_block(const std::string& file) {
@@ -308,26 +312,32 @@ RgbBlock test_data_block(const std::string& file) {
   return block;
 }
 
-// Trucks as the generator draws them at 0.5 m: a white cab cut by its windscreen into thin strips, which join the
-// coloured cargo (and a queue's next vehicle) into a region no vehicle is, as a dash of the centre line joins a car.
-// Crops of generated tiles (`campscope generate --seed 4`, road_2019-12-01.tif at x 920, y 850; `--seed 1`,
-// deir-hassan_2019-12-01.tif at x 570, y 800), with the truth's pixel positions.
-TEST(Detect, FindsTrucksWhoseWhiteCabsAreThinStrips) {
-  struct Crop {
-    const char* file;
-    std::vector<cv::Point2d> trucks;
-  };
-  const Crop crops[] = {{"trucks_queued_0.5m.png", {{43.1, 35.6}, {54.5, 46.0}}},
-                        {"truck_white_cab_0.5m.png", {{42.5, 34.2}}}};
-  const double gsd = 0.5;
+// Crops of generated tiles in tests/data with the truth's pixel positions of their objects of one class.
+struct Crop {
+  const char* file;
+  std::vector<cv::Point2d> objects;
+};
+
+// Each object of each crop found as `cls` within 1.5 m of its truth position.
+void expect_found_in_crops(const std::vector<Crop>& crops, ObjectClass cls, double gsd) {
   for (const Crop& crop : crops) {
     const RgbBlock block = test_data_block(crop.file);
     ASSERT_GT(block.width, 0) << crop.file;
     const auto found = detect_objects(block, gsd, DetectorParams{}, Backend::Cpu);
-    // Without the strips taken off: one vehicle between the two queued trucks, and one 1.65 m off the third.
-    for (const cv::Point2d& truck : crop.trucks)
-      EXPECT_TRUE(vehicle_found_near(found, truck, gsd)) << crop.file << ": truck at " << truck;
+    for (const cv::Point2d& at : crop.objects)
+      EXPECT_TRUE(found_near(found, cls, at, gsd)) << crop.file << ": object at " << at;
   }
+}
+
+// Trucks as the generator draws them at 0.5 m: a white cab cut by its windscreen into thin strips, which join the
+// coloured cargo (and a queue's next vehicle) into a region no vehicle is, as a dash of the centre line joins a car.
+// Crops of generated tiles (`campscope generate --seed 4`, road_2019-12-01.tif at x 920, y 850; `--seed 1`,
+// deir-hassan_2019-12-01.tif at x 570, y 800). Without the strips taken off: one vehicle between the two queued
+// trucks, and one 1.65 m off the third.
+TEST(Detect, FindsTrucksWhoseWhiteCabsAreThinStrips) {
+  expect_found_in_crops({{"trucks_queued_0.5m.png", {{43.1, 35.6}, {54.5, 46.0}}},
+                         {"truck_white_cab_0.5m.png", {{42.5, 34.2}}}},
+                        ObjectClass::Vehicle, 0.5);
 }
 
 // Lone covers of a hazy 0.7 m delivery, blurred with JPEG-like artefacts: half of each material region is the
@@ -335,23 +345,10 @@ TEST(Detect, FindsTrucksWhoseWhiteCabsAreThinStrips) {
 // by its interior each is a tent. Crops of a generated tile (`campscope generate --profile hard --seed 3`,
 // kah_2019-11-01.tif at x 415, y 426; x 307, y 241; x 321, y 542), with the truth's pixel positions.
 TEST(Detect, FindsLoneCoversByTheirInteriorAt07m) {
-  struct Crop {
-    const char* file;
-    std::vector<cv::Point2d> tents;
-  };
-  const Crop crops[] = {{"lone_pale_cover_0.7m.png", {{31.71, 32.34}}},
-                        {"lone_tarpaulins_0.7m.png", {{12.09, 31.72}, {31.57, 31.64}}},
-                        {"lone_tarpaulin_0.7m.png", {{31.88, 31.79}}}};
-  const double gsd = 0.7;
-  for (const Crop& crop : crops) {
-    const RgbBlock block = test_data_block(crop.file);
-    ASSERT_GT(block.width, 0) << crop.file;
-    const auto found = detect_objects(block, gsd, DetectorParams{}, Backend::Cpu);
-    for (const cv::Point2d& tent : crop.tents)
-      EXPECT_TRUE(std::any_of(found.begin(), found.end(), [&](const DetectedObject& o) {
-        return o.cls == ObjectClass::Tent && std::hypot(o.x - tent.x, o.y - tent.y) * gsd <= 1.5;
-      })) << crop.file << ": tent at " << tent;
-  }
+  expect_found_in_crops({{"lone_pale_cover_0.7m.png", {{31.71, 32.34}}},
+                         {"lone_tarpaulins_0.7m.png", {{12.09, 31.72}, {31.57, 31.64}}},
+                         {"lone_tarpaulin_0.7m.png", {{31.88, 31.79}}}},
+                        ObjectClass::Tent, 0.7);
 }
 
 // A queue of trucks that fills its road: what is left of the asphalt between them and their cabs and cargo
@@ -435,53 +432,55 @@ TEST(Detect, FindsCarsParkedAgainstWalls) {
   }
 }
 
-// A block of tents packed a metre or two apart at 1 m, as the hard profile draws them: the blurred gaps join most
-// tents into regions the region stage cannot cut apart. A crop of a generated tile, with the truth's pixel
-// positions in a CSV beside it (its first line says where from). Without the rows completed from the tents found
-// in them, 14 of the 45 tents are found.
-TEST(Detect, FindsTheTentsOfAPackedBlockAt1m) {
-  const RgbBlock block = test_data_block("packed_tents_1m.png");
-  ASSERT_GT(block.width, 0);
-  std::ifstream csv(std::string(CAMPSCOPE_TEST_DATA_DIR) + "/packed_tents_1m_truth.csv");
+// The tents detect_objects finds in a crop of a generated tile (tests/data), matched within 2 m to the truth's
+// tents: a CSV of x,y pixel positions beside it whose first line says where the crop comes from. Only tents within
+// `window` (pixels) count, so that one just outside the truth's window is no false one.
+struct CropTents {
+  std::size_t truth = 0;
+  MatchStats stats;
+};
+CropTents match_crop_tents(const std::string& image, const std::string& truth_csv, double gsd,
+                           const cv::Rect2d& window) {
+  CropTents out;
+  const RgbBlock block = test_data_block(image);
+  std::ifstream csv(std::string(CAMPSCOPE_TEST_DATA_DIR) + "/" + truth_csv);
   std::string line;
-  std::getline(csv, line);  // where the crop comes from
+  std::getline(csv, line);
   std::vector<testing::PlacedObject> tents;
   double x, y;
   char comma;
   while (csv >> x >> comma >> y) tents.push_back({ObjectClass::Tent, x, y});
-  ASSERT_EQ(tents.size(), 45u);
-  const double gsd = 1.0;
+  out.truth = tents.size();
+  if (block.width == 0) return out;
   std::vector<DetectedObject> found_tents;
   for (const DetectedObject& o : detect_objects(block, gsd, DetectorParams{}, Backend::Cpu))
-    if (o.cls == ObjectClass::Tent) found_tents.push_back(o);
-  // The truth's positions are pixel coordinates already, as the detections' are.
-  const MatchStats stats = match(tents, found_tents, gsd, 2.0);
-  EXPECT_GE(stats.matched_tents, 38);  // recall >= 0.84
-  EXPECT_LE(stats.spurious, 2);
+    if (o.cls == ObjectClass::Tent && window.contains({o.x, o.y})) found_tents.push_back(o);
+  // Truth and detections in pixel coordinates: matched at one "metre" per pixel, within 2 m in pixels.
+  out.stats = match(tents, found_tents, 1.0, 2.0 / gsd);
+  return out;
+}
+
+// A block of tents packed a metre or two apart at 1 m, as the hard profile draws them: the blurred gaps join most
+// tents into regions the region stage cannot cut apart. Without the rows completed from the tents found in them,
+// 14 of the 45 tents are found.
+TEST(Detect, FindsTheTentsOfAPackedBlockAt1m) {
+  const CropTents crop =
+      match_crop_tents("packed_tents_1m.png", "packed_tents_1m_truth.csv", 1.0, cv::Rect2d(0, 0, 1e9, 1e9));
+  ASSERT_EQ(crop.truth, 45u);
+  EXPECT_GE(crop.stats.matched_tents, 38);  // recall >= 0.84
+  EXPECT_LE(crop.stats.spurious, 2);
 }
 
 // A block of covers of the soil's own colour in a cloud's shadow, below the contrast threshold, whose odd covers
 // (white, blue) are found: the shadowed gaps between the covers give the lattice from them (complete_tent_rows).
 // Without them 7 of the 43 tents of the window were found, with them 33.
 TEST(Detect, FindsSoilColouredCoversFromTheOddCoversOfTheirBlock) {
-  const RgbBlock block = test_data_block("soil_covers_0.7m.png");
-  ASSERT_GT(block.width, 0);
-  std::ifstream csv(std::string(CAMPSCOPE_TEST_DATA_DIR) + "/soil_covers_0.7m_truth.csv");
-  std::string line;
-  std::getline(csv, line);  // where the crop comes from
-  std::vector<testing::PlacedObject> tents;
-  double x, y;
-  char comma;
-  while (csv >> x >> comma >> y) tents.push_back({ObjectClass::Tent, x, y});
-  ASSERT_EQ(tents.size(), 43u);
-  const double gsd = 0.7;
-  // Within the truth's window, a spacing in from its edges: a tent just outside it is no false one.
-  std::vector<DetectedObject> found_tents;
-  for (const DetectedObject& o : detect_objects(block, gsd, DetectorParams{}, Backend::Cpu))
-    if (o.cls == ObjectClass::Tent && o.x >= 66 && o.x <= 180 && o.y >= 70 && o.y <= 184) found_tents.push_back(o);
-  const MatchStats stats = match(tents, found_tents, 1.0, 2.0 / gsd);
-  EXPECT_GE(stats.matched_tents, 30);
-  EXPECT_LE(stats.spurious, 2);
+  // The truth's window (x 58-188, y 62-192), a spacing in from its edges.
+  const CropTents crop =
+      match_crop_tents("soil_covers_0.7m.png", "soil_covers_0.7m_truth.csv", 0.7, cv::Rect2d(66, 70, 114, 114));
+  ASSERT_EQ(crop.truth, 43u);
+  EXPECT_GE(crop.stats.matched_tents, 30);
+  EXPECT_LE(crop.stats.spurious, 2);
 }
 
 TEST(Detect, BlockSplitWithHaloGivesTheSameObjects) {
