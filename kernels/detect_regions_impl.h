@@ -617,20 +617,8 @@ CAMPSCOPE_HD bool grow_material_region(const std::uint8_t* rgb, const std::uint8
         for (int c = 0; c < 3; ++c) sum[c] += rgb[p * 3 + c];
         ++n;
       }
-    const WindowMask interior = region.eroded(side, rows);
-    std::int64_t inner_sum[3] = {0, 0, 0}, inner_n = 0;
-    for (int ly = 0; ly < rows; ++ly)
-      for (std::uint64_t inside = interior.rows[ly]; inside; inside &= inside - 1) {
-        const std::int64_t p = static_cast<std::int64_t>(window.y0 + ly) * width + window.x0 + lowest_set_bit(inside);
-        if (!valid[p]) continue;
-        for (int c = 0; c < 3; ++c) inner_sum[c] += rgb[p * 3 + c];
-        ++inner_n;
-      }
-    double local_ground[3], interior_mean[3];
-    for (int c = 0; c < 3; ++c) {
-      local_ground[c] = n > 0 ? static_cast<double>(sum[c] / n) : 0.0;
-      interior_mean[c] = inner_n > 0 ? static_cast<double>(inner_sum[c]) / static_cast<double>(inner_n) : 0.0;
-    }
+    double local_ground[3];
+    for (int c = 0; c < 3; ++c) local_ground[c] = n > 0 ? static_cast<double>(sum[c] / n) : 0.0;
     const auto tent_as_judged = [&](const double* mean, const double* ground) {
       RegionFeatures judged = f;
       for (int c = 0; c < 3; ++c) {
@@ -641,10 +629,22 @@ CAMPSCOPE_HD bool grow_material_region(const std::uint8_t* rgb, const std::uint8
       f = judged;
       return true;
     };
-    if ((n > 0 && tent_as_judged(f.mean, local_ground)) ||
-        (inner_n > 0 && (tent_as_judged(interior_mean, f.background) ||
-                         (n > 0 && tent_as_judged(interior_mean, local_ground)))))
-      return true;
+    if (n > 0 && tent_as_judged(f.mean, local_ground)) return true;
+    const WindowMask interior = region.eroded(side, rows);
+    std::int64_t inner_sum[3] = {0, 0, 0}, inner_n = 0;
+    for (int ly = 0; ly < rows; ++ly)
+      for (std::uint64_t inside = interior.rows[ly]; inside; inside &= inside - 1) {
+        const std::int64_t p = static_cast<std::int64_t>(window.y0 + ly) * width + window.x0 + lowest_set_bit(inside);
+        if (!valid[p]) continue;
+        for (int c = 0; c < 3; ++c) inner_sum[c] += rgb[p * 3 + c];
+        ++inner_n;
+      }
+    if (inner_n > 0) {
+      double interior_mean[3];
+      for (int c = 0; c < 3; ++c) interior_mean[c] = static_cast<double>(inner_sum[c]) / static_cast<double>(inner_n);
+      if (tent_as_judged(interior_mean, f.background) || (n > 0 && tent_as_judged(interior_mean, local_ground)))
+        return true;
+    }
   }
   if (tent_coloured && (f.touches_window || too_large_for_tent(f, params)) && no_object) {
     WindowMask clearly;
