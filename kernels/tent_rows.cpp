@@ -226,6 +226,21 @@ void complete_tent_rows(const RgbBlock& block, const PixelParams& params, std::v
     return free;
   };
 
+  // Proposes a tent of colour `hole` at lattice point h of a's, centred on the pixels about h within `within` of that
+  // colour, in a box that leaves the neighbours out, when they fill kMinFillPercent of it, the centre stays within a
+  // quarter spacing of h and nothing stands there.
+  const auto propose_centred = [&](const Tent& a, Point h, const int* hole, int within, double spacing,
+                                   std::vector<Proposal>& mine) {
+    Point centre = h;
+    if (pixels.centre_on(centre.x, centre.y, static_cast<int>(0.4 * spacing), hole, within) < kMinFillPercent ||
+        std::hypot(centre.x - h.x, centre.y - h.y) > 0.25 * spacing || !is_free(centre.x, centre.y, spacing, mine))
+      return false;
+    mine.push_back({{centre.x, centre.y, {hole[0], hole[1], hole[2]}, a.found},
+                    spacing,
+                    objects[a.found].measured.width_m / gsd_m});
+    return true;
+  };
+
   // Proposes a tent at lattice point h next to tent a when nothing stands there; `between` is how distinct from a the
   // gaps between a and the neighbours that put h there are, at least half the contrast threshold (at 0.7 m the blurred
   // gaps between blue tarpaulins packed 1.5 m apart measure 28-42). The colour at h must differ from a's by at most
@@ -250,14 +265,7 @@ void complete_tent_rows(const RgbBlock& block, const PixelParams& params, std::v
     if (colour_distance(hole, a.colour) >= to_block_ground || 2 * to_block_ground < physical.min_contrast ||
         2 * colour_distance(hole, a_ground) < colour_distance(a.colour, a_ground))
       return false;
-    Point centre = h;
-    if (pixels.centre_on(centre.x, centre.y, static_cast<int>(0.4 * spacing), hole, between / 2) < kMinFillPercent ||
-        std::hypot(centre.x - h.x, centre.y - h.y) > 0.25 * spacing || !is_free(centre.x, centre.y, spacing, mine))
-      return false;
-    mine.push_back({{centre.x, centre.y, {hole[0], hole[1], hole[2]}, a.found},
-                    spacing,
-                    objects[a.found].measured.width_m / gsd_m});
-    return true;
+    return propose_centred(a, h, hole, between / 2, spacing, mine);
   };
 
   // Proposes a tent at lattice point h of a's when nothing stands there yet, it is unlike the block's ground, and the
@@ -321,14 +329,7 @@ void complete_tent_rows(const RgbBlock& block, const PixelParams& params, std::v
                             thin_gap_to({h.x + across.x, h.y + across.y}) +
                             thin_gap_to({h.x - across.x, h.y - across.y});
     if (other_sides < 2) return;
-    Point centre = h;
-    if (pixels.centre_on(centre.x, centre.y, static_cast<int>(0.4 * spacing), hole, physical.min_contrast / 4) <
-            kMinFillPercent ||
-        std::hypot(centre.x - h.x, centre.y - h.y) > 0.25 * spacing || !is_free(centre.x, centre.y, spacing, mine))
-      return;
-    mine.push_back({{centre.x, centre.y, {hole[0], hole[1], hole[2]}, a.found},
-                    spacing,
-                    objects[a.found].measured.width_m / gsd_m});
+    propose_centred(a, h, hole, physical.min_contrast / 4, spacing, mine);
   };
 
   const auto propose_if_tent_or_region = [&](const Tent& a, Point h, double spacing, int between,
@@ -430,10 +431,7 @@ void complete_tent_rows(const RgbBlock& block, const PixelParams& params, std::v
     const std::size_t before = tents.size();
     for (const std::vector<Proposal>& mine : proposed)
       for (const Proposal& p : mine) {
-        bool free = true;
-        occupied.for_each_near(p.tent.x, p.tent.y, max_spacing,
-                               [&](const Occupied& o) { free = free && clear_of(o, p.tent.x, p.tent.y, p.spacing); });
-        if (!free) continue;
+        if (!is_free(p.tent.x, p.tent.y, p.spacing, {})) continue;
         tents_near.add(p.tent.x, p.tent.y, tents.size());
         occupied.add(p.tent.x, p.tent.y, {p.tent.x, p.tent.y, p.width});
         tents.push_back(p.tent);
