@@ -253,6 +253,27 @@ TEST(DetectStages, TentWidthLimitAllowsForCoarsePixels) {
   }
 }
 
+// The white rear of a van cut off by its windscreen, 3.2 x 2.3 m as measured at 0.5 m, judged against the asphalt
+// and soil blend about it: no tent where the block's ground (the soil) is brighter than that ground, a tent on the
+// soil itself, at a width only tents have, or at 1 m, where covers measure narrower.
+TEST(DetectStages, NarrowCoverOnADarkerGroundThanTheBlocksIsNoTentAtFinePixels) {
+  const std::array<double, 3> road_blend = {127, 120, 106}, soil = {156, 143, 121};
+  const int block_soil[3] = {160, 148, 128};
+  const auto cls_at = [&](double gsd, double width_m, const std::array<double, 3>& ground) {
+    PixelParams params = to_pixel_params(DetectorParams{}, gsd);
+    std::copy(block_soil, block_soil + 3, params.block_ground);
+    return classify_region(measured_region(3.2 / gsd + 1.0, width_m / gsd + 1.0, 0.95, {218, 218, 215}, ground, 250),
+                           params)
+        .cls;
+  };
+  const int tent = static_cast<int>(ObjectClass::Tent);
+  EXPECT_NE(cls_at(0.5, 2.3, road_blend), tent);
+  EXPECT_NE(cls_at(0.3, 2.3, road_blend), tent);
+  EXPECT_EQ(cls_at(0.5, 2.3, soil), tent);
+  EXPECT_EQ(cls_at(0.5, 2.7, road_blend), tent);
+  EXPECT_EQ(cls_at(1.0, 2.3, road_blend), tent);
+}
+
 // A blue tarpaulin 5 m long seen alone at 0.7 m (hard profile seed 3, Kah, 2019-11-01): its material region is
 // half soil blend, B - R 44 as seen, under the 45 a tarpaulin needs; on the yellowish soil's balance it is 48. The
 // soil in shadow and a grey roof stay no tent material either way.
