@@ -32,7 +32,7 @@ TEST(EstimatePopulation, MostlyWeakTentsLowerTheRecallsLowEnd) {
   const double grown = n * p_high * (1.0 / accuracy.weak_recall_low - 1.0 / (accuracy.recall - accuracy.margin)) *
                        occupancy.high;
   EXPECT_NEAR(weak.high - strong.high, grown, 1e-9 * weak.high);
-  EXPECT_GT(weak.high, 1.25 * strong.high);
+  EXPECT_GT(weak.high, 1.1 * strong.high);  // recall 0.963 -> 0.85 at the low end
 }
 
 TEST(EstimatePopulation, MeasuredAccuracyTurnsTheWeakRuleOff) {
