@@ -279,12 +279,13 @@ TEST(Detect, WhiteCarsAreNoSmallTents) {
     wrong_class += stats.wrong_class;
     spurious += stats.spurious;
   }
-  // Over the six noise seeds: 17 of the 36 vehicles found and 6 taken for tents; 8 and 15 without the rule that a
-  // narrow tent whose foreground is a vehicle half as long again is that vehicle. (Cars merged with a dash on both
-  // sides are still missed.)
+  // Over the six noise seeds: 17 of the 36 vehicles found and 3 taken for tents; 6 taken for tents without the rule
+  // that a cover under 2.5 m wide on a ground darker than the block's is no tent at fine pixels, and 8 found and
+  // 15 taken without the rule that a narrow tent whose foreground is a vehicle half as long again is that vehicle.
+  // (Cars merged with a dash on both sides are still missed.)
   EXPECT_EQ(tents, 36);
   EXPECT_GE(vehicles, 14);
-  EXPECT_LE(wrong_class, 9);
+  EXPECT_LE(wrong_class, 4);
   EXPECT_LE(spurious, 1);
 }
 
