@@ -330,6 +330,24 @@ void expect_found_in_crops(const std::vector<Crop>& crops, ObjectClass cls, doub
   }
 }
 
+// A silver car and a white van driving beside the centre line's dashes at 0.5 m: cut off by its windscreen, the
+// pale rear of each measures 2.3 m wide against the blend of asphalt and soil about it, and was taken for a tent.
+// Crops of generated tiles (`campscope generate --seed 1`, road_2019-12-01.tif at x 341, y 357, and
+// road_2019-11-01.tif at x 794, y 744), with the truth's pixel positions of the vehicles.
+TEST(Detect, PaleCarRearsBesideTheDashesAreNoTents) {
+  for (const Crop& crop : std::vector<Crop>{{"silver_car_by_the_dashes_0.5m.png", {{39.0, 37.0}}},
+                                            {"white_van_by_the_dashes_0.5m.png", {{40.0, 42.0}}}}) {
+    const RgbBlock block = test_data_block(crop.file);
+    ASSERT_GT(block.width, 0) << crop.file;
+    const double gsd = 0.5;
+    const auto found = detect_objects(block, gsd, DetectorParams{}, Backend::Cpu);
+    for (const cv::Point2d& vehicle : crop.objects)
+      EXPECT_FALSE(std::any_of(found.begin(), found.end(), [&](const DetectedObject& o) {
+        return o.cls == ObjectClass::Tent && std::hypot(o.x - vehicle.x, o.y - vehicle.y) * gsd <= 3.0;
+      })) << crop.file;
+  }
+}
+
 // Trucks as the generator draws them at 0.5 m: a white cab cut by its windscreen into thin strips, which join the
 // coloured cargo (and a queue's next vehicle) into a region no vehicle is, as a dash of the centre line joins a car.
 // Crops of generated tiles (`campscope generate --seed 4`, road_2019-12-01.tif at x 920, y 850; `--seed 1`,
