@@ -289,11 +289,11 @@ TEST(Detect, WhiteCarsAreNoSmallTents) {
   EXPECT_LE(spurious, 1);
 }
 
-// A crop of a generated tile kept in tests/data (all pixels valid); empty when it cannot be read.
-// Whether a vehicle was found within 1.5 m of a truth position (pixel coordinates of the crop).
-bool found_near(const std::vector<DetectedObject>& found, ObjectClass cls, cv::Point2d at, double gsd) {
+// Whether an object of class `cls` was found within `within_m` of a truth position (pixel coordinates of the crop).
+bool found_near(const std::vector<DetectedObject>& found, ObjectClass cls, cv::Point2d at, double gsd,
+                double within_m = 1.5) {
   return std::any_of(found.begin(), found.end(), [&](const DetectedObject& o) {
-    return o.cls == cls && std::hypot(o.x - at.x, o.y - at.y) * gsd <= 1.5;
+    return o.cls == cls && std::hypot(o.x - at.x, o.y - at.y) * gsd <= within_m;
   });
 }
 
@@ -301,6 +301,7 @@ bool vehicle_found_near(const std::vector<DetectedObject>& found, cv::Point2d at
   return found_near(found, ObjectClass::Vehicle, at, gsd);
 }
 
+// A crop of a generated tile kept in tests/data (all pixels valid); empty when it cannot be read.
 RgbBlock test_data_block(const std::string& file) {
   const cv::Mat bgr = cv::imread(std::string(CAMPSCOPE_TEST_DATA_DIR) + "/" + file, cv::IMREAD_COLOR);
   RgbBlock block;
@@ -342,9 +343,7 @@ TEST(Detect, PaleCarRearsBesideTheDashesAreNoTents) {
     const double gsd = 0.5;
     const auto found = detect_objects(block, gsd, DetectorParams{}, Backend::Cpu);
     for (const cv::Point2d& vehicle : crop.objects)
-      EXPECT_FALSE(std::any_of(found.begin(), found.end(), [&](const DetectedObject& o) {
-        return o.cls == ObjectClass::Tent && std::hypot(o.x - vehicle.x, o.y - vehicle.y) * gsd <= 3.0;
-      })) << crop.file;
+      EXPECT_FALSE(found_near(found, ObjectClass::Tent, vehicle, gsd, 3.0)) << crop.file;
   }
 }
 
