@@ -1,8 +1,9 @@
 // Points binned in square cells, for the host-side passes that look for detections near a point.
 #pragma once
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
-#include <map>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -30,11 +31,19 @@ class CellIndex {
   }
 
  private:
-  std::pair<std::int64_t, std::int64_t> cell_of(double x, double y) const {
+  using Cell = std::pair<std::int64_t, std::int64_t>;
+  // The row-passes ask of a few cells per test, and a search tree's comparisons were most of that.
+  struct CellHash {
+    std::size_t operator()(const Cell& c) const {
+      return static_cast<std::size_t>(static_cast<std::uint64_t>(c.first) * 0x9E3779B97F4A7C15ull ^
+                                      static_cast<std::uint64_t>(c.second));
+    }
+  };
+  Cell cell_of(double x, double y) const {
     return {static_cast<std::int64_t>(std::floor(x / cell_)), static_cast<std::int64_t>(std::floor(y / cell_))};
   }
   double cell_;
-  std::map<std::pair<std::int64_t, std::int64_t>, std::vector<Item>> cells_;
+  std::unordered_map<Cell, std::vector<Item>, CellHash> cells_;
 };
 
 }  // namespace campscope::detect
