@@ -1306,8 +1306,9 @@ CAMPSCOPE_HD bool grow_foreground_region(const std::uint8_t* rgb, const std::uin
   if (ground[1][0] != ground[0][0] || ground[1][1] != ground[0][1] || ground[1][2] != ground[0][2]) {
     const std::int64_t near_sq = 4 * static_cast<std::int64_t>(params.physical.ground_tolerance) *
                                  params.physical.ground_tolerance;
+    // Counted until it reaches half the mode's pixels: a compact ground usually does within a few rows.
     std::int64_t near_second = 0;
-    for (int y = window.y0; y < window.y1; ++y)
+    for (int y = window.y0; y < window.y1 && 2 * near_second < mode_mass[1]; ++y)
       for (int x = window.x0; x < window.x1; ++x) {
         const std::int64_t p = static_cast<std::int64_t>(y) * width + x;
         if (!valid[p]) continue;
