@@ -837,15 +837,26 @@ void TileReader::pixel_to_lonlat(double px, double py, double& lon, double& lat)
 }
 
 void TileReader::lonlat_to_pixel(double lon, double lat, double& px, double& py) const {
-  double x = lon;
-  double y = lat;
-  if (!from_lonlat_->Transform(1, &x, &y) || !std::isfinite(x) || !std::isfinite(y)) {
-    std::ostringstream message;
-    message.precision(10);
-    message << info_.path << ": lon/lat (" << lon << ", " << lat << ") cannot be converted to the tile CRS";
-    throw InputError(message.str());
+  lonlat_to_pixels(1, &lon, &lat, &px, &py);
+}
+
+void TileReader::lonlat_to_pixels(std::size_t count, const double* lon, const double* lat, double* px,
+                                  double* py) const {
+  if (count == 0) return;
+  std::copy(lon, lon + count, px);
+  std::copy(lat, lat + count, py);
+  std::vector<int> converted(count, FALSE);
+  from_lonlat_->Transform(count, px, py, nullptr, converted.data());
+  for (std::size_t i = 0; i < count; ++i) {
+    if (!converted[i] || !std::isfinite(px[i]) || !std::isfinite(py[i])) {
+      std::ostringstream message;
+      message.precision(10);
+      message << info_.path << ": lon/lat (" << lon[i] << ", " << lat[i] << ") cannot be converted to the tile CRS";
+      throw InputError(message.str());
+    }
+    const double x = px[i], y = py[i];
+    info_.transform.world_to_pixel(x, y, px[i], py[i]);
   }
-  info_.transform.world_to_pixel(x, y, px, py);
 }
 
 }  // namespace campscope

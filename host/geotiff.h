@@ -81,6 +81,9 @@ class TileReader {
   // Lon/lat (EPSG:4326) of tile pixel coordinates (the centre of pixel (px, py) is (px + 0.5, py + 0.5)), and back.
   void pixel_to_lonlat(double px, double py, double& lon, double& lat) const;
   void lonlat_to_pixel(double lon, double lat, double& px, double& py) const;
+  // The same for `count` points in one call: PROJ converts a batch several times faster than point by point, and a
+  // tile over a camp has tens of thousands of its coverage samples.
+  void lonlat_to_pixels(std::size_t count, const double* lon, const double* lat, double* px, double* py) const;
 
  private:
   void use_crs(const OGRSpatialReference& crs);  // sets crs_wkt and the lon/lat conversions

@@ -247,13 +247,22 @@ TileOutcome process_tile(OpenedTile tile, const TileEntry& entry, const RunOptio
   const auto [west, east] = std::minmax_element(outcome.footprint_lon.begin(), outcome.footprint_lon.end());
   const auto [south, north] = std::minmax_element(outcome.footprint_lat.begin(), outcome.footprint_lat.end());
   const double lon_margin = 0.1 * (*east - *west), lat_margin = 0.1 * (*north - *south);
-  std::vector<std::vector<std::pair<std::size_t, std::array<int, 2>>>> samples_by_block(blocks.size());
+  std::vector<std::size_t> near;
+  std::vector<double> near_lon, near_lat;
   for (std::size_t s = 0; s < samples.lon.size(); ++s) {
     if (samples.lon[s] < *west - lon_margin || samples.lon[s] > *east + lon_margin ||
         samples.lat[s] < *south - lat_margin || samples.lat[s] > *north + lat_margin)
       continue;
-    double px = 0, py = 0;
-    reader.lonlat_to_pixel(samples.lon[s], samples.lat[s], px, py);
+    near.push_back(s);
+    near_lon.push_back(samples.lon[s]);
+    near_lat.push_back(samples.lat[s]);
+  }
+  std::vector<double> near_px(near.size()), near_py(near.size());
+  reader.lonlat_to_pixels(near.size(), near_lon.data(), near_lat.data(), near_px.data(), near_py.data());
+  std::vector<std::vector<std::pair<std::size_t, std::array<int, 2>>>> samples_by_block(blocks.size());
+  for (std::size_t k = 0; k < near.size(); ++k) {
+    const std::size_t s = near[k];
+    const double px = near_px[k], py = near_py[k];
     if (!(px >= 0 && py >= 0 && px < info.width && py < info.height)) continue;
     const int ix = static_cast<int>(px);
     const int iy = static_cast<int>(py);
