@@ -1152,6 +1152,87 @@ struct PixelLine {
   CAMPSCOPE_HD double offset(int x, int y) const { return (x - mean_x) * normal_x + (y - mean_y) * normal_y; }
 };
 
+// A road marking's shape: at most kMarkingWidthM across and twice as long as wide (a dash of the centre line is a
+// metre wide with its blur at 0.5 m; a car is 1.8 m). PixelLine's spreads are sqrt(k^2 - 1) for k pixels.
+constexpr double kMarkingWidthM = 1.3;
+constexpr int kMinMarkingPixels = 4;
+CAMPSCOPE_HD bool marking_shaped(PixelLine& line, double gsd_m) {
+  if (line.n < kMinMarkingPixels) return false;
+  line.fit();
+  const double across = sqrt(line.thickness * line.thickness + 1.0), along = sqrt(line.length * line.length + 1.0);
+  return across * gsd_m <= kMarkingWidthM && along >= 2.0 * across;
+}
+
+// Moves the pixels of `pieces` connected to (lx, ly) from `pieces` to `piece`, with their line.
+CAMPSCOPE_HD void take_piece(const std::uint8_t* rgb, int width, const RegionWindow& window, int lx, int ly,
+                             WindowMask& pieces, WindowMask& piece, PixelLine& line) {
+  const int rows = window.y1 - window.y0;
+  RegionFeatures unused;
+  const auto in_pieces = [&](int x, int y) { return pieces.get(x - window.x0, y - window.y0) ? 1 : 0; };
+  piece = WindowMask{};
+  flood_region(rgb, width, window, window.x0 + lx, window.y0 + ly, in_pieces, unused, &piece);
+  for (int k = 0; k < rows; ++k) {
+    pieces.rows[k] &= ~piece.rows[k];
+    for (std::uint64_t bits = piece.rows[k]; bits; bits &= bits - 1) line.add(lowest_set_bit(bits), k);
+  }
+}
+
+// A dash of the centre line that a vehicle touches joins its region and moves its centre by a metre or more: of the
+// vehicles the default profile's seeds 1-5 found 2-4.5 m from a true one (67), most had taken in a dash. The
+// region's pale pieces (PaleStripColour) of a marking's shape are markings, and so are the thin pale arms that an
+// opening by a pixel takes off a thicker pale piece (the dash a white car touches). The region's centre becomes
+// that of its part without them about its centre, when that part is most of the region; only the pale pixels come
+// off, not the blends about them, which a car's end shares. Default seeds 1-5: 21 more vehicles found, 20 false
+// ones fewer (F1 0.842 -> 0.856); held-out seeds 6-10 likewise.
+template <typename Strength>
+CAMPSCOPE_HD void centre_without_markings(const std::uint8_t* rgb, int width, const RegionWindow& window,
+                                          const int (*ground)[3], const Strength& strength, const PixelParams& params,
+                                          const WindowMask& region, RegionFeatures& f) {
+  const int side = window.side(), rows = window.y1 - window.y0;
+  const PaleStripColour is_pale(ground, params);
+  WindowMask pale;
+  for (int ly = 0; ly < rows; ++ly)
+    for (std::uint64_t bits = region.rows[ly]; bits; bits &= bits - 1) {
+      const int lx = lowest_set_bit(bits);
+      if (is_pale(rgb + (static_cast<std::int64_t>(window.y0 + ly) * width + window.x0 + lx) * 3)) pale.set(lx, ly);
+    }
+  WindowMask markings, piece;
+  bool any = false;
+  for (int ly = 0; ly < rows; ++ly)
+    while (pale.rows[ly]) {
+      PixelLine line;
+      take_piece(rgb, width, window, lowest_set_bit(pale.rows[ly]), ly, pale, piece, line);
+      if (line.n < kMinMarkingPixels) continue;
+      if (marking_shaped(line, params.gsd_m)) {
+        for (int k = 0; k < rows; ++k) markings.rows[k] |= piece.rows[k];
+        any = true;
+        continue;
+      }
+      const WindowMask opened = piece.eroded(side, rows).dilated(side, rows);
+      WindowMask arms;
+      for (int k = 0; k < rows; ++k) arms.rows[k] = piece.rows[k] & ~opened.rows[k];
+      for (int ky = 0; ky < rows; ++ky)
+        while (arms.rows[ky]) {
+          PixelLine arm_line;
+          WindowMask arm;
+          take_piece(rgb, width, window, lowest_set_bit(arms.rows[ky]), ky, arms, arm, arm_line);
+          if (!marking_shaped(arm_line, params.gsd_m)) continue;
+          for (int k = 0; k < rows; ++k) markings.rows[k] |= arm.rows[k];
+          any = true;
+        }
+    }
+  if (!any) return;
+  WindowMask kept;
+  for (int ly = 0; ly < rows; ++ly) kept.rows[ly] = region.rows[ly] & ~markings.rows[ly];
+  int px, py;
+  if (!nearest_in_mask(window, kept, static_cast<int>(f.cx), static_cast<int>(f.cy), side, px, py)) return;
+  const auto kept_strength = [&](int x, int y) { return kept.get(x - window.x0, y - window.y0) ? strength(x, y) : 0; };
+  RegionFeatures part;
+  if (!flood_region(rgb, width, window, px, py, kept_strength, part) || 2 * part.n < f.n) return;
+  f.cx = part.cx;
+  f.cy = part.cy;
+}
+
 // A car parked against a white compound wall, or driving on a lane line, joins the line into one foreground region
 // metres long that reaches past the window. Opening the region by a square as wide as a blurred wall leaves the
 // line only where the car lies against it; the thin pale pixels it takes off lie along one straight line (a car's
@@ -1418,7 +1499,10 @@ CAMPSCOPE_HD bool grow_foreground_region(const std::uint8_t* rgb, const std::uin
     return true;
   }
   const bool judged = judge_against_ground(f);
-  if (judged && classify_region(f, params).cls == static_cast<int>(ObjectClass::Vehicle)) return true;
+  if (judged && classify_region(f, params).cls == static_cast<int>(ObjectClass::Vehicle)) {
+    if (!reaches_window_edge) centre_without_markings(rgb, width, window, ground, strength, params, members, f);
+    return true;
+  }
   if (judged && !reaches_window_edge && glass_seen_in(rgb, valid, width, window, members, ground, params, f) &&
       classify_region(f, params).cls == static_cast<int>(ObjectClass::Vehicle))
     return true;
