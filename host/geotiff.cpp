@@ -845,8 +845,11 @@ void TileReader::lonlat_to_pixels(std::size_t count, const double* lon, const do
   if (count == 0) return;
   std::copy(lon, lon + count, px);
   std::copy(lat, lat + count, py);
-  std::vector<int> converted(count, FALSE);
-  from_lonlat_->Transform(count, px, py, nullptr, converted.data());
+  // A single point (a density grid's tent, a label) needs no buffer from the heap.
+  int converted_one = FALSE;
+  std::vector<int> converted_many(count > 1 ? count : 0, FALSE);
+  int* const converted = count > 1 ? converted_many.data() : &converted_one;
+  from_lonlat_->Transform(count, px, py, nullptr, converted);
   for (std::size_t i = 0; i < count; ++i) {
     if (!converted[i] || !std::isfinite(px[i]) || !std::isfinite(py[i])) {
       std::ostringstream message;
