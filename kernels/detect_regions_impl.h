@@ -1233,6 +1233,77 @@ CAMPSCOPE_HD void centre_without_markings(const std::uint8_t* rgb, int width, co
   f.cy = part.cy;
 }
 
+// A car driving beside a centre-line dash has the dash glued to its side by the blur (a white car and a white dash
+// are one colour, and no opening parts them): the region is too wide for its length, and the car's windscreen, as
+// dark as the ground in shadow, is a notch in it. The windscreen is a dark strip across the car as long as the car
+// is wide, with paint on both sides (a shadow lies along an object's side, a rooftop tank on a roof cut about it
+// leaves a strip of roof on one side only); the region's pixels beyond its ends by more than a pixel of blur are
+// not the car. The rest about the seed, with the glass, is judged. Default seeds
+// 1-5: 17 more vehicles found, 1 false one more (F1 0.856 -> 0.862); held-out seeds 6-10: 13 more, none false.
+template <typename Strength, typename Judge>
+CAMPSCOPE_HD bool part_across_its_glass_is_vehicle(const std::uint8_t* rgb, const std::uint8_t* valid, int width,
+                                                   const RegionWindow& window, int sx, int sy, int search_half,
+                                                   const int (*ground)[3], const Strength& strength,
+                                                   const Judge& judge, const PixelParams& params,
+                                                   const WindowMask& region, RegionFeatures& part) {
+  constexpr double kMaxGlassThicknessM = 1.2;
+  constexpr int kMinGlassPixels = 3, kMinSidePercent = 15;
+  if (params.gsd_m > kWindscreenM) return false;
+  const int rows = window.y1 - window.y0, side = window.side();
+  const DarkStrength dark(rgb, valid, width, ground, params.shadow_percent);
+  const WindowMask about = region.dilated(side, rows);
+  PixelLine glass;
+  for (int ly = 0; ly < rows; ++ly)
+    for (std::uint64_t bits = about.rows[ly]; bits; bits &= bits - 1) {
+      const int lx = lowest_set_bit(bits);
+      if (dark.is_dark(window.x0 + lx, window.y0 + ly)) glass.add(lx, ly);
+    }
+  if (glass.n < kMinGlassPixels) return false;
+  glass.fit();
+  const double glass_pixels_long = sqrt(glass.length * glass.length + 1.0);
+  const double across_m = glass_pixels_long * params.gsd_m;
+  if (across_m < params.physical.vehicle_min_width_m - params.vehicle_blur_m ||
+      across_m > params.physical.vehicle_max_width_m || glass.thickness * params.gsd_m > kMaxGlassThicknessM)
+    return false;
+  const double half_band = 0.5 * glass_pixels_long + 1.0;
+  const auto in_band = [&](int lx, int ly) {
+    const double t = (lx - glass.mean_x) * -glass.normal_y + (ly - glass.mean_y) * glass.normal_x;
+    return (t < 0.0 ? -t : t) < half_band;
+  };
+  WindowMask kept;
+  bool cut = false;
+  std::int64_t kept_n = 0, before = 0, after = 0;
+  const double half_glass = 0.5 * glass.thickness + 0.5;
+  for (int ly = 0; ly < rows; ++ly)
+    for (std::uint64_t bits = region.rows[ly]; bits; bits &= bits - 1) {
+      const int lx = lowest_set_bit(bits);
+      if (!in_band(lx, ly)) {
+        cut = true;
+        continue;
+      }
+      kept.set(lx, ly);
+      ++kept_n;
+      const double d = glass.offset(lx, ly);
+      before += d < -half_glass;
+      after += d > half_glass;
+    }
+  if (!cut || 100 * (before < after ? before : after) < kMinSidePercent * kept_n) return false;
+  int px, py;
+  if (!nearest_in_mask(window, kept, sx, sy, search_half, px, py)) return false;
+  for (int ly = 0; ly < rows; ++ly)
+    for (std::uint64_t bits = about.rows[ly]; bits; bits &= bits - 1) {
+      const int lx = lowest_set_bit(bits);
+      if (in_band(lx, ly) && dark.is_dark(window.x0 + lx, window.y0 + ly)) kept.set(lx, ly);
+    }
+  const auto kept_strength = [&](int x, int y) {
+    if (!kept.get(x - window.x0, y - window.y0)) return 0;
+    const int s = strength(x, y);
+    return s > 0 ? s : dark(x, y);
+  };
+  return flood_region(rgb, width, window, px, py, kept_strength, part, nullptr, true) && judge(part) &&
+         classify_region(part, params).cls == static_cast<int>(ObjectClass::Vehicle);
+}
+
 // A car parked against a white compound wall, or driving on a lane line, joins the line into one foreground region
 // metres long that reaches past the window. Opening the region by a square as wide as a blurred wall leaves the
 // line only where the car lies against it; the thin pale pixels it takes off lie along one straight line (a car's
@@ -1506,7 +1577,10 @@ CAMPSCOPE_HD bool grow_foreground_region(const std::uint8_t* rgb, const std::uin
   if (judged && !reaches_window_edge && glass_seen_in(rgb, valid, width, window, members, ground, params, f) &&
       classify_region(f, params).cls == static_cast<int>(ObjectClass::Vehicle))
     return true;
-  if (part_off_a_line_is_vehicle(rgb, width, window, sx, sy, h, ground, strength, judge_against_ground, params,
+  if ((judged && !reaches_window_edge &&
+       part_across_its_glass_is_vehicle(rgb, valid, width, window, sx, sy, h, ground, strength, judge_against_ground,
+                                        params, members, part)) ||
+      part_off_a_line_is_vehicle(rgb, width, window, sx, sy, h, ground, strength, judge_against_ground, params,
                                  members, part) ||
       painted_part_is_vehicle(rgb, valid, width, height, window, sx, sy, ground, strength, judge_against_ground, params,
                               f, part) ||

@@ -368,6 +368,17 @@ TEST(Detect, CarsTouchingADashAreCentredOnTheCar) {
                         ObjectClass::Vehicle, 0.5);
 }
 
+// White cars driving beside the centre line at 0.5 m, a dash glued to each one's side by the blur: the region is
+// too wide for its length, and the car's windscreen (dark as the asphalt in shadow) the notch that tells its width.
+// Crops of generated tiles (`campscope generate --seed 1`, atme-east_2019-12-01.tif at x 944, y 106; `--seed 2`,
+// road_2019-12-01.tif at x 123, y 146), with the truth's pixel positions; without the cut about the windscreen
+// neither car is found.
+TEST(Detect, FindsCarsWithADashGluedToTheirSide) {
+  expect_found_in_crops({{"white_car_glued_to_a_dash_0.5m.png", {{44.0, 40.2}}},
+                         {"white_car_glued_to_a_dash_diagonal_0.5m.png", {{39.9, 40.5}}}},
+                        ObjectClass::Vehicle, 0.5);
+}
+
 // Lone covers of a hazy 0.7 m delivery, blurred with JPEG-like artefacts: half of each material region is the
 // blurred rim, and by its mean the tarpaulins are not blue enough, the pale cover not bright enough over the soil;
 // by its interior each is a tent. Crops of a generated tile (`campscope generate --profile hard --seed 3`,
