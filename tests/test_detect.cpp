@@ -379,6 +379,17 @@ TEST(Detect, FindsCarsWithADashGluedToTheirSide) {
                         ObjectClass::Vehicle, 0.5);
 }
 
+// Cars of queues at 0.5 m: a silver car and a white one side by side in the two lanes, joined through the dashes
+// between them, and a white car nose to tail between two trucks with blue cargo. Each region holds the whole queue;
+// the windscreen nearest the seed gives the car's width. Crops of generated tiles (`campscope generate --seed 2`,
+// road_2019-11-01.tif at x 190, y 204; `--seed 4`, road_2019-12-24.tif at x 546, y 539), with the truth's pixel
+// positions; without the cut about the windscreen none of the three is found.
+TEST(Detect, FindsCarsOfAQueueByTheirWindscreens) {
+  expect_found_in_crops({{"cars_side_by_side_in_a_queue_0.5m.png", {{33.9, 39.8}, {45.0, 40.9}}},
+                         {"white_car_between_queued_trucks_0.5m.png", {{40.1, 40.0}}}},
+                        ObjectClass::Vehicle, 0.5);
+}
+
 // Lone covers of a hazy 0.7 m delivery, blurred with JPEG-like artefacts: half of each material region is the
 // blurred rim, and by its mean the tarpaulins are not blue enough, the pale cover not bright enough over the soil;
 // by its interior each is a tent. Crops of a generated tile (`campscope generate --profile hard --seed 3`,
