@@ -1253,6 +1253,17 @@ CAMPSCOPE_HD bool part_across_its_glass_is_vehicle(const std::uint8_t* rgb, cons
   constexpr int kMinGlassPixels = 3, kMinSidePercent = 15, kGlassPieces = 2;
   if (params.gsd_m > kWindscreenM) return false;
   const int rows = window.y1 - window.y0, side = window.side();
+  // A queue is a strip at most two lanes wide; a flat roof cut about one of its rooftop tanks is wider.
+  PixelLine whole;
+  for (int ly = 0; ly < rows; ++ly)
+    for (std::uint64_t bits = region.rows[ly]; bits; bits &= bits - 1) whole.add(lowest_set_bit(bits), ly);
+  whole.fit();
+  if (whole.thickness * params.gsd_m > kMaxQueueWidthM) return false;
+  // The part is the region cut, with glass from the pixels about it, so hardly longer than the region: a region that
+  // short holds no vehicle, and most candidates' regions are (soil speckles, pieces of markings), spared the search.
+  if ((sqrt(whole.length * whole.length + 1.0) + 2.0) * params.gsd_m - params.vehicle_blur_m <
+      params.physical.vehicle_min_length_m)
+    return false;
   const DarkStrength dark(rgb, valid, width, ground, params.shadow_percent);
   const WindowMask about = region.dilated(side, rows);
   // A queue's region holds every vehicle's glass: the car's is the dark piece nearest the seed.
@@ -1308,12 +1319,6 @@ CAMPSCOPE_HD bool part_across_its_glass_is_vehicle(const std::uint8_t* rgb, cons
     return flood_region(rgb, width, window, px, py, kept_strength, part, nullptr, true) && judge(part) &&
            classify_region(part, params).cls == static_cast<int>(ObjectClass::Vehicle);
   };
-  // A queue is a strip at most two lanes wide; a flat roof cut about one of its rooftop tanks is wider.
-  PixelLine whole;
-  for (int ly = 0; ly < rows; ++ly)
-    for (std::uint64_t bits = region.rows[ly]; bits; bits &= bits - 1) whole.add(lowest_set_bit(bits), ly);
-  whole.fit();
-  if (whole.thickness * params.gsd_m > kMaxQueueWidthM) return false;
   for (int piece = 0; piece < kGlassPieces; ++piece) {
     int gx, gy;
     if (!nearest_in_mask(window, darks, sx, sy, side, gx, gy)) return false;
