@@ -1603,8 +1603,8 @@ CAMPSCOPE_HD bool grow_foreground_region(const std::uint8_t* rgb, const std::uin
   if (judged && !reaches_window_edge && glass_seen_in(rgb, valid, width, window, members, ground, params, f) &&
       classify_region(f, params).cls == static_cast<int>(ObjectClass::Vehicle))
     return true;
-  if ((judged && part_across_its_glass_is_vehicle(rgb, valid, width, window, sx, sy, h, ground, strength,
-                                                 judge_against_ground, params, members, part)) ||
+  if (part_across_its_glass_is_vehicle(rgb, valid, width, window, sx, sy, h, ground, strength, judge_against_ground,
+                                       params, members, part) ||
       part_off_a_line_is_vehicle(rgb, width, window, sx, sy, h, ground, strength, judge_against_ground, params,
                                  members, part) ||
       painted_part_is_vehicle(rgb, valid, width, height, window, sx, sy, ground, strength, judge_against_ground, params,
