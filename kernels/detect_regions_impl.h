@@ -1273,6 +1273,7 @@ CAMPSCOPE_HD bool part_across_its_glass_is_vehicle(const std::uint8_t* rgb, cons
       const int lx = lowest_set_bit(bits);
       if (dark.is_dark(window.x0 + lx, window.y0 + ly)) darks.set(lx, ly);
     }
+  const WindowMask all_dark = darks;  // the pieces tried are taken out of `darks`
   const auto glass_cut_is_vehicle = [&](PixelLine& glass) {
     if (glass.n < kMinGlassPixels) return false;
     glass.fit();
@@ -1307,9 +1308,9 @@ CAMPSCOPE_HD bool part_across_its_glass_is_vehicle(const std::uint8_t* rgb, cons
     int px, py;
     if (!nearest_in_mask(window, kept, sx, sy, search_half, px, py)) return false;
     for (int ly = 0; ly < rows; ++ly)
-      for (std::uint64_t bits = about.rows[ly]; bits; bits &= bits - 1) {
+      for (std::uint64_t bits = all_dark.rows[ly]; bits; bits &= bits - 1) {
         const int lx = lowest_set_bit(bits);
-        if (in_band(lx, ly) && dark.is_dark(window.x0 + lx, window.y0 + ly)) kept.set(lx, ly);
+        if (in_band(lx, ly)) kept.set(lx, ly);
       }
     const auto kept_strength = [&](int x, int y) {
       if (!kept.get(x - window.x0, y - window.y0)) return 0;
