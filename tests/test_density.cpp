@@ -378,6 +378,11 @@ INSTANTIATE_TEST_SUITE_P(DensityCases, DensityBackends,
                                            BackendCase{101, 7, 5.0, 97, 23}, BackendCase{101, 7, 80.0, 1009, 24},
                                            BackendCase{1, 1, 80.0, 29, 25}, BackendCase{513, 259, 25.0, 20011, 26},
                                            BackendCase{1031, 3, 80.0, 4099, 27},
+                                           // Segments away from the row's ends, which CUDA's row pass loads as
+                                           // float4: rows of 4,099 cells start at every offset from a float4's
+                                           // boundary; rows of 3,072 cells store whole segments as float4.
+                                           BackendCase{4099, 37, 25.0, 20011, 33},
+                                           BackendCase{3072, 11, 80.0, 9001, 34},
                                            // Kernels too wide for CUDA's tiles (radius 4,000 and 6,400 cells): the
                                            // row pass, then both passes, run one thread per cell instead.
                                            BackendCase{37, 53, 10000.0, 301, 28},
