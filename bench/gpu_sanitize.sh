@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Runs on a lent GPU machine from the bundle bench/gpu_bundle.sh made (.gpu, carried): the CUDA tests under
+# compute-sanitizer, which the CPU-vs-CUDA comparisons cannot replace: an out-of-bounds load whose value is never
+# used (a float4 past a row's end, a halo cell read past the shared memory) leaves the outputs equal and still
+# faults on another grid. memcheck over every CUDA test but the two densities a million cells and more tall (minutes
+# each under the sanitizer), racecheck over the density passes, which share memory within a block. Logs go to $OUT (the
+# device tool's folder) or bench/out/sanitize; a summary line per run. With the device tool:
+#   run(command="bench/gpu_sanitize.sh", carry=[".gpu"], timeout_s=300)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+out=${OUT:-bench/out/sanitize}
+work=/tmp/campscope-gpu
+mkdir -p "$out" "$work"
+tar -C "$work" -xJf .gpu/runtime.tar.xz || { echo "gpu_sanitize: no .gpu/runtime.tar.xz (carry .gpu)" >&2; exit 2; }
+export LD_LIBRARY_PATH=$work/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+export GDAL_DATA=$work/share/gdal PROJ_DATA=$work/share/proj PROJ_LIB=$work/share/proj
+tests=$work/bin/campscope_tests
+command -v compute-sanitizer >/dev/null || { echo "gpu_sanitize: compute-sanitizer not installed" >&2; exit 2; }
+status=0
+
+# sanitize NAME SECONDS TOOL FILTER: one sanitizer run over the tests FILTER selects.
+sanitize() {
+  local name=$1 seconds=$2 tool=$3 filter=$4
+  timeout "$seconds" compute-sanitizer --tool "$tool" --error-exitcode 9 "$tests" --gtest_filter="$filter" \
+    >"$out/$name.log" 2>&1
+  local rc=$?
+  local passed errors
+  passed=$(grep -Eo "^\[  PASSED  \] [0-9]+ tests?" "$out/$name.log" | grep -Eo "[0-9]+" || echo 0)
+  errors=$(grep -Eo "ERROR SUMMARY: [0-9]+ errors?" "$out/$name.log" | tail -1)
+  echo "$name ($tool): exit $rc, ${passed:-0} tests passed, ${errors:-no sanitizer summary}" | tee -a "$out/summary.txt"
+  [[ $rc -eq 0 ]] || status=1
+}
+
+: >"$out/summary.txt"
+# The density tests first: the row pass's float4 loads and stores are the newest code (411e6b9).
+sanitize density_memcheck 90 memcheck 'DensityBackends.*:DensityCases/DensityBackends.*-*BitForBit/12:*BitForBit/13'
+sanitize density_racecheck 60 racecheck 'DensityBackends.*:DensityCases/DensityBackends.*-*BitForBit/9:*BitForBit/1?'
+sanitize kernels_memcheck 60 memcheck '*CudaIntegralImagesMatchTheCpu*:*CudaContrastResponseMatchesTheCpu*:Reduce*Backends*'
+sanitize detect_memcheck 90 memcheck 'Scenes/DetectCudaVsCpu.*'
+exit $status
