@@ -44,6 +44,19 @@ constexpr int kRowCellsPerThread = 8;
 constexpr int kRowSegment = kRowThreads * kRowCellsPerThread;
 static_assert(kRowCellsPerThread % 4 == 0, "a thread stores its cells as float4");
 
+// A pass's taps in shared memory, rounded up to whole rounds of taps (zeros past the last): within a round the
+// compiler loads several weights at once, past the last tap too (compute-sanitizer's memcheck caught the column
+// pass reading beyond its shared memory).
+template <typename Count>
+__host__ __device__ constexpr Count taps_in_rounds(Count radius, Count round) {
+  return (2 * radius + 1 + round - 1) / round * round;
+}
+__device__ __forceinline__ void load_tap_weights(const float* weights, int radius, int round, int thread, int threads,
+                                                 float* tap_weights) {
+  const int taps = 2 * radius + 1;
+  for (int i = thread; i < taps_in_rounds(radius, round); i += threads) tap_weights[i] = i < taps ? weights[i] : 0.0f;
+}
+
 __device__ __forceinline__ int skewed(int i) { return i + i / kRowCellsPerThread; }
 __device__ __forceinline__ bool float4_aligned(const float* p) {
   return reinterpret_cast<std::uintptr_t>(p) % sizeof(float4) == 0;
@@ -76,10 +89,10 @@ __global__ void __launch_bounds__(kRowThreads)
   extern __shared__ float shared[];
   const int taps = 2 * radius + 1;
   float* tap_weights = shared;
-  float* cells = shared + taps;
+  float* cells = shared + taps_in_rounds(radius, kRowCellsPerThread);
   const int y = grid_first_row + static_cast<int>(blockIdx.y);
   const int x0 = blockIdx.x * kRowSegment;
-  for (int i = threadIdx.x; i < taps; i += kRowThreads) tap_weights[i] = weights[i];
+  load_tap_weights(weights, radius, kRowCellsPerThread, threadIdx.x, kRowThreads, tap_weights);
   const float* row = in + static_cast<std::int64_t>(y) * width;
   const int segment = min(kRowSegment, width - x0);
   const int halo_segment = segment + 2 * radius;
@@ -184,9 +197,8 @@ __global__ void __launch_bounds__(kColumnThreadsX* kColumnThreadsY)
     density_column_pass_kernel(const float* in, float* out, const float* weights, int radius, int width,
                                int height, float per_km2, int grid_first_row) {
   extern __shared__ float tap_weights[];
-  const int taps = 2 * radius + 1;
-  for (int i = threadIdx.y * kColumnThreadsX + threadIdx.x; i < taps; i += kColumnThreadsX * kColumnThreadsY)
-    tap_weights[i] = weights[i];
+  load_tap_weights(weights, radius, kColumnCells, threadIdx.y * kColumnThreadsX + threadIdx.x,
+                   kColumnThreadsX * kColumnThreadsY, tap_weights);
   __syncthreads();
   const int x = blockIdx.x * kColumnThreadsX + threadIdx.x;
   const int y0 = grid_first_row + (static_cast<int>(blockIdx.y) * kColumnThreadsY + threadIdx.y) * kColumnCells;
@@ -203,11 +215,13 @@ __global__ void __launch_bounds__(kColumnThreadsX* kColumnThreadsY)
 // Shared memory the tiled passes need, and what a block may have without opting in to more.
 constexpr std::size_t kSharedBytesPerBlock = 48 * 1024;
 std::size_t row_pass_shared_bytes(int radius) {
-  const std::size_t taps = 2 * static_cast<std::size_t>(radius) + 1;
+  const std::size_t taps = taps_in_rounds<std::size_t>(radius, kRowCellsPerThread);
   const std::size_t segment_cells = kRowSegment + 2 * static_cast<std::size_t>(radius);
   return (taps + segment_cells + segment_cells / kRowCellsPerThread + 1) * sizeof(float);
 }
-std::size_t column_pass_shared_bytes(int radius) { return (2 * static_cast<std::size_t>(radius) + 1) * sizeof(float); }
+std::size_t column_pass_shared_bytes(int radius) {
+  return taps_in_rounds<std::size_t>(radius, kColumnCells) * sizeof(float);
+}
 
 }  // namespace
 
