@@ -26,7 +26,8 @@ sanitize() {
   local rc=$?
   local passed errors
   passed=$(grep -Eo "^\[  PASSED  \] [0-9]+ tests?" "$out/$name.log" | grep -Eo "[0-9]+" || echo 0)
-  errors=$(grep -Eo "ERROR SUMMARY: [0-9]+ errors?" "$out/$name.log" | tail -1)
+  errors=$(grep -Eo "(ERROR SUMMARY: [0-9]+ errors?|RACECHECK SUMMARY: [0-9]+ hazards? displayed.*)" "$out/$name.log" |
+    tail -1)
   echo "$name ($tool): exit $rc, ${passed:-0} tests passed, ${errors:-no sanitizer summary}" | tee -a "$out/summary.txt"
   [[ $rc -eq 0 ]] || status=1
 }
