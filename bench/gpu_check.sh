@@ -7,13 +7,8 @@
 # device tool's folder) or bench/out/gpu: eight files, as many as the device tool brings back.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-out=${OUT:-bench/out/gpu}
-work=/tmp/campscope-gpu
-mkdir -p "$out" "$work"
-tar -C "$work" -xJf .gpu/runtime.tar.xz || { echo "gpu_check: no .gpu/runtime.tar.xz (carry .gpu)" >&2; exit 2; }
-export LD_LIBRARY_PATH=$work/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-export GDAL_DATA=$work/share/gdal PROJ_DATA=$work/share/proj PROJ_LIB=$work/share/proj
-bin=$work/bin
+script=gpu_check default_out=bench/out/gpu
+source bench/gpu_runtime.sh
 export CAMPSCOPE_BIN=$bin/campscope
 status=0
 nvidia-smi -L | tee "$out/summary.txt"

@@ -8,13 +8,9 @@
 #   run(command="bench/gpu_sanitize.sh", carry=[".gpu"], timeout_s=300)
 set -uo pipefail
 cd "$(dirname "$0")/.."
-out=${OUT:-bench/out/sanitize}
-work=/tmp/campscope-gpu
-mkdir -p "$out" "$work"
-tar -C "$work" -xJf .gpu/runtime.tar.xz || { echo "gpu_sanitize: no .gpu/runtime.tar.xz (carry .gpu)" >&2; exit 2; }
-export LD_LIBRARY_PATH=$work/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-export GDAL_DATA=$work/share/gdal PROJ_DATA=$work/share/proj PROJ_LIB=$work/share/proj
-tests=$work/bin/campscope_tests
+script=gpu_sanitize default_out=bench/out/sanitize
+source bench/gpu_runtime.sh
+tests=$bin/campscope_tests
 command -v compute-sanitizer >/dev/null || { echo "gpu_sanitize: compute-sanitizer not installed" >&2; exit 2; }
 status=0
 
