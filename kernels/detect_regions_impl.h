@@ -84,6 +84,12 @@ CAMPSCOPE_HD double luma(const double* rgb) { return (77.0 * rgb[0] + 150.0 * rg
 CAMPSCOPE_HD int luma_of(const int* rgb) { return (77 * rgb[0] + 150 * rgb[1] + 29 * rgb[2]) >> 8; }
 CAMPSCOPE_HD int luma_of_pixel(const std::uint8_t* rgb) { return (77 * rgb[0] + 150 * rgb[1] + 29 * rgb[2]) >> 8; }
 
+// A tarpaulin's blue: blue above red by tarp_min_blue_excess, and above green.
+template <typename Channel>
+CAMPSCOPE_HD bool tarpaulin_blue(const Channel* rgb, const DetectorParams& p) {
+  return rgb[2] - rgb[0] >= p.tarp_min_blue_excess && rgb[2] > rgb[1];
+}
+
 struct RegionFeatures {
   std::int64_t n = 0;
   double cx = 0, cy = 0;        // block pixel coordinates of the centroid (pixel centres at +0.5)
@@ -328,8 +334,7 @@ CAMPSCOPE_HD bool looks_like_tent_material(const RegionFeatures& f, const Detect
   // Blue as seen, or on the ground's balance: a tarpaulin at 0.7-1 m blurs into a region half of soil blend, and
   // the soil's yellow takes some of the blue excess away (44 instead of 48 levels at 1 m). Hard seeds 1-5: 32 more
   // tents, 14 more false ones, mean per-camp count error 3.76% -> 3.50%.
-  const bool blue_tarp = (f.mean[2] - f.mean[0] >= p.tarp_min_blue_excess && f.mean[2] > f.mean[1]) ||
-                         (balanced[2] - balanced[0] >= p.tarp_min_blue_excess && balanced[2] > balanced[1]);
+  const bool blue_tarp = tarpaulin_blue(f.mean, p) || tarpaulin_blue(balanced, p);
   return pale || blue_tarp;
 }
 
@@ -502,7 +507,7 @@ CAMPSCOPE_HD void separate_packed_objects(const std::uint8_t* rgb, int width, co
   int balanced[3];
   for (int c = 0; c < 3; ++c)
     balanced[c] = strength.material[c] * luma_of(strength.ground) / (strength.ground[c] > 1 ? strength.ground[c] : 1);
-  const bool blue = balanced[2] - balanced[0] >= params.physical.tarp_min_blue_excess && balanced[2] > balanced[1];
+  const bool blue = tarpaulin_blue(balanced, params.physical);
   const int max_bridge_percent = blue ? 40 : 15;
   const int side = window.side(), rows = window.y1 - window.y0;
   const std::uint64_t in_window = (std::uint64_t{1} << side) - 1;
@@ -603,7 +608,7 @@ CAMPSCOPE_HD bool grow_material_region(const std::uint8_t* rgb, const std::uint8
   // edge is rejected as it stands, so its flood stops there.
   const bool tent_coloured =
       luma_of(seed) - luma_of(params.block_ground) >= params.physical.tent_min_brightness_gain ||
-      (seed[2] - seed[0] >= params.physical.tarp_min_blue_excess && seed[2] > seed[1]);
+      tarpaulin_blue(seed, params.physical);
   const int sx = static_cast<int>(distinct % width), sy = static_cast<int>(distinct / width);
   WindowMask region;
   if (!flood_region(rgb, width, window, sx, sy, strength, f, &region, !tent_coloured)) return false;
