@@ -228,12 +228,12 @@ void complete_tent_rows(const RgbBlock& block, const PixelParams& params, std::v
   };
 
   // Proposes a tent of colour `hole` at lattice point h of a's, centred on the pixels about h within `within` of that
-  // colour, in a box that leaves the neighbours out, when they fill kMinFillPercent of it, the centre stays within a
-  // quarter spacing of h and nothing stands there.
-  const auto propose_centred = [&](const Tent& a, Point h, const int* hole, int within, double spacing,
-                                   std::vector<Proposal>& mine) {
+  // colour, in a box that leaves the neighbours out, when they fill `min_fill_percent` of it, the centre stays within
+  // a quarter spacing of h and nothing stands there.
+  const auto propose_centred = [&](const Tent& a, Point h, const int* hole, int within, int min_fill_percent,
+                                   double spacing, std::vector<Proposal>& mine) {
     Point centre = h;
-    if (pixels.centre_on(centre.x, centre.y, static_cast<int>(0.4 * spacing), hole, within) < kMinFillPercent ||
+    if (pixels.centre_on(centre.x, centre.y, static_cast<int>(0.4 * spacing), hole, within) < min_fill_percent ||
         std::hypot(centre.x - h.x, centre.y - h.y) > 0.25 * spacing || !is_free(centre.x, centre.y, spacing, mine))
       return false;
     mine.push_back({{centre.x, centre.y, {hole[0], hole[1], hole[2]}, a.found},
@@ -266,7 +266,7 @@ void complete_tent_rows(const RgbBlock& block, const PixelParams& params, std::v
     if (colour_distance(hole, a.colour) >= to_block_ground || 2 * to_block_ground < physical.min_contrast ||
         2 * colour_distance(hole, a_ground) < colour_distance(a.colour, a_ground))
       return false;
-    return propose_centred(a, h, hole, between / 2, spacing, mine);
+    return propose_centred(a, h, hole, between / 2, kMinFillPercent, spacing, mine);
   };
 
   // Proposes a tent at lattice point h of a's when nothing stands there yet, it is unlike the block's ground, and the
@@ -330,7 +330,7 @@ void complete_tent_rows(const RgbBlock& block, const PixelParams& params, std::v
                             thin_gap_to({h.x + across.x, h.y + across.y}) +
                             thin_gap_to({h.x - across.x, h.y - across.y});
     if (other_sides < 2) return;
-    propose_centred(a, h, hole, physical.min_contrast / 4, spacing, mine);
+    propose_centred(a, h, hole, physical.min_contrast / 4, kMinFillPercent, spacing, mine);
   };
 
   // Tarpaulins packed a metre apart at 0.7-1 m blur into one solid blue cover: no gap shows between them, so neither
@@ -346,13 +346,8 @@ void complete_tent_rows(const RgbBlock& block, const PixelParams& params, std::v
     if (a.inside_solid_cover || !tarpaulin_blue(a.colour, physical) || !is_free(h.x, h.y, spacing, mine)) return;
     int hole[3];
     if (!pixels.box_mean(h.x, h.y, core_half, hole) || !tarpaulin_blue(hole, physical)) return;
-    const int within = physical.min_contrast * 3 / 4;
-    Point centre = h;
-    if (pixels.centre_on(centre.x, centre.y, static_cast<int>(0.4 * spacing), hole, within) < kMinSolidFillPercent)
-      return;
-    const std::size_t before = mine.size();
-    propose_centred(a, h, hole, within, spacing, mine);
-    if (mine.size() > before) mine.back().tent.inside_solid_cover = true;
+    if (propose_centred(a, h, hole, physical.min_contrast * 3 / 4, kMinSolidFillPercent, spacing, mine))
+      mine.back().tent.inside_solid_cover = true;
   };
 
   const auto propose_if_tent_or_region = [&](const Tent& a, Point h, double spacing, int between,
