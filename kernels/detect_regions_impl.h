@@ -1155,6 +1155,8 @@ struct PixelLine {
   }
   // Signed distance of (x, y) from the line.
   CAMPSCOPE_HD double offset(int x, int y) const { return (x - mean_x) * normal_x + (y - mean_y) * normal_y; }
+  // Signed distance of (x, y) along the line from its mean point.
+  CAMPSCOPE_HD double along(int x, int y) const { return (x - mean_x) * -normal_y + (y - mean_y) * normal_x; }
 };
 
 // A road marking's shape: at most kMarkingWidthM across and twice as long as wide (a dash of the centre line is a
@@ -1289,7 +1291,7 @@ CAMPSCOPE_HD bool part_across_its_glass_is_vehicle(const std::uint8_t* rgb, cons
       return false;
     const double half_band = 0.5 * glass_pixels_long + 1.0;
     const auto in_band = [&](int lx, int ly) {
-      const double t = (lx - glass.mean_x) * -glass.normal_y + (ly - glass.mean_y) * glass.normal_x;
+      const double t = glass.along(lx, ly);
       return (t < 0.0 ? -t : t) < half_band;
     };
     WindowMask kept;
