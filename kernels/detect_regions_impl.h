@@ -170,6 +170,46 @@ struct WindowMask {
       out.rows[ly] = across[ly] & (ly > 0 ? across[ly - 1] : in_window) & (ly + 1 < height ? across[ly + 1] : in_window);
     return out;
   }
+  // The 4-connected part of the mask holding (lx, ly) (empty when that pixel is not set), a row at a time: each
+  // row takes the part's pixels above or below it and fills the runs of the mask they lie in, in sweeps down and up
+  // the window until a pair of sweeps adds nothing. A breadth-first flood costs a visit per pixel and neighbour; a
+  // sweep costs a few word operations per row, and a pair of sweeps crosses every bend of a blob-like part.
+  CAMPSCOPE_HD WindowMask component(int lx, int ly, int height) const {
+    WindowMask part;
+    part.rows[ly] = fill_runs(rows[ly] & (std::uint64_t{1} << lx), rows[ly]);
+    for (bool grew = true; grew;) {
+      grew = false;
+      const auto take_from = [&](int row, int neighbour) {
+        const std::uint64_t filled = fill_runs(part.rows[row] | (part.rows[neighbour] & rows[row]), rows[row]);
+        grew |= filled != part.rows[row];
+        part.rows[row] = filled;
+      };
+      for (int row = 1; row < height; ++row) take_from(row, row - 1);
+      for (int row = height - 2; row >= 0; --row) take_from(row, row + 1);
+    }
+    return part;
+  }
+  // Whether a pixel lies on the window's edge.
+  CAMPSCOPE_HD bool touches_edge(int side, int height) const {
+    const std::uint64_t side_columns = std::uint64_t{1} | std::uint64_t{1} << (side - 1);
+    std::uint64_t on_sides = 0;
+    for (int ly = 0; ly < height; ++ly) on_sides |= rows[ly] & side_columns;
+    return (on_sides | rows[0] | rows[height - 1]) != 0;
+  }
+
+ private:
+  // The runs of consecutive set bits of `mask` that hold a bit of `seeds` (seeds within mask): an occluded fill
+  // both ways, doubling the reach each step.
+  CAMPSCOPE_HD static std::uint64_t fill_runs(std::uint64_t seeds, std::uint64_t mask) {
+    std::uint64_t up = seeds, down = seeds, up_open = mask, down_open = mask;
+    for (int shift = 1; shift < 64; shift *= 2) {
+      up |= up_open & (up << shift);
+      down |= down_open & (down >> shift);
+      up_open &= up_open << shift;
+      down_open &= down_open >> shift;
+    }
+    return up | down;
+  }
 };
 
 // A pixel strength (a function of the pixel alone) that keeps each value it computes inside `window`: the foreground
@@ -492,9 +532,9 @@ CAMPSCOPE_HD bool nearest_in_mask(const RegionWindow& window, const WindowMask& 
 
 // Tents packed a metre or two apart join into one region larger than any tent: the blurred gap between two of
 // them is a blend, often nearer the tents' colour than the ground's, and thin bridges of such blends remain.
-// The region's pixels that are clearly of the seed's material leave the blends out; eroding them a pixel at a time
-// cuts the remaining bridges before it removes whole tents. The part holding the seed is grown back, over the
-// region and in step with the other parts, and replaces `f` once it is no longer too large. The depth is
+// The region's pixels that are clearly of the seed's material (`clearly`) leave the blends out; eroding them a pixel
+// at a time cuts the remaining bridges before it removes whole tents. The part holding the seed is grown back, over
+// the region and in step with the other parts, and replaces `f` once it is no longer too large. The depth is
 // bounded: a bridge wider than it stays.
 CAMPSCOPE_HD void separate_packed_objects(const std::uint8_t* rgb, int width, const RegionWindow& window, int sx,
                                           int sy, int search_half, const MaterialStrength& strength,
@@ -511,8 +551,7 @@ CAMPSCOPE_HD void separate_packed_objects(const std::uint8_t* rgb, int width, co
   const int max_bridge_percent = blue ? 40 : 15;
   const int side = window.side(), rows = window.y1 - window.y0;
   const std::uint64_t in_window = (std::uint64_t{1} << side) - 1;
-  WindowMask core;
-  for (int ly = 0; ly < rows; ++ly) core.rows[ly] = region.rows[ly] & clearly.rows[ly];
+  WindowMask core = clearly;
   for (int depth = 0; depth <= kMaxErosion; ++depth) {
     // Erosion does not eat in from the window's edge, so a piece of something larger than the window stays at the
     // edge and is then rejected for touching it.
@@ -525,10 +564,7 @@ CAMPSCOPE_HD void separate_packed_objects(const std::uint8_t* rgb, int width, co
     // The part of the eroded region nearest the seed, within the candidate's inner box.
     int px, py;
     if (!nearest_in_mask(window, core, sx, sy, search_half, px, py)) return;
-    WindowMask part;
-    RegionFeatures unused;
-    const auto in_core = [&](int x, int y) { return core.get(x - window.x0, y - window.y0) ? 1 : 0; };
-    flood_region(rgb, width, window, px, py, in_core, unused, &part);
+    WindowMask part = core.component(px - window.x0, py - window.y0, rows);
     // Grown back by the erosion depth over the region, in step with the other parts of the eroded region, so it
     // stops where it meets a neighbour: a pixel as near to both is gap and stays out.
     WindowMask others;
@@ -551,9 +587,11 @@ CAMPSCOPE_HD void separate_packed_objects(const std::uint8_t* rgb, int width, co
                                   (ly + 1 < rows ? part.rows[ly + 1] : 0)) &
                                  in_window & ~r;
       border += count_bits(ring);
-      border_same += count_bits(ring & clearly.rows[ly] & region.rows[ly]);
+      border_same += count_bits(ring & clearly.rows[ly]);
     }
     if (max_bridge_percent * border < 100 * border_same) continue;
+    // What a flood from the seed would reach of the part, measured only when it stays off the window's edge.
+    if (part.component(px - window.x0, py - window.y0, rows).touches_edge(side, rows)) continue;
     const auto in_part = [&](int x, int y) { return part.get(x - window.x0, y - window.y0) ? strength(x, y) : 0; };
     RegionFeatures separated;
     if (!flood_region(rgb, width, window, px, py, in_part, separated, nullptr, true)) return;
@@ -662,13 +700,12 @@ CAMPSCOPE_HD bool grow_material_region(const std::uint8_t* rgb, const std::uint8
   }
   if (tent_coloured && (f.touches_window || too_large_for_tent(f, params)) && no_object) {
     WindowMask clearly;
-    for (int y = window.y0; y < window.y1; ++y)
-      for (int x = window.x0; x < window.x1; ++x) {
-        const std::int64_t p = static_cast<std::int64_t>(y) * width + x;
-        if (!valid[p]) continue;
-        const int twice_to_seed = 2 * strength.to_material(rgb + p * 3);
-        if (twice_to_seed < strength.to_ground(rgb + p * 3) && twice_to_seed < strength.to_shadow(rgb + p * 3))
-          clearly.set(x - window.x0, y - window.y0);
+    for (int ly = 0; ly < window.y1 - window.y0; ++ly)
+      for (std::uint64_t members = region.rows[ly]; members; members &= members - 1) {
+        const int lx = lowest_set_bit(members);
+        const std::uint8_t* pixel = rgb + (static_cast<std::int64_t>(window.y0 + ly) * width + window.x0 + lx) * 3;
+        const int twice_to_seed = 2 * strength.to_material(pixel);
+        if (twice_to_seed < strength.to_ground(pixel) && twice_to_seed < strength.to_shadow(pixel)) clearly.set(lx, ly);
       }
     separate_packed_objects(rgb, width, window, sx, sy, h, strength, params, region, clearly, f);
     for (int c = 0; c < 3; ++c) f.background[c] = bg[c];
@@ -1171,13 +1208,10 @@ CAMPSCOPE_HD bool marking_shaped(PixelLine& line, double gsd_m) {
 }
 
 // Moves the pixels of `pieces` connected to (lx, ly) from `pieces` to `piece`, with their line.
-CAMPSCOPE_HD void take_piece(const std::uint8_t* rgb, int width, const RegionWindow& window, int lx, int ly,
-                             WindowMask& pieces, WindowMask& piece, PixelLine& line) {
+CAMPSCOPE_HD void take_piece(const RegionWindow& window, int lx, int ly, WindowMask& pieces, WindowMask& piece,
+                             PixelLine& line) {
   const int rows = window.y1 - window.y0;
-  RegionFeatures unused;
-  const auto in_pieces = [&](int x, int y) { return pieces.get(x - window.x0, y - window.y0) ? 1 : 0; };
-  piece = WindowMask{};
-  flood_region(rgb, width, window, window.x0 + lx, window.y0 + ly, in_pieces, unused, &piece);
+  piece = pieces.component(lx, ly, rows);
   for (int k = 0; k < rows; ++k) {
     pieces.rows[k] &= ~piece.rows[k];
     for (std::uint64_t bits = piece.rows[k]; bits; bits &= bits - 1) line.add(lowest_set_bit(bits), k);
@@ -1208,7 +1242,7 @@ CAMPSCOPE_HD void centre_without_markings(const std::uint8_t* rgb, int width, co
   for (int ly = 0; ly < rows; ++ly)
     while (pale.rows[ly]) {
       PixelLine line;
-      take_piece(rgb, width, window, lowest_set_bit(pale.rows[ly]), ly, pale, piece, line);
+      take_piece(window, lowest_set_bit(pale.rows[ly]), ly, pale, piece, line);
       if (line.n < kMinMarkingPixels) continue;
       if (marking_shaped(line, params.gsd_m)) {
         for (int k = 0; k < rows; ++k) markings.rows[k] |= piece.rows[k];
@@ -1222,7 +1256,7 @@ CAMPSCOPE_HD void centre_without_markings(const std::uint8_t* rgb, int width, co
         while (arms.rows[ky]) {
           PixelLine arm_line;
           WindowMask arm;
-          take_piece(rgb, width, window, lowest_set_bit(arms.rows[ky]), ky, arms, arm, arm_line);
+          take_piece(window, lowest_set_bit(arms.rows[ky]), ky, arms, arm, arm_line);
           if (!marking_shaped(arm_line, params.gsd_m)) continue;
           for (int k = 0; k < rows; ++k) markings.rows[k] |= arm.rows[k];
           any = true;
@@ -1332,7 +1366,7 @@ CAMPSCOPE_HD bool part_across_its_glass_is_vehicle(const std::uint8_t* rgb, cons
     if (!nearest_in_mask(window, darks, sx, sy, side, gx, gy)) return false;
     PixelLine glass;
     WindowMask glass_piece;
-    take_piece(rgb, width, window, gx - window.x0, gy - window.y0, darks, glass_piece, glass);
+    take_piece(window, gx - window.x0, gy - window.y0, darks, glass_piece, glass);
     if (glass_cut_is_vehicle(glass)) return true;
   }
   return false;
@@ -1652,19 +1686,22 @@ CAMPSCOPE_HD void tent_neighbour_candidates(const std::uint8_t* rgb, const std::
   unvisited = unvisited.eroded(side, rows);
   // A quarter of the smallest tent: what erosion leaves of a tent at the coarsest pixels, not a blend's speck.
   const double min_pixels = 0.25 * params.physical.tent_min_area_m2 / (params.gsd_m * params.gsd_m);
-  const auto in_unvisited = [&](int x, int y) { return unvisited.get(x - window.x0, y - window.y0) ? 1 : 0; };
   out.neighbour_candidate_count = 0;
   for (int ly = 0; ly < rows && out.neighbour_candidate_count < kMaxNeighbourCandidates; ++ly)
     while (unvisited.rows[ly] && out.neighbour_candidate_count < kMaxNeighbourCandidates) {
-      const int lx = lowest_set_bit(unvisited.rows[ly]);
-      WindowMask piece;
-      RegionFeatures measured;
-      flood_region(rgb, width, window, window.x0 + lx, window.y0 + ly, in_unvisited, measured, &piece);
-      piece.set(lx, ly);  // so the loop moves on whatever the flood did
-      for (int k = 0; k < rows; ++k) unvisited.rows[k] &= ~piece.rows[k];
-      const int px = static_cast<int>(measured.cx), py = static_cast<int>(measured.cy);
-      if (measured.n < min_pixels || piece.get(cx - window.x0, cy - window.y0) ||
-          !piece.get(px - window.x0, py - window.y0))
+      const WindowMask piece = unvisited.component(lowest_set_bit(unvisited.rows[ly]), ly, rows);
+      std::int64_t n = 0, sum_x = 0, sum_y = 0;
+      for (int k = 0; k < rows; ++k) {
+        unvisited.rows[k] &= ~piece.rows[k];
+        const int count = count_bits(piece.rows[k]);
+        n += count;
+        sum_y += static_cast<std::int64_t>(count) * k;
+        for (std::uint64_t bits = piece.rows[k]; bits; bits &= bits - 1) sum_x += lowest_set_bit(bits);
+      }
+      // The pixel holding the piece's centroid, rounded as flood_region's centre is.
+      const int px = static_cast<int>(window.x0 + sum_x / static_cast<double>(n) + 0.5);
+      const int py = static_cast<int>(window.y0 + sum_y / static_cast<double>(n) + 0.5);
+      if (n < min_pixels || piece.get(cx - window.x0, cy - window.y0) || !piece.get(px - window.x0, py - window.y0))
         continue;
       out.neighbour_candidates[out.neighbour_candidate_count++] = static_cast<std::int32_t>(py) * width + px;
     }

@@ -433,6 +433,53 @@ TEST(DetectStages, ColourSegmentWithinIsTheDistanceTest) {
   }
 }
 
+// WindowMask::component, the row sweeps that separate packed tents and find road markings and tent neighbours, is
+// the 4-connected region a breadth-first flood grows over the same mask: on random masks about the percolation
+// density, in windows of odd sizes up to the widest, and on masks that defeat shortcuts: a checkerboard (no two of
+// its pixels 4-connected), a serpentine whose every bend needs another pair of sweeps, a full window, and a seed
+// outside the mask (an empty part).
+TEST(DetectStages, MaskComponentIsTheFloodOverTheMask) {
+  const auto expect_flood = [](const WindowMask& mask, int side, int rows, int lx, int ly, const char* what) {
+    const std::vector<std::uint8_t> rgb(static_cast<std::size_t>(side) * rows * 3, 0);
+    const RegionWindow window(side / 2, rows / 2, kMaxRegionSide, side, rows);
+    const auto in_mask = [&](int x, int y) { return mask.get(x, y) ? 1 : 0; };
+    WindowMask flooded;
+    RegionFeatures unused;
+    flood_region(rgb.data(), side, window, lx, ly, in_mask, unused, &flooded);
+    const WindowMask part = mask.component(lx, ly, rows);
+    for (int y = 0; y < rows; ++y)
+      ASSERT_EQ(part.rows[y], flooded.rows[y]) << what << " " << side << "x" << rows << " seed " << lx << "," << ly
+                                               << " row " << y;
+  };
+  std::mt19937 rng(41);
+  for (const auto& [side, rows] : std::vector<std::pair<int, int>>{
+           {kMaxRegionSide, kMaxRegionSide}, {1, 1}, {29, 29}, {63, 1}, {1, 63}, {17, 5}, {41, 37}, {62, 63}}) {
+    for (int trial = 0; trial < 200; ++trial) {
+      WindowMask mask;
+      const unsigned percent = 35 + trial % 40;
+      for (int y = 0; y < rows; ++y)
+        for (int x = 0; x < side; ++x)
+          if (rng() % 100 < percent) mask.set(x, y);
+      expect_flood(mask, side, rows, static_cast<int>(rng() % side), static_cast<int>(rng() % rows), "random");
+    }
+    WindowMask checkerboard, serpentine, full;
+    for (int y = 0; y < rows; ++y)
+      for (int x = 0; x < side; ++x) {
+        if ((x + y) % 2 == 0) checkerboard.set(x, y);
+        // Rows 0, 2, 4, ... joined alternately at the right and the left end.
+        if (y % 2 == 0 || (y % 4 == 1 && x == side - 1) || (y % 4 == 3 && x == 0)) serpentine.set(x, y);
+        full.set(x, y);
+      }
+    expect_flood(checkerboard, side, rows, side / 2, rows / 2, "checkerboard");
+    expect_flood(serpentine, side, rows, 0, 0, "serpentine");
+    expect_flood(serpentine, side, rows, side - 1, rows - 1 - (rows - 1) % 2, "serpentine from its end");
+    expect_flood(full, side, rows, side - 1, 0, "full");
+    WindowMask holed = full;
+    holed.rows[rows / 2] &= ~(std::uint64_t{1} << (side / 2));
+    expect_flood(holed, side, rows, side / 2, rows / 2, "seed outside the mask");
+  }
+}
+
 // The CUDA backend reuses its result buffer between blocks, so a candidate whose result is not written would come
 // back as a stale object of an earlier block. Every candidate of a block of packed tents (whose pieces take the
 // separated path), noise and nodata must overwrite a result set to a sentinel class beforehand.
