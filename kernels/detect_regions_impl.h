@@ -59,24 +59,25 @@ struct ColourSegment {
   // Whether colour p lies within sqrt(limit_sq) of the segment. Where its nearest point is inside the segment, the
   // squared distance is to_a_sq - floor(along^2 / length_sq), and that is at most limit_sq exactly when
   // along^2 >= (to_a_sq - limit_sq) * length_sq: the same test without a 64-bit division, which costs tens of cycles
-  // on a CPU and is emulated on a GPU. Every product stays below 2^36.
+  // on a CPU and is emulated on a GPU. The channel sums stay below 3 * 255^2 and fit 32 bits; only that last
+  // product, below 2^36, needs 64.
   CAMPSCOPE_HD bool within(const std::uint8_t* p, std::int64_t limit_sq) const {
-    std::int64_t along = 0, to_a_sq = 0;
+    int along = 0, to_a_sq = 0;
     for (int c = 0; c < 3; ++c) {
-      const std::int64_t v = p[c] - a[c];
+      const int v = p[c] - a[c];
       along += v * d[c];
       to_a_sq += v * v;
     }
     if (along <= 0 || length_sq == 0) return to_a_sq <= limit_sq;
     if (along >= length_sq) {
-      std::int64_t to_b_sq = 0;
+      int to_b_sq = 0;
       for (int c = 0; c < 3; ++c) {
-        const std::int64_t w = p[c] - a[c] - d[c];
+        const int w = p[c] - a[c] - d[c];
         to_b_sq += w * w;
       }
       return to_b_sq <= limit_sq;
     }
-    return along * along >= (to_a_sq - limit_sq) * length_sq;
+    return static_cast<std::int64_t>(along) * along >= (to_a_sq - limit_sq) * length_sq;
   }
 };
 
