@@ -178,15 +178,21 @@ struct WindowMask {
   CAMPSCOPE_HD WindowMask component(int lx, int ly, int height) const {
     WindowMask part;
     part.rows[ly] = fill_runs(rows[ly] & (std::uint64_t{1} << lx), rows[ly]);
+    if (!part.rows[ly]) return part;
+    // The part's rows are [top, bottom]; a sweep goes on past them only while it finds more of the part.
+    int top = ly, bottom = ly;
     for (bool grew = true; grew;) {
       grew = false;
       const auto take_from = [&](int row, int neighbour) {
         const std::uint64_t filled = fill_runs(part.rows[row] | (part.rows[neighbour] & rows[row]), rows[row]);
         grew |= filled != part.rows[row];
         part.rows[row] = filled;
+        return filled != 0;
       };
-      for (int row = 1; row < height; ++row) take_from(row, row - 1);
-      for (int row = height - 2; row >= 0; --row) take_from(row, row + 1);
+      for (int row = top + 1; row < height && (take_from(row, row - 1) || row < bottom); ++row)
+        if (row > bottom) bottom = row;
+      for (int row = bottom - 1; row >= 0 && (take_from(row, row + 1) || row > top); --row)
+        if (row < top) top = row;
     }
     return part;
   }
