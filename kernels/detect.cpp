@@ -13,6 +13,7 @@
 #include "cell_index.h"
 #include "detect_regions_impl.h"
 #include "tent_rows.h"
+#include "vehicle_queues.h"
 
 namespace campscope {
 namespace detect {
@@ -236,6 +237,7 @@ std::vector<DetectedObject> detect_objects(const RgbBlock& block, double gsd_m, 
   for (std::size_t i : suppress_duplicates(points, params.duplicate_radius_m)) unique.push_back(objects[i]);
   // After duplicates are gone, so that each found tent seeds its row once.
   detect::complete_tent_rows(block, pixel_params, unique);
+  detect::complete_vehicle_queues(block, pixel_params, unique);
   drop_vehicles_inside_tent_blocks(unique, gsd_m);
   std::sort(unique.begin(), unique.end(), [](const DetectedObject& a, const DetectedObject& b) {
     return a.y != b.y ? a.y < b.y : a.x < b.x;

@@ -1,0 +1,121 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <opencv2/core.hpp>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "campscope/detect.h"
+#include "detect_impl.h"
+#include "scene_fixture.h"
+#include "vehicle_queues.h"
+
+namespace campscope {
+namespace {
+
+using testing::SceneBuilder;
+
+constexpr int kSoil[3] = {170, 155, 130};  // SceneBuilder's ground, RGB
+const cv::Scalar kAsphalt(95, 92, 90);      // BGR
+
+detect::PixelParams params_on_soil(double gsd) {
+  detect::PixelParams params = detect::to_pixel_params(DetectorParams{}, gsd);
+  for (int c = 0; c < 3; ++c) params.block_ground[c] = kSoil[c];
+  return params;
+}
+
+struct Drawn {
+  cv::Point2d centre;  // metres
+  double length_m, width_m;
+};
+
+// A vehicle the region stage found where one was drawn, as detect_objects reports it (see test_tent_rows).
+DetectedObject found_vehicle(const Drawn& v, double gsd) {
+  DetectedObject o;
+  o.x = v.centre.x / gsd + 0.5;
+  o.y = v.centre.y / gsd + 0.5;
+  o.cls = ObjectClass::Vehicle;
+  o.score = 0.7f;
+  o.measured.length_m = static_cast<float>(v.length_m);
+  o.measured.width_m = static_cast<float>(v.width_m);
+  return o;
+}
+
+// The objects put in besides `found` match the drawn vehicles not found, each within `radius_m`, and nothing else.
+void expect_put_in(const std::vector<Drawn>& missing, const std::vector<DetectedObject>& objects, std::size_t found,
+                   double gsd, const std::string& what) {
+  std::vector<testing::PlacedObject> truth;
+  for (const Drawn& v : missing)
+    truth.push_back({ObjectClass::Vehicle, v.centre.x + 0.5 * gsd, v.centre.y + 0.5 * gsd});
+  const std::vector<DetectedObject> put(objects.begin() + static_cast<std::ptrdiff_t>(found), objects.end());
+  for (const DetectedObject& o : put) EXPECT_EQ(o.cls, ObjectClass::Vehicle) << what;
+  const testing::MatchStats stats = testing::match(truth, put, gsd, 1.5);
+  EXPECT_EQ(stats.missed, 0) << what;
+  EXPECT_EQ(stats.spurious, 0) << what;
+}
+
+// A queue nose to tail in one lane of an asphalt road (cars, vans and a truck of several paints, their windscreens
+// drawn, 1.8-2.1 m gaps: narrower ones blur into the paints at 0.5 m, a known limit), the road turned by the angle,
+// at 0.3-0.5 m: two vehicles next to each other in the middle of it are found. The rest, before and after them, are
+// put in at their centres, and nothing on the open road past the queue's ends.
+class VehicleQueue : public ::testing::TestWithParam<std::tuple<double, double, int>> {};
+
+TEST_P(VehicleQueue, CompletesTheQueueFromTwoFoundVehicles) {
+  const auto [gsd, angle, seed] = GetParam();
+  SceneBuilder scene(71.0, 59.0, gsd, static_cast<std::uint64_t>(seed));
+  const double rad = angle * CV_PI / 180.0;
+  const cv::Point2d along(std::cos(rad), std::sin(rad)), across(-along.y, along.x);
+  const cv::Point2d middle(35.5, 29.5);
+  scene.rectangle(middle.x, middle.y, 90.0, 7.0, angle, kAsphalt);
+  struct Kind {
+    double length, width, gap_after;
+    cv::Scalar bgr;
+  };
+  const std::vector<Kind> kinds = {{4.5, 1.8, 2.0, cv::Scalar(232, 236, 236)}, {5.3, 2.0, 1.8, cv::Scalar(30, 32, 165)},
+                                   {4.5, 1.8, 2.0, cv::Scalar(138, 56, 36)},   {9.0, 2.5, 1.9, cv::Scalar(216, 222, 222)},
+                                   {4.5, 1.8, 2.1, cv::Scalar(193, 189, 186)}, {5.3, 2.0, 0.0, cv::Scalar(46, 72, 38)}};
+  std::vector<Drawn> queue;
+  double s = -21.0;
+  for (const Kind& k : kinds) {
+    const cv::Point2d centre = middle + along * (s + k.length / 2.0) + across * 1.75;
+    scene.car(centre.x, centre.y, angle, k.bgr, k.length, k.width);
+    queue.push_back({centre, k.length, k.width});
+    s += k.length + k.gap_after;
+  }
+  const RgbBlock block = scene.finish();
+  std::vector<DetectedObject> objects = {found_vehicle(queue[1], gsd), found_vehicle(queue[2], gsd)};
+  detect::complete_vehicle_queues(block, params_on_soil(gsd), objects);
+  expect_put_in({queue[0], queue[3], queue[4], queue[5]}, objects, 2,
+                gsd, "gsd " + std::to_string(gsd) + " angle " + std::to_string(angle));
+}
+
+INSTANTIATE_TEST_SUITE_P(GsdAndAngle, VehicleQueue,
+                         ::testing::Values(std::make_tuple(0.5, 0.0, 1), std::make_tuple(0.5, 33.0, 2),
+                                           std::make_tuple(0.3, 62.0, 3), std::make_tuple(0.4, 90.0, 4),
+                                           std::make_tuple(0.5, 147.0, 5)));
+
+// The same line through things that are no queue: a row of tents 4 m wide on soil, two of them taken for vehicles
+// (wider than any vehicle across the row), and two cars 6 m apart on a road with nothing else on it (road past
+// both ends). Nothing is put in.
+TEST(VehicleQueue, PutsNothingAlongTentRowsOrAnEmptyRoad) {
+  constexpr double gsd = 0.5;
+  SceneBuilder scene(71.0, 59.0, gsd, 7);
+  std::vector<Drawn> tents;
+  for (int k = 0; k < 6; ++k) {
+    const cv::Point2d centre(8.0 + 5.5 * k, 12.0);
+    scene.tent(centre.x, centre.y, 4.0, 0.0, cv::Scalar(222, 230, 234));
+    tents.push_back({centre, 4.0, 4.0});
+  }
+  scene.rectangle(35.5, 42.0, 90.0, 7.0, 0.0, kAsphalt);
+  const std::vector<Drawn> cars = {{{30.0, 43.75}, 4.5, 1.8}, {{36.0, 43.75}, 4.5, 1.8}};
+  for (const Drawn& c : cars) scene.car(c.centre.x, c.centre.y, 0.0, cv::Scalar(138, 56, 36));
+  const RgbBlock block = scene.finish();
+  std::vector<DetectedObject> objects = {found_vehicle(tents[2], gsd), found_vehicle(tents[3], gsd),
+                                         found_vehicle(cars[0], gsd), found_vehicle(cars[1], gsd)};
+  detect::complete_vehicle_queues(block, params_on_soil(gsd), objects);
+  EXPECT_EQ(objects.size(), 4u);
+}
+
+}  // namespace
+}  // namespace campscope
