@@ -64,13 +64,14 @@ class QueueLine {
     const double reach = kReachM / gsd, beside = kBesideM / gsd;
     using SideHistogram = ColourHistogram<std::uint32_t, PackedColourSum>;
     SideHistogram histogram;
-    int samples = 0;
+    std::vector<const std::uint8_t*> beside_pixels;
     for (double t = -reach; t <= span + reach; t += 1.0)
       for (const double side : {-beside, beside})
         if (const std::uint8_t* p = pixels.at(a.x + t * dx - side * dy, a.y + t * dy + side * dx)) {
           histogram.add(p);
-          ++samples;
+          beside_pixels.push_back(p);
         }
+    const int samples = static_cast<int>(beside_pixels.size());
     if (samples == 0) return;
     SideHistogram::OccupiedBins occupied;
     histogram.occupied_bins(occupied);
@@ -80,6 +81,20 @@ class QueueLine {
     if (second < 0 || 100 * mass[1] < kRoadModePercent * samples) second = first;
     histogram.mode_colour(first, grounds_[0]);
     histogram.mode_colour(second, grounds_[1]);
+    // A mode's colour averages 27 bins, and where a lane meets the verge they hold the blends of the two: the mean
+    // of the samples near it, taken twice, is the road's own colour.
+    for (int k = 0; k < 2; ++k)
+      for (int round = 0; round < 2; ++round) {
+        int* ground = grounds_[k];
+        std::int64_t sum[3] = {0, 0, 0}, n = 0;
+        for (const std::uint8_t* p : beside_pixels)
+          if (colour_distance(p, ground) < params.physical.min_contrast) {
+            for (int c = 0; c < 3; ++c) sum[c] += p[c];
+            ++n;
+          }
+        if (n > 0)
+          for (int c = 0; c < 3; ++c) ground[c] = static_cast<int>(sum[c] / n);
+      }
     for (int c = 0; c < 3; ++c) grounds_[2][c] = params.block_ground[c];
 
     const int strip = static_cast<int>(std::lround(kStripHalfM / gsd));
@@ -253,6 +268,37 @@ void complete_vehicle_queues(const RgbBlock& block, const PixelParams& params, s
   };
   std::vector<DetectedObject> put;
   CellIndex<std::size_t> put_near(longest);
+  // Walks the line through found vehicle a in direction (dx, dy) both ways, sampled `span` past a and kReachM
+  // beyond either end.
+  const auto complete_along = [&](const DetectedObject& a, double dx, double dy, double span) {
+    const QueueLine line(pixels, params, a, dx, dy, span);
+    if (!line.along_found_vehicle()) return;
+    // A vehicle found or put already is the one at (x, y), `length_px` long, when within kTakenM of it, or in the
+    // lane with its extent along the line holding the other's centre: a truck found about its cab, then met
+    // again at its cargo.
+    const auto same_vehicle = [&](const DetectedObject& o, double x, double y, double length_px) {
+      const double along = (o.x - x) * dx + (o.y - y) * dy, off = std::abs((o.y - y) * dx - (o.x - x) * dy);
+      return std::hypot(o.x - x, o.y - y) < taken ||
+             (off < lane_half && std::abs(along) < 0.5 * std::max(length_px, o.measured.length_m / gsd));
+    };
+    for (const int sense : {1, -1})
+      line.walk(sense, [&](double x, double y, double length_m) {
+        bool there = false;
+        found_near.for_each_near(x, y, longest, [&](std::size_t k) {
+          there = there || same_vehicle(objects[k], x, y, length_m / gsd);
+        });
+        put_near.for_each_near(x, y, longest, [&](std::size_t k) {
+          there = there || same_vehicle(put[k], x, y, length_m / gsd);
+        });
+        if (there || !line.vehicle_wide_at(x, y, length_m)) return;
+        DetectedObject vehicle = a;
+        vehicle.x = x;
+        vehicle.y = y;
+        vehicle.measured.length_m = static_cast<float>(length_m);
+        put_near.add(x, y, put.size());
+        put.push_back(vehicle);
+      });
+  };
   for (const std::size_t ai : found) {
     const DetectedObject& a = objects[ai];
     found_near.for_each_near(a.x, a.y, max_pitch, [&](std::size_t bi) {
@@ -261,36 +307,12 @@ void complete_vehicle_queues(const RgbBlock& block, const PixelParams& params, s
       const double pitch = std::hypot(b.x - a.x, b.y - a.y);
       if (pitch < min_pitch || pitch > max_pitch) return;
       const double dx = (b.x - a.x) / pitch, dy = (b.y - a.y) / pitch;
-      if (!along_sides_of(ai, dx, dy) || !along_sides_of(bi, dx, dy)) return;
-      const QueueLine line(pixels, params, a, dx, dy, pitch);
-      if (!line.along_found_vehicle()) return;
-      // A vehicle found or put already is the one at (x, y), `length_px` long, when within kTakenM of it, or in the
-      // lane with its extent along the line holding the other's centre: a truck found about its cab, then met
-      // again at its cargo.
-      const auto same_vehicle = [&](const DetectedObject& o, double x, double y, double length_px) {
-        const double along = (o.x - x) * dx + (o.y - y) * dy, off = std::abs((o.y - y) * dx - (o.x - x) * dy);
-        return std::hypot(o.x - x, o.y - y) < taken ||
-               (off < lane_half && std::abs(along) < 0.5 * std::max(length_px, o.measured.length_m / gsd));
-      };
-      for (const int sense : {1, -1})
-        line.walk(sense, [&](double x, double y, double length_m) {
-          bool there = false;
-          found_near.for_each_near(x, y, longest, [&](std::size_t k) {
-            there = there || same_vehicle(objects[k], x, y, length_m / gsd);
-          });
-          put_near.for_each_near(x, y, longest, [&](std::size_t k) {
-            there = there || same_vehicle(put[k], x, y, length_m / gsd);
-          });
-          if (there || !line.vehicle_wide_at(x, y, length_m)) return;
-          DetectedObject vehicle = a;
-          vehicle.x = x;
-          vehicle.y = y;
-          vehicle.measured.length_m = static_cast<float>(length_m);
-          put_near.add(x, y, put.size());
-          put.push_back(vehicle);
-        });
+      if (along_sides_of(ai, dx, dy) && along_sides_of(bi, dx, dy)) complete_along(a, dx, dy, pitch);
     });
   }
+  // Then along each found vehicle's own length, where no pair gave its lane: a queue with one vehicle found.
+  for (const std::size_t ai : found)
+    if (!std::isnan(side_angle[ai])) complete_along(objects[ai], std::cos(side_angle[ai]), std::sin(side_angle[ai]), 0.0);
   objects.insert(objects.end(), put.begin(), put.end());
 }
 

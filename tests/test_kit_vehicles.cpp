@@ -221,12 +221,12 @@ TEST(KitVehicles, SmallSceneConvertsAndSkipsCyclists) {
 // size limits for regions that show their glass or shadow (kGlassSeenLengthSlackM: real cars are rounded boxes,
 // measured short and narrow; glass dark, or a paler band across the paint) brings it to 209 detected, TP 162, FP 47:
 // precision 0.775, recall 0.217, F1 0.339. Completing queues along their lanes (kernels/vehicle_queues.h) brings it
-// to 235 detected, TP 172, FP 63: precision 0.732, recall 0.231, F1 0.351. The
+// to 249 detected, TP 182, FP 67: precision 0.731, recall 0.244, F1 0.366. The
 // floors are today's figures minus a small margin, so a regression fails here while the detector is far short of
 // the target.
 constexpr double kPrecisionFloor = 0.70;
-constexpr double kRecallFloor = 0.19;
-constexpr double kF1Floor = 0.30;
+constexpr double kRecallFloor = 0.22;
+constexpr double kF1Floor = 0.34;
 
 TEST(KitVehicles, DetectorAccuracyHasNotRegressed) {
   SKIP_WITHOUT_KIT_DATA();

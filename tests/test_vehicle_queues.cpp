@@ -28,6 +28,7 @@ detect::PixelParams params_on_soil(double gsd) {
 struct Drawn {
   cv::Point2d centre;  // metres
   double length_m, width_m;
+  cv::Scalar bgr;
 };
 
 // A vehicle the region stage found where one was drawn, as detect_objects reports it (see test_tent_rows).
@@ -39,6 +40,7 @@ DetectedObject found_vehicle(const Drawn& v, double gsd) {
   o.score = 0.7f;
   o.measured.length_m = static_cast<float>(v.length_m);
   o.measured.width_m = static_cast<float>(v.width_m);
+  for (int c = 0; c < 3; ++c) o.measured.colour[c] = static_cast<float>(v.bgr[2 - c]);  // the region's mean, RGB
   return o;
 }
 
@@ -61,7 +63,7 @@ void expect_put_in(const std::vector<Drawn>& missing, const std::vector<Detected
 // put in at their centres, and nothing on the open road past the queue's ends.
 class VehicleQueue : public ::testing::TestWithParam<std::tuple<double, double, int>> {};
 
-TEST_P(VehicleQueue, CompletesTheQueueFromTwoFoundVehicles) {
+TEST_P(VehicleQueue, CompletesTheQueueFromTheVehiclesFoundInIt) {
   const auto [gsd, angle, seed] = GetParam();
   SceneBuilder scene(71.0, 59.0, gsd, static_cast<std::uint64_t>(seed));
   const double rad = angle * CV_PI / 180.0;
@@ -80,14 +82,28 @@ TEST_P(VehicleQueue, CompletesTheQueueFromTwoFoundVehicles) {
   for (const Kind& k : kinds) {
     const cv::Point2d centre = middle + along * (s + k.length / 2.0) + across * 1.75;
     scene.car(centre.x, centre.y, angle, k.bgr, k.length, k.width);
-    queue.push_back({centre, k.length, k.width});
+    queue.push_back({centre, k.length, k.width, k.bgr});
     s += k.length + k.gap_after;
   }
   const RgbBlock block = scene.finish();
+  const std::string where = "gsd " + std::to_string(gsd) + " angle " + std::to_string(angle);
   std::vector<DetectedObject> objects = {found_vehicle(queue[1], gsd), found_vehicle(queue[2], gsd)};
   detect::complete_vehicle_queues(block, params_on_soil(gsd), objects);
-  expect_put_in({queue[0], queue[3], queue[4], queue[5]}, objects, 2,
-                gsd, "gsd " + std::to_string(gsd) + " angle " + std::to_string(angle));
+  expect_put_in({queue[0], queue[3], queue[4], queue[5]}, objects, 2, gsd, where + ", two found");
+  // One found vehicle gives the lane by its own sides, a few degrees off at the finest pixels: the vehicles on
+  // either side of it are put in, and whatever else is put in is a drawn vehicle.
+  objects = {found_vehicle(queue[2], gsd)};
+  detect::complete_vehicle_queues(block, params_on_soil(gsd), objects);
+  const std::vector<DetectedObject> put(objects.begin() + 1, objects.end());
+  std::vector<testing::PlacedObject> others;
+  for (std::size_t k = 0; k < queue.size(); ++k)
+    if (k != 2) others.push_back({ObjectClass::Vehicle, queue[k].centre.x + 0.5 * gsd, queue[k].centre.y + 0.5 * gsd});
+  EXPECT_EQ(testing::match(others, put, gsd, 1.5).spurious, 0) << where << ", one found";
+  for (const std::size_t beside : {1, 3}) {
+    const std::vector<testing::PlacedObject> neighbour = {
+        {ObjectClass::Vehicle, queue[beside].centre.x + 0.5 * gsd, queue[beside].centre.y + 0.5 * gsd}};
+    EXPECT_EQ(testing::match(neighbour, put, gsd, 1.5).matched_vehicles, 1) << where << ", one found, vehicle " << beside;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(GsdAndAngle, VehicleQueue,
@@ -105,11 +121,12 @@ TEST(VehicleQueue, PutsNothingAlongTentRowsOrAnEmptyRoad) {
   for (int k = 0; k < 6; ++k) {
     const cv::Point2d centre(8.0 + 5.5 * k, 12.0);
     scene.tent(centre.x, centre.y, 4.0, 0.0, cv::Scalar(222, 230, 234));
-    tents.push_back({centre, 4.0, 4.0});
+    tents.push_back({centre, 4.0, 4.0, cv::Scalar(222, 230, 234)});
   }
   scene.rectangle(35.5, 42.0, 90.0, 7.0, 0.0, kAsphalt);
-  const std::vector<Drawn> cars = {{{30.0, 43.75}, 4.5, 1.8}, {{36.0, 43.75}, 4.5, 1.8}};
-  for (const Drawn& c : cars) scene.car(c.centre.x, c.centre.y, 0.0, cv::Scalar(138, 56, 36));
+  const cv::Scalar blue(138, 56, 36);
+  const std::vector<Drawn> cars = {{{30.0, 43.75}, 4.5, 1.8, blue}, {{36.0, 43.75}, 4.5, 1.8, blue}};
+  for (const Drawn& c : cars) scene.car(c.centre.x, c.centre.y, 0.0, c.bgr);
   const RgbBlock block = scene.finish();
   std::vector<DetectedObject> objects = {found_vehicle(tents[2], gsd), found_vehicle(tents[3], gsd),
                                          found_vehicle(cars[0], gsd), found_vehicle(cars[1], gsd)};

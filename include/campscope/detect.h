@@ -104,8 +104,9 @@ struct CandidatePoint {
 };
 
 // Tents and vehicles in `block`, deduplicated, with the rows of packed tent blocks completed from the tents found in
-// them (kernels/tent_rows.h), sorted by (y, x). Identical on both backends. With
-// `other_candidates`, also every candidate that is no tent, in row-major order (for a vehicle appearance model).
+// them (kernels/tent_rows.h) and the queues of vehicles from the vehicles found in them (kernels/vehicle_queues.h),
+// sorted by (y, x). Identical on both backends. With `other_candidates`, also every candidate that is no tent, in
+// row-major order, then each vehicle put in a queue (for a vehicle appearance model).
 std::vector<DetectedObject> detect_objects(const RgbBlock& block, double gsd_m, const DetectorParams& params,
                                            Backend backend, std::vector<CandidatePoint>* other_candidates = nullptr);
 
