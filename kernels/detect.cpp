@@ -237,11 +237,7 @@ std::vector<DetectedObject> detect_objects(const RgbBlock& block, double gsd_m, 
   for (std::size_t i : suppress_duplicates(points, params.duplicate_radius_m)) unique.push_back(objects[i]);
   // After duplicates are gone, so that each found tent seeds its row once.
   detect::complete_tent_rows(block, pixel_params, unique);
-  const std::size_t before_queues = unique.size();
   detect::complete_vehicle_queues(block, pixel_params, unique);
-  if (other_candidates)  // a vehicle put in a queue is judged by an appearance model as the rules' vehicles are
-    for (std::size_t i = before_queues; i < unique.size(); ++i)
-      other_candidates->push_back({unique[i].x, unique[i].y, true, unique[i].measured});
   drop_vehicles_inside_tent_blocks(unique, gsd_m);
   std::sort(unique.begin(), unique.end(), [](const DetectedObject& a, const DetectedObject& b) {
     return a.y != b.y ? a.y < b.y : a.x < b.x;

@@ -348,6 +348,7 @@ void complete_tent_rows(const RgbBlock& block, const PixelParams& params, std::v
     DetectedObject o = objects[tents[i].found];
     o.x = tents[i].x;
     o.y = tents[i].y;
+    o.completed = true;
     for (int c = 0; c < 3; ++c) o.measured.colour[c] = static_cast<float>(tents[i].colour[c]);
     objects.push_back(o);
   }

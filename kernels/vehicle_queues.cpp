@@ -295,6 +295,7 @@ void complete_vehicle_queues(const RgbBlock& block, const PixelParams& params, s
         vehicle.x = x;
         vehicle.y = y;
         vehicle.measured.length_m = static_cast<float>(length_m);
+        vehicle.completed = true;
         put_near.add(x, y, put.size());
         put.push_back(vehicle);
       });

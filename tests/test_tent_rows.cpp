@@ -79,6 +79,7 @@ TEST_P(TentRowLattice, CompletesThePackedBlockFromThreeFoundTents) {
   detect::complete_tent_rows(block, params_on_soil(gsd), objects);
   // Within a pixel and a half at 1 m: an added tent is centred on the pixels of its colour about the lattice point.
   expect_same_places(tents, objects, gsd, 1.5, "gsd " + std::to_string(gsd) + " angle " + std::to_string(angle));
+  for (std::size_t k = 0; k < objects.size(); ++k) EXPECT_EQ(objects[k].completed, k >= 3) << k;  // the found first
 }
 
 INSTANTIATE_TEST_SUITE_P(GsdAndAngle, TentRowLattice,

@@ -51,7 +51,10 @@ void expect_put_in(const std::vector<Drawn>& missing, const std::vector<Detected
   for (const Drawn& v : missing)
     truth.push_back({ObjectClass::Vehicle, v.centre.x + 0.5 * gsd, v.centre.y + 0.5 * gsd});
   const std::vector<DetectedObject> put(objects.begin() + static_cast<std::ptrdiff_t>(found), objects.end());
-  for (const DetectedObject& o : put) EXPECT_EQ(o.cls, ObjectClass::Vehicle) << what;
+  for (const DetectedObject& o : put) {
+    EXPECT_EQ(o.cls, ObjectClass::Vehicle) << what;
+    EXPECT_TRUE(o.completed) << what;
+  }
   const testing::MatchStats stats = testing::match(truth, put, gsd, 1.5);
   EXPECT_EQ(stats.missed, 0) << what;
   EXPECT_EQ(stats.spurious, 0) << what;

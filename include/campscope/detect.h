@@ -66,6 +66,9 @@ struct DetectedObject {
   ObjectClass cls = ObjectClass::Tent;
   float score = 0.0f;
   ObjectMeasurements measured;
+  // Put in by a pass completing tent rows or vehicle queues from the objects found about it (measured as the one it
+  // was put from), not grown from a candidate of its own.
+  bool completed = false;
 };
 
 struct ScoredPoint {
@@ -106,7 +109,8 @@ struct CandidatePoint {
 // Tents and vehicles in `block`, deduplicated, with the rows of packed tent blocks completed from the tents found in
 // them (kernels/tent_rows.h) and the queues of vehicles from the vehicles found in them (kernels/vehicle_queues.h),
 // sorted by (y, x). Identical on both backends. With `other_candidates`, also every candidate that is no tent, in
-// row-major order, then each vehicle put in a queue (for a vehicle appearance model).
+// row-major order (for a vehicle appearance model, which judges candidates by their look: a vehicle put in a queue
+// is none; handed to the KIT look model as one, it took the calibrated F1 from 0.840 to 0.815).
 std::vector<DetectedObject> detect_objects(const RgbBlock& block, double gsd_m, const DetectorParams& params,
                                            Backend backend, std::vector<CandidatePoint>* other_candidates = nullptr);
 
