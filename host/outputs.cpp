@@ -120,6 +120,11 @@ Detection parse_point(const json& feature, const std::string& context) {
   detection.score = score == properties->end() || score->is_null()
                         ? 1.0f
                         : static_cast<float>(finite_number(*score, "'score'", context));
+  const auto completed = properties->find("completed");
+  if (completed != properties->end() && !completed->is_null()) {
+    if (!completed->is_boolean()) throw InputError(context + ": 'completed' must be true or false");
+    detection.completed = completed->get<bool>();
+  }
   const auto tile = properties->find("tile");
   if (tile != properties->end() && !tile->is_null()) {
     if (!tile->is_string()) throw InputError(context + ": 'tile' must be a string");
@@ -174,8 +179,8 @@ std::string detections_geojson(const std::vector<Detection>& detections) {
     out += i == 0 ? "\n" : ",\n";
     out += "{\"type\":\"Feature\",\"geometry\":{\"type\":\"Point\",\"coordinates\":[" + fixed7(d.lon) + "," +
            fixed7(d.lat) + "]},\"properties\":{\"class\":\"" + class_name(d.cls) +
-           "\",\"date\":" + json_string(d.date) + ",\"score\":" + shortest(d.score) +
-           ",\"tile\":" + json_string(d.tile) + "}}";
+           "\",\"completed\":" + (d.completed ? "true" : "false") + ",\"date\":" + json_string(d.date) +
+           ",\"score\":" + shortest(d.score) + ",\"tile\":" + json_string(d.tile) + "}}";
   }
   out += detections.empty() ? "]}\n" : "\n]}\n";
   return out;

@@ -283,10 +283,11 @@ TileOutcome process_tile(OpenedTile tile, const TileEntry& entry, const RunOptio
       return x >= window.core_x0 && y >= window.core_y0 && x < window.core_x0 + window.core_width &&
              y < window.core_y0 + window.core_height;
     };
-    const auto found = [&](ObjectClass cls, float score, double x, double y) {
+    const auto found = [&](ObjectClass cls, float score, double x, double y, bool completed = false) {
       Detection d;
       d.cls = cls;
       d.score = score;
+      d.completed = completed;
       d.date = entry.date;
       d.tile = entry.path;
       reader.pixel_to_lonlat(x, y, d.lon, d.lat);
@@ -308,7 +309,7 @@ TileOutcome process_tile(OpenedTile tile, const TileEntry& entry, const RunOptio
         if (!options.classifier->accepts(o.cls, probability)) continue;
         score = static_cast<float>(probability);
       }
-      outcome.found.detections.push_back(found(o.cls, score, o.x, o.y));
+      outcome.found.detections.push_back(found(o.cls, score, o.x, o.y, o.completed));
       outcome.found.measured.push_back(o.measured);
     }
     std::vector<CandidatePoint> in_core_candidates;

@@ -103,7 +103,8 @@ TEST(OutputsDetections, FormatsSevenDecimalsAndOnlyTheContractProperties) {
   EXPECT_EQ(feature["geometry"]["type"], "Point");
   std::vector<std::string> keys;
   for (const auto& item : feature["properties"].items()) keys.push_back(item.key());
-  EXPECT_EQ(keys, (std::vector<std::string>{"class", "date", "score", "tile"}));
+  EXPECT_EQ(keys, (std::vector<std::string>{"class", "completed", "date", "score", "tile"}));
+  EXPECT_EQ(feature["properties"]["completed"], false);
   EXPECT_EQ(feature["properties"]["class"], "vehicle");
   EXPECT_EQ(feature["properties"]["tile"], "tiles/a \"b\".tif");
 
@@ -132,6 +133,7 @@ TEST(OutputsDetections, RoundTripsThroughLoadPointsGeojson) {
     std::snprintf(date, sizeof date, "2020-02-%02d", day(rng));
     d.date = date;
     d.tile = tiles[i % tiles.size()];
+    d.completed = i % 3 == 1;
     detections.push_back(d);
   }
   detections[0].lon = 180.0;  // extremes stay in range after rounding
@@ -150,6 +152,7 @@ TEST(OutputsDetections, RoundTripsThroughLoadPointsGeojson) {
     EXPECT_EQ(loaded[i].score, detections[i].score) << i;  // shortest round-trip float text
     EXPECT_EQ(loaded[i].date, detections[i].date) << i;
     EXPECT_EQ(loaded[i].tile, detections[i].tile) << i;
+    EXPECT_EQ(loaded[i].completed, detections[i].completed) << i;
   }
 }
 
@@ -192,6 +195,7 @@ TEST(OutputsDetections, RejectsMalformedPointFiles) {
       {point(at, R"({"class": "tent", "date": "2019-02-30"})"), "'2019-02-30' is not a valid date"},
       {point(at, R"({"class": "tent", "date": "2019-11-01", "score": "high"})"), "'score' must be a finite number"},
       {point(at, R"({"class": "tent", "date": "2019-11-01", "tile": 3})"), "'tile' must be a string"},
+      {point(at, R"({"class": "tent", "date": "2019-11-01", "completed": 1})"), "'completed' must be true or false"},
   };
   for (const auto& [content, detail] : cases) {
     const std::string path = dir.write("points.geojson", content);

@@ -27,6 +27,7 @@ struct Detection {
   float score = 0.0f;
   std::string date;  // YYYY-MM-DD
   std::string tile;  // tile path as written in the manifest
+  bool completed = false;  // inferred from the objects about it (DetectedObject::completed), not seen on its own
 };
 
 // GDAL's affine geotransform: world = (gt0 + px*gt1 + py*gt2, gt3 + px*gt4 + py*gt5).
