@@ -53,8 +53,9 @@ struct Run {
   double length() const { return t1 - t0; }
 };
 
-// The line through found vehicle `a` in unit direction (dx, dy), toward a found neighbour: the road's colours beside
-// it, and the runs of road, of other things and of pixels not imaged along it.
+// The line through found vehicle `a` in unit direction (dx, dy), toward a found neighbour `span` away or along a's
+// own length (span 0): the road's colours beside it, and the runs of road, of other things and of pixels not imaged
+// along it.
 class QueueLine {
  public:
   QueueLine(const BlockPixels& pixels, const PixelParams& params, const DetectedObject& a, double dx, double dy,
