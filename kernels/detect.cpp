@@ -132,6 +132,45 @@ void drop_vehicles_on_tents(std::vector<DetectedObject>& objects, double gsd_m) 
   });
 }
 
+void merge_overlapping_vehicles(std::vector<DetectedObject>& objects, double gsd_m) {
+  std::vector<std::size_t> vehicles;
+  double widest_px = 0.0;
+  for (std::size_t i = 0; i < objects.size(); ++i)
+    if (objects[i].cls == ObjectClass::Vehicle) {
+      vehicles.push_back(i);
+      widest_px = std::max(widest_px, objects[i].measured.width_m / gsd_m);
+    }
+  if (vehicles.size() < 2 || widest_px <= 0.0) return;
+  std::stable_sort(vehicles.begin(), vehicles.end(),
+                   [&](std::size_t a, std::size_t b) { return objects[a].score > objects[b].score; });
+  detect::CellIndex<std::size_t> near(widest_px);
+  for (const std::size_t i : vehicles) near.add(objects[i].x, objects[i].y, i);
+  std::vector<char> merged(objects.size(), 0), kept(objects.size(), 0);
+  for (const std::size_t a : vehicles) {
+    if (merged[a]) continue;
+    kept[a] = 1;
+    const DetectedObject& va = objects[a];
+    double sum_x = va.x, sum_y = va.y;
+    int parts = 1;
+    near.for_each_near(va.x, va.y, widest_px, [&](std::size_t b) {
+      if (merged[b] || kept[b]) return;
+      const DetectedObject& vb = objects[b];
+      const double reach_px = 0.5 * (va.measured.width_m + vb.measured.width_m) / gsd_m;
+      if (std::hypot(vb.x - va.x, vb.y - va.y) >= reach_px) return;
+      merged[b] = 1;
+      sum_x += vb.x;
+      sum_y += vb.y;
+      ++parts;
+    });
+    objects[a].x = sum_x / parts;
+    objects[a].y = sum_y / parts;
+  }
+  std::size_t next = 0;
+  for (std::size_t i = 0; i < objects.size(); ++i)
+    if (!merged[i]) objects[next++] = objects[i];
+  objects.resize(next);
+}
+
 void drop_vehicles_inside_tent_blocks(std::vector<DetectedObject>& objects, double gsd_m) {
   constexpr double kAroundM = 6.0;
   constexpr int kBlockTents = 3;
@@ -235,6 +274,7 @@ std::vector<DetectedObject> detect_objects(const RgbBlock& block, double gsd_m, 
   for (const auto& o : objects) points.push_back({o.x * gsd_m, o.y * gsd_m, o.score});
   std::vector<DetectedObject> unique;
   for (std::size_t i : suppress_duplicates(points, params.duplicate_radius_m)) unique.push_back(objects[i]);
+  merge_overlapping_vehicles(unique, gsd_m);
   // After duplicates are gone, so that each found tent seeds its row once.
   detect::complete_tent_rows(block, pixel_params, unique);
   detect::complete_vehicle_queues(block, pixel_params, unique);

@@ -87,6 +87,17 @@ std::vector<std::size_t> suppress_duplicates(const std::vector<ScoredPoint>& poi
 // one. A vehicle parked beside a tent stands at least half the tent's width plus half its own from its centre.
 void drop_vehicles_on_tents(std::vector<DetectedObject>& objects, double gsd_m);
 
+// Two vehicles cannot overlap on the ground either: vehicles whose centres are closer than half their measured
+// widths summed are one vehicle the region stage found twice, farther apart than duplicate_radius_m (a truck's cab
+// and its cargo; a car, and the car grown together with the lane dash beside it). Each, highest score first (lower
+// index first among equals), takes in the vehicles not yet taken or kept that near it and moves to the mean of
+// their centres, keeping its own measurements; the others go, and the order of what remains is kept. Two cars
+// parked side by side stand at least their width apart and stay. Vehicle F1 pooled over seeds: default seeds 1-5
+// 0.897 -> 0.901 (14 fewer false), held-out seeds 6-10 0.888 -> 0.890, hard seeds 1-5 0.688 -> 0.692 (21 fewer
+// false), 6-10 0.676 -> 0.679; the KIT mosaics unchanged (0.367); keeping the highest-scoring one where it stood
+// instead gave 0.899 and 0.690.
+void merge_overlapping_vehicles(std::vector<DetectedObject>& objects, double gsd_m);
+
 // A vehicle needs room to have driven where it stands: drops each vehicle with three or more tents (each found
 // once: after duplicates are suppressed) within 6 m of its centre. Such a vehicle is a strip between the covers of a
 // packed block of tents, some of them not found. A car parked beside a tent, or driving a camp lane between two
