@@ -141,8 +141,10 @@ void merge_overlapping_vehicles(std::vector<DetectedObject>& objects, double gsd
       widest_px = std::max(widest_px, objects[i].measured.width_m / gsd_m);
     }
   if (vehicles.size() < 2 || widest_px <= 0.0) return;
-  std::stable_sort(vehicles.begin(), vehicles.end(),
-                   [&](std::size_t a, std::size_t b) { return objects[a].score > objects[b].score; });
+  std::stable_sort(vehicles.begin(), vehicles.end(), [&](std::size_t a, std::size_t b) {
+    if (objects[a].completed != objects[b].completed) return !objects[a].completed;
+    return objects[a].score > objects[b].score;
+  });
   detect::CellIndex<std::size_t> near(widest_px);
   for (const std::size_t i : vehicles) near.add(objects[i].x, objects[i].y, i);
   std::vector<char> merged(objects.size(), 0), kept(objects.size(), 0);
@@ -274,10 +276,10 @@ std::vector<DetectedObject> detect_objects(const RgbBlock& block, double gsd_m, 
   for (const auto& o : objects) points.push_back({o.x * gsd_m, o.y * gsd_m, o.score});
   std::vector<DetectedObject> unique;
   for (std::size_t i : suppress_duplicates(points, params.duplicate_radius_m)) unique.push_back(objects[i]);
-  merge_overlapping_vehicles(unique, gsd_m);
   // After duplicates are gone, so that each found tent seeds its row once.
   detect::complete_tent_rows(block, pixel_params, unique);
   detect::complete_vehicle_queues(block, pixel_params, unique);
+  merge_overlapping_vehicles(unique, gsd_m);
   drop_vehicles_inside_tent_blocks(unique, gsd_m);
   std::sort(unique.begin(), unique.end(), [](const DetectedObject& a, const DetectedObject& b) {
     return a.y != b.y ? a.y < b.y : a.x < b.x;

@@ -88,14 +88,16 @@ std::vector<std::size_t> suppress_duplicates(const std::vector<ScoredPoint>& poi
 void drop_vehicles_on_tents(std::vector<DetectedObject>& objects, double gsd_m);
 
 // Two vehicles cannot overlap on the ground either: vehicles whose centres are closer than half their measured
-// widths summed are one vehicle the region stage found twice, farther apart than duplicate_radius_m (a truck's cab
-// and its cargo; a car, and the car grown together with the lane dash beside it). Each, highest score first (lower
-// index first among equals), takes in the vehicles not yet taken or kept that near it and moves to the mean of
-// their centres, keeping its own measurements; the others go, and the order of what remains is kept. Two cars
-// parked side by side stand at least their width apart and stay. Vehicle F1 pooled over seeds: default seeds 1-5
-// 0.897 -> 0.901 (14 fewer false), held-out seeds 6-10 0.888 -> 0.890, hard seeds 1-5 0.688 -> 0.692 (21 fewer
-// false), 6-10 0.676 -> 0.679; the KIT mosaics unchanged (0.367); keeping the highest-scoring one where it stood
-// instead gave 0.899 and 0.690.
+// widths summed are one vehicle found twice, farther apart than duplicate_radius_m (a truck's cab and its cargo
+// grown as two regions; a car, and the car grown together with the lane dash beside it; a vehicle a queue pass put
+// in beside one found, whose measurements it copies). Each, vehicles found before vehicles put in and then highest
+// score first (lower index first among equals), takes in the vehicles not yet taken or kept that near it and moves
+// to the mean of their centres, keeping its own measurements and flags; the others go, and the order of what
+// remains is kept. Two cars parked side by side stand at least their width apart and stay. Run after the
+// completion passes; vehicle F1 pooled over seeds: default seeds 1-5 0.897 -> 0.902 (22 fewer false, 3 fewer
+// found), held-out seeds 6-10 0.888 -> 0.892, hard seeds 1-5 0.688 -> 0.691, 6-10 0.676 -> 0.679; the KIT mosaics
+// unchanged (0.367). Keeping the first one where it stood instead gave 0.899 and 0.690 (before the queue pass);
+// moving a found one toward the other found ones only, 0.9016 on default seeds 1-5.
 void merge_overlapping_vehicles(std::vector<DetectedObject>& objects, double gsd_m);
 
 // A vehicle needs room to have driven where it stands: drops each vehicle with three or more tents (each found
@@ -119,7 +121,7 @@ struct CandidatePoint {
 
 // Tents and vehicles in `block`, deduplicated, with the rows of packed tent blocks completed from the tents found in
 // them (kernels/tent_rows.h) and the queues of vehicles from the vehicles found in them (kernels/vehicle_queues.h),
-// sorted by (y, x). Identical on both backends. With `other_candidates`, also every candidate that is no tent, in
+// vehicles overlapping on the ground merged (merge_overlapping_vehicles), sorted by (y, x). Identical on both backends. With `other_candidates`, also every candidate that is no tent, in
 // row-major order (for a vehicle appearance model, which judges candidates by their look: a vehicle put in a queue
 // is none; handed to the KIT look model as one, it took the calibrated F1 from 0.840 to 0.815).
 std::vector<DetectedObject> detect_objects(const RgbBlock& block, double gsd_m, const DetectorParams& params,
