@@ -173,6 +173,25 @@ void merge_overlapping_vehicles(std::vector<DetectedObject>& objects, double gsd
   objects.resize(next);
 }
 
+void drop_vehicles_cut_by_unimaged_pixels(const RgbBlock& block, std::vector<DetectedObject>& objects, double gsd_m) {
+  drop_vehicles_where(objects, [&](const DetectedObject& v) {
+    const double reach = 0.5 * v.measured.length_m / gsd_m;
+    const double cx = v.x - block.x0, cy = v.y - block.y0;
+    const int y0 = std::max(0, static_cast<int>(std::floor(cy - reach)));
+    const int y1 = std::min(block.height - 1, static_cast<int>(std::ceil(cy + reach)));
+    const int x0 = std::max(0, static_cast<int>(std::floor(cx - reach)));
+    const int x1 = std::min(block.width - 1, static_cast<int>(std::ceil(cx + reach)));
+    for (int y = y0; y <= y1; ++y)
+      for (int x = x0; x <= x1; ++x) {
+        const double dx = x + 0.5 - cx, dy = y + 0.5 - cy;
+        if (dx * dx + dy * dy <= reach * reach &&
+            !block.valid[static_cast<std::size_t>(y) * static_cast<std::size_t>(block.width) + x])
+          return true;
+      }
+    return false;
+  });
+}
+
 void drop_vehicles_inside_tent_blocks(std::vector<DetectedObject>& objects, double gsd_m) {
   constexpr double kAroundM = 6.0;
   constexpr int kBlockTents = 3;
@@ -280,6 +299,7 @@ std::vector<DetectedObject> detect_objects(const RgbBlock& block, double gsd_m, 
   detect::complete_tent_rows(block, pixel_params, unique);
   detect::complete_vehicle_queues(block, pixel_params, unique);
   merge_overlapping_vehicles(unique, gsd_m);
+  drop_vehicles_cut_by_unimaged_pixels(block, unique, gsd_m);
   drop_vehicles_inside_tent_blocks(unique, gsd_m);
   std::sort(unique.begin(), unique.end(), [](const DetectedObject& a, const DetectedObject& b) {
     return a.y != b.y ? a.y < b.y : a.x < b.x;

@@ -865,6 +865,38 @@ TEST(MergeOverlappingVehicles, MergesVehiclesOverlappingOnTheGroundOnly) {
   EXPECT_TRUE(none.empty());
 }
 
+// A block (tile offset 300, 200) whose right part, x >= 60, is not imaged: a 5 m vehicle 2 m from that edge goes, one
+// 3 m from it stays (half its length away is imaged), as does a tent on the edge and a vehicle at the block's own
+// border, where the halo, not nodata, ends what is read.
+TEST(DropVehiclesCutByUnimagedPixels, DropsVehiclesReachingNodataOnly) {
+  const double gsd = 0.5;
+  RgbBlock block;
+  block.x0 = 300;
+  block.y0 = 200;
+  block.width = 80;
+  block.height = 50;
+  block.rgb.assign(static_cast<std::size_t>(block.width) * block.height * 3, 120);
+  block.valid.assign(static_cast<std::size_t>(block.width) * block.height, 1);
+  for (int y = 0; y < block.height; ++y)
+    for (int x = 60; x < block.width; ++x) block.valid[static_cast<std::size_t>(y) * block.width + x] = 0;
+  const auto at = [&](ObjectClass cls, double x_px, double y_px) {
+    DetectedObject o;
+    o.cls = cls;
+    o.x = block.x0 + x_px;
+    o.y = block.y0 + y_px;
+    o.measured.length_m = 5.0f;
+    o.measured.width_m = 2.0f;
+    return o;
+  };
+  std::vector<DetectedObject> objects = {at(ObjectClass::Vehicle, 56.0, 25.0), at(ObjectClass::Vehicle, 54.0, 25.0),
+                                         at(ObjectClass::Tent, 59.0, 10.0), at(ObjectClass::Vehicle, 1.0, 1.0)};
+  drop_vehicles_cut_by_unimaged_pixels(block, objects, gsd);
+  ASSERT_EQ(objects.size(), 3u);
+  EXPECT_DOUBLE_EQ(objects[0].x, block.x0 + 54.0);
+  EXPECT_EQ(objects[1].cls, ObjectClass::Tent);
+  EXPECT_DOUBLE_EQ(objects[2].x, block.x0 + 1.0);
+}
+
 // Tents dense enough that some vehicles have three or more within 6 m, some two (a camp lane's).
 TEST(DropVehiclesInsideTentBlocks, DropsExactlyTheVehiclesWithThreeTentsWithinSixMetres) {
   expect_drops_exactly(
