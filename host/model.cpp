@@ -36,6 +36,7 @@ void visit_fields(Params& p, Visit&& visit) {
   visit("vehicle_min_length_m", p.vehicle_min_length_m);
   visit("vehicle_max_length_m", p.vehicle_max_length_m);
   visit("vehicle_min_elongation", p.vehicle_min_elongation);
+  visit("vehicle_max_elongation", p.vehicle_max_elongation);
   visit("vehicle_min_contrast", p.vehicle_min_contrast);
   visit("ground_tolerance", p.ground_tolerance);
   visit("min_fill", p.min_fill);
@@ -53,6 +54,8 @@ void check_consistent(const DetectorParams& p, const std::string& path) {
   if (p.tent_inner_m >= p.tent_outer_m) fail("tent_inner_m must be below tent_outer_m");
   if (p.vehicle_min_width_m > p.vehicle_max_width_m) fail("vehicle_min_width_m exceeds vehicle_max_width_m");
   if (p.vehicle_min_length_m > p.vehicle_max_length_m) fail("vehicle_min_length_m exceeds vehicle_max_length_m");
+  if (p.vehicle_min_elongation > p.vehicle_max_elongation)
+    fail("vehicle_min_elongation exceeds vehicle_max_elongation");
   if (p.tent_min_area_m2 > p.tent_max_area_m2) fail("tent_min_area_m2 exceeds tent_max_area_m2");
   if (p.shadow_brightness >= 1.0) fail("shadow_brightness must be below 1");
   if (p.min_fill > 1.0) fail("min_fill must not exceed 1");

@@ -476,7 +476,7 @@ CAMPSCOPE_HD CandidateResult classify_region(const RegionFeatures& f, const Pixe
              vehicle_width <= p.vehicle_max_width_m &&
              vehicle_length >= p.vehicle_min_length_m - (f.glass_seen ? kGlassSeenLengthSlackM : 0.0) &&
              vehicle_length <= p.vehicle_max_length_m &&
-             elongation >= p.vehicle_min_elongation) {
+             elongation >= p.vehicle_min_elongation && vehicle_length <= p.vehicle_max_elongation * vehicle_width) {
     out.cls = static_cast<int>(ObjectClass::Vehicle);
   }
   return out;

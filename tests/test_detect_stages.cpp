@@ -300,6 +300,25 @@ TEST(DetectStages, VehicleBlurIsADistanceOnTheGround) {
   }
 }
 
+// A bus 11.5 m long and 2.55 m wide and a truck 10 x 2.2 m (silver on asphalt, the blur widening their regions) are
+// vehicles at every GSD; a strip 10 m long and 1.6 m wide (a roof's shadow, a wall, a row of rooftop tanks) is
+// none: longer than vehicle_max_elongation times its width.
+TEST(DetectStages, StripsThinnerThanTheLongestVehicleAreNoVehicles) {
+  for (const double gsd : {0.3, 0.5, 0.7, 1.0}) {
+    const PixelParams params = to_pixel_params(DetectorParams{}, gsd);
+    const auto cls_of = [&](double length_m, double width_m) {
+      const double blur = params.vehicle_blur_m;
+      return classify_region(measured_region((length_m + blur) / gsd, (width_m + blur) / gsd, 0.95,
+                                             {186, 189, 193}, {92, 92, 96}, 280),
+                             params)
+          .cls;
+    };
+    EXPECT_EQ(cls_of(11.5, 2.55), static_cast<int>(ObjectClass::Vehicle)) << gsd;
+    EXPECT_EQ(cls_of(10.0, 2.2), static_cast<int>(ObjectClass::Vehicle)) << gsd;
+    EXPECT_EQ(cls_of(10.0, 1.6), -1) << gsd;
+  }
+}
+
 // A white car 11 x 5 pixels on asphalt at 0.4 m: its glass is seen where a band well below the paint's brightness
 // lies across the paint (paint on both sides), or where dark pixels are at least a twentieth of it; not where the
 // region is paint to its edge, nor where the grey pixels are its edge; never at pixels coarser than a windscreen.

@@ -85,6 +85,7 @@ TEST(DetectorModel, BadFilesNameTheFileAndTheProblem) {
       {"min_fill: 1.5\n", "min_fill must not exceed 1"},
       {"vehicle_min_length_m: -2\n", "'vehicle_min_length_m' must be a positive number"},
       {"vehicle_min_width_m: 4\nvehicle_max_width_m: 3\n", "vehicle_min_width_m exceeds vehicle_max_width_m"},
+      {"vehicle_max_elongation: 1.5\n", "vehicle_min_elongation exceeds vehicle_max_elongation"},
       {"accuracy:\n  recall: 1.5\n", "accuracy 'recall' must lie in (0, 1]"},
       {"accuracy:\n  f1: 0.5\n", "unknown accuracy figure 'f1'"},
   };
