@@ -12,7 +12,8 @@ namespace campscope::detect {
 // blurred pixel or two at 0.5 m) no wider than a white car's mid-grey windscreen, so most of a queue is found only
 // here and there. Two vehicles found up to kMaxPitchM apart give the queue's line when both have their sides along
 // it (BlockPixels::sides_of); then each found vehicle's own long side gives one, for a queue with one vehicle found.
-// The line, sampled as a strip a metre wide, must show road at both measured ends of the vehicle it starts from.
+// The line, sampled as a strip a metre wide, must show road near both measured ends of the vehicle it starts from
+// (within kEndToleranceM: a truck found by its cargo has its cab between one end and the road).
 // The road there is the commonest colours half a lane to either side and the block's ground. The next vehicle along
 // the line is the next run of other colours a vehicle's length long between runs of road, the road runs inside it
 // no longer than glass, and the widest road run a vehicle's length allows ends it. It is put in where no vehicle

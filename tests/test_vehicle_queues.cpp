@@ -137,6 +137,25 @@ TEST(VehicleQueue, PutsNothingAlongTentRowsOrAnEmptyRoad) {
   EXPECT_EQ(objects.size(), 4u);
 }
 
+// A truck found by its cargo alone (5.8 x 2.5 m, blue), its white cab (2.2 m) 0.3 m ahead of it, in a queue of
+// cars 1.8 m apart at 0.5 m: the cab lies between the cargo's measured front and the road, and the cars on either
+// side are put in.
+TEST(VehicleQueue, WalksOnFromATruckFoundByItsCargo) {
+  constexpr double gsd = 0.5;
+  SceneBuilder scene(71.0, 59.0, gsd, 13);
+  scene.rectangle(35.5, 30.0, 90.0, 7.0, 0.0, kAsphalt);
+  const cv::Scalar red(30, 32, 165), blue(138, 56, 36), white(216, 222, 222);
+  const std::vector<Drawn> cars = {{{21.0, 31.75}, 4.5, 1.8, red}, {{37.4, 31.75}, 4.5, 1.8, red}};
+  for (const Drawn& c : cars) scene.car(c.centre.x, c.centre.y, 0.0, c.bgr);
+  const Drawn cargo{{27.95, 31.75}, 5.8, 2.5, blue};  // from 25.05 (1.8 m ahead of the first car) to 30.85 m
+  scene.rectangle(cargo.centre.x, cargo.centre.y, cargo.length_m, cargo.width_m, 0.0, blue);
+  scene.rectangle(32.25, 31.75, 2.2, 2.4, 0.0, white);  // the cab, 0.3 m on: to 33.35 m, 1.8 m from the last car
+  const RgbBlock block = scene.finish();
+  std::vector<DetectedObject> objects = {found_vehicle(cargo, gsd)};
+  detect::complete_vehicle_queues(block, params_on_soil(gsd), objects);
+  expect_put_in(cars, objects, 1, gsd, "truck found by its cargo");
+}
+
 // A truck whose cargo is the road's colour shows only its cab: with the glass and the blurred gap behind it, a box
 // of paint about 3.2 m long, which the line measures 3.5 m, short of the shortest vehicle (with a region's 0.7 m of
 // slack it was put in). Two cars found ahead of it in the lane, 1.8 m apart, put nothing in for it.
