@@ -17,7 +17,7 @@ namespace campscope::detect {
 // The road there is the commonest colours half a lane to either side and the block's ground. The next vehicle along
 // the line is the next run of other colours a vehicle's length long between runs of road, the road runs inside it
 // no longer than glass, and the widest road run a vehicle's length allows ends it. It is put in where no vehicle
-// found or put already holds it (within kTakenM, or in the lane with its extent holding the other's centre), when
+// found or put already holds it (within kTakenM, or in the lane with their extents overlapping by kOverlapM), when
 // road bounds it across within the widest vehicle's width (a tent or a roof is wider); the walk goes on, both ways,
 // until a gap longer than a queue's, pixels not imaged, or a run no vehicle's length. Vehicle F1 pooled over seeds:
 // default seeds 1-5 0.870 -> 0.892 (101 more found, 51 more false), held-out seeds 6-10 0.854 -> 0.886 (+125/+45),
