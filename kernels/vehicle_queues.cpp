@@ -175,22 +175,33 @@ class QueueLine {
   // width and a blurred edge on each side (a tent or a roof is wider; a lane's width of road lies between two
   // queues; the line may be off the vehicle's axis by as much as a found centre is off), and at one of them at least
   // the narrowest vehicle's width of something else (a windscreen blurred with pale paint is road-like, and can
-  // fill one of them).
-  bool vehicle_wide_at(double x, double y, double length_m) const {
+  // fill one of them). `middle` is set to where the vehicle's middle lies across the line, in pixels along (-dy, dx):
+  // the median over the three cuts. The line runs through the centre of the vehicle it was walked from, which is
+  // off its lane's axis wherever that vehicle was found by a part of its width (a grey cargo's paler half); put on
+  // the line, the next vehicles would be as far off. Vehicle F1 pooled over seeds: default 1-5 0.908 -> 0.909 (one
+  // more found, 4 false fewer), held-out 6-10 0.899 -> 0.902 (+4/-5), hard 1-5 0.697 -> 0.698 (-6 false), hard 6-10
+  // 0.687 -> 0.687, the KIT mosaics unchanged.
+  bool vehicle_wide_at(double x, double y, double length_m, double& middle) const {
     const double gsd = params_.gsd_m;
+    double middles[3];
+    int cut = 0;
     const double limit = (params_.physical.vehicle_max_width_m + 2.0 * kWidthSlackM) / gsd;
     double widest = 0.0;
     for (const double u : {-0.25, 0.0, 0.25}) {
       const double cx = x + u * length_m / gsd * dx_, cy = y + u * length_m / gsd * dy_;
-      double width = 0.0;
+      double width = 0.0, reach[2];
       for (const double side : {-1.0, 1.0}) {
         double s = 0.0;
         while (width + s <= limit && !road_across(cx - side * s * dy_, cy + side * s * dx_)) s += 0.5;
         width += s;
+        reach[side > 0] = s;
         if (width > limit) return false;
       }
+      middles[cut++] = 0.5 * (reach[1] - reach[0]);
       widest = std::max(widest, width * gsd);
     }
+    std::sort(middles, middles + 3);
+    middle = middles[1];
     return widest >= params_.physical.vehicle_min_width_m - kWidthSlackM;
   }
 
@@ -304,13 +315,14 @@ void complete_vehicle_queues(const RgbBlock& block, const PixelParams& params, s
         put_near.for_each_near(x, y, longest, [&](std::size_t k) {
           there = there || same_vehicle(put[k], x, y, length_m / gsd);
         });
-        if (there || !line.vehicle_wide_at(x, y, length_m)) return;
+        double middle = 0.0;
+        if (there || !line.vehicle_wide_at(x, y, length_m, middle)) return;
         DetectedObject vehicle = a;
-        vehicle.x = x;
-        vehicle.y = y;
+        vehicle.x = x - middle * dy;
+        vehicle.y = y + middle * dx;
         vehicle.measured.length_m = static_cast<float>(length_m);
         vehicle.completed = true;
-        put_near.add(x, y, put.size());
+        put_near.add(vehicle.x, vehicle.y, put.size());
         put.push_back(vehicle);
       });
   };

@@ -156,6 +156,28 @@ TEST(VehicleQueue, WalksOnFromATruckFoundByItsCargo) {
   expect_put_in(cars, objects, 1, gsd, "truck found by its cargo");
 }
 
+// A truck found by the paler half of its cargo has its centre 0.8 m off its lane's axis, and so has the line
+// walked from it: the vehicles put on either side of it (trucks 2.5 m wide, cars 1.8 m) are put at their own
+// middles across the lane, within a quarter of a metre, not 0.8 m off as the line is.
+TEST(VehicleQueue, PutsVehiclesInTheMiddleOfTheirLane) {
+  constexpr double gsd = 0.5, lane_axis_y = 31.75, off_axis_m = 0.8;
+  SceneBuilder scene(71.0, 59.0, gsd, 17);
+  scene.rectangle(35.5, 30.0, 90.0, 7.0, 0.0, kAsphalt);
+  const cv::Scalar red(30, 32, 165), blue(138, 56, 36), green(46, 72, 38);
+  const std::vector<Drawn> queue = {{{8.75, lane_axis_y}, 4.5, 1.8, red},  {{17.5, lane_axis_y}, 9.0, 2.5, blue},
+                                    {{28.5, lane_axis_y}, 9.0, 2.5, green}, {{39.5, lane_axis_y}, 9.0, 2.5, blue},
+                                    {{48.25, lane_axis_y}, 4.5, 1.8, red}};
+  for (const Drawn& v : queue) scene.rectangle(v.centre.x, v.centre.y, v.length_m, v.width_m, 0.0, v.bgr);
+  const RgbBlock block = scene.finish();
+  Drawn found_half = queue[2];
+  found_half.centre.y -= off_axis_m;
+  std::vector<DetectedObject> objects = {found_vehicle(found_half, gsd)};
+  detect::complete_vehicle_queues(block, params_on_soil(gsd), objects);
+  expect_put_in({queue[0], queue[1], queue[3], queue[4]}, objects, 1, gsd, "queue walked off its axis");
+  for (std::size_t k = 1; k < objects.size(); ++k)
+    EXPECT_NEAR((objects[k].y - 0.5) * gsd, lane_axis_y, 0.25) << "vehicle put at x " << objects[k].x * gsd << " m";
+}
+
 // A truck whose cargo is the road's colour shows only its cab: with the glass and the blurred gap behind it, a box
 // of paint about 3.2 m long, which the line measures 3.5 m, short of the shortest vehicle (with a region's 0.7 m of
 // slack it was put in). Two cars found ahead of it in the lane, 1.8 m apart, put nothing in for it.
