@@ -430,9 +430,27 @@ CalibrationResult calibrate_detector(const CalibrateOptions& options) {
   calibrated.classifier = classifier;
   calibrated.vehicle_appearance = appearance;
   std::vector<char> seen_again(labels.size(), 0);
-  const SplitData calibrated_validation = detect_split(validation_tiles, labels, calibrated, seen_again);
+  SplitData calibrated_validation = detect_split(validation_tiles, labels, calibrated, seen_again);
   result.builtin = score(validating.detections, validating.labels, options.radius_m);
   result.calibrated = score(calibrated_validation.detections, validating.labels, options.radius_m);
+  // A forest over the rules' objects that does worse on the validation tiles than the rules alone is left out: out
+  // of fold it can win by a handful of examples at a steep threshold. On hard seed 1 since the dashed-line filter
+  // (fewer false vehicles among the tents' examples) the tent forest won by 0.0028 (16 false tents dropped for 4
+  // true ones), lost 0.9804 -> 0.9792 on the validation tiles, and lowered tent F1 on each of hard seeds 2-5 (seed 2
+  // 0.974 -> 0.956). The validation figures reported are then the detector's as written, forest and all left out.
+  bool left_out = false;
+  for (ObjectClass cls : kClasses) {
+    const std::string name = class_name(cls);
+    if (!classifier->trained(cls) || result.calibrated[name].f1() >= result.builtin[name].f1()) continue;
+    result.forest_left_out_f1[name] = result.calibrated[name].f1();
+    classifier->forget(cls);
+    left_out = true;
+  }
+  if (left_out) {
+    std::fill(seen_again.begin(), seen_again.end(), 0);
+    calibrated_validation = detect_split(validation_tiles, labels, calibrated, seen_again);
+    result.calibrated = score(calibrated_validation.detections, validating.labels, options.radius_m);
+  }
 
   result.model.params = calibrated.detector;
   result.model.classifier = classifier;
@@ -497,6 +515,13 @@ std::string calibration_report(const CalibrationResult& result) {
     out << line;
   }
   out << "(precision, recall and F1 on the validation tiles, match radius as given)\n";
+  for (const auto& [name, f1] : result.forest_left_out_f1) {
+    std::snprintf(line, sizeof line,
+                  "%s: forest left out (it won out of fold but its F1 on the validation tiles, %.4f, fell below the "
+                  "rules' alone)\n",
+                  name.c_str(), f1);
+    out << line;
+  }
   if (result.vehicle_look_f1 >= 0.0 || result.vehicle_rules_f1 >= 0.0) {
     std::snprintf(line, sizeof line,
                   "vehicles: judged by %s (out-of-fold F1 on the training tiles: by their look %.4f, by the rules "

@@ -48,6 +48,8 @@ class ObjectClassifier {
   void set_threshold(ObjectClass cls, double threshold) { classes_[index(cls)].threshold = threshold; }
   double threshold(ObjectClass cls) const { return classes_[index(cls)].threshold; }
   bool trained(ObjectClass cls) const { return classes_[index(cls)].trained(); }
+  // Drops the class's forest: its objects are all accepted again.
+  void forget(ObjectClass cls) { classes_[index(cls)] = VotingForest{}; }
 
   // The fraction of trees that call the object true; 1 for a class without a forest.
   double probability(ObjectClass cls, const ObjectMeasurements& m) const;

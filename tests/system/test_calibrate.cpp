@@ -114,8 +114,9 @@ TEST(CalibrateHard, KeepsTheBetterWayToJudgeVehiclesAndHoldsOnAnotherScene) {
   const nlohmann::json builtin = f1_on_seed3(root, "builtin", "");
   const nlohmann::json calibrated = f1_on_seed3(root, "calibrated", "--model " + (root / "model.yml").string());
   EXPECT_GE(calibrated["vehicle"].get<double>(), builtin["vehicle"].get<double>() - 0.01) << builtin;
-  // A tent forest that does no better out of fold than the rules is left out: the calibrated detector's tents are
-  // the built-in detector's, exactly.
+  // A tent forest that does no better out of fold than the rules, or worse on the validation tiles, is left out
+  // (hard seed 1's did better out of fold, and worse on the validation tiles and on seeds 2-5): the calibrated
+  // detector's tents are the built-in detector's, exactly.
   std::istringstream report(fit.out);
   std::string line;
   while (std::getline(report, line) && line.rfind("tent ", 0) != 0) {
