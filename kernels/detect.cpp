@@ -12,6 +12,7 @@
 #include "detect_backends.h"
 #include "cell_index.h"
 #include "detect_regions_impl.h"
+#include "road_markings.h"
 #include "tent_rows.h"
 #include "vehicle_queues.h"
 
@@ -295,6 +296,8 @@ std::vector<DetectedObject> detect_objects(const RgbBlock& block, double gsd_m, 
   for (const auto& o : objects) points.push_back({o.x * gsd_m, o.y * gsd_m, o.score});
   std::vector<DetectedObject> unique;
   for (std::size_t i : suppress_duplicates(points, params.duplicate_radius_m)) unique.push_back(objects[i]);
+  // Before the rows and queues are completed: a dash would seed a walk along the centre line.
+  detect::drop_dashed_line_markings(block, pixel_params, unique);
   // After duplicates are gone, so that each found tent seeds its row once.
   detect::complete_tent_rows(block, pixel_params, unique);
   detect::complete_vehicle_queues(block, pixel_params, unique);
