@@ -97,6 +97,26 @@ class SceneBuilder {
   std::vector<PlacedObject> objects_;
 };
 
+// An object the region stage found where SceneBuilder drew one at (x_m, y_m), as detect_objects reports it: pixel
+// coordinates of the block, whose pixel (i, j) covers [i, i + 1) x [j, j + 1), while OpenCV draws at pixel centres.
+// Its measured colour and ground are the region's and its ground's means, given BGR as drawn (zero where a test
+// leaves them unmeasured).
+inline DetectedObject found_object(ObjectClass cls, double x_m, double y_m, double length_m, double width_m,
+                                   const cv::Scalar& bgr, const cv::Scalar& ground_bgr, double gsd) {
+  DetectedObject o;
+  o.x = x_m / gsd + 0.5;
+  o.y = y_m / gsd + 0.5;
+  o.cls = cls;
+  o.score = 0.7f;
+  o.measured.length_m = static_cast<float>(length_m);
+  o.measured.width_m = static_cast<float>(width_m);
+  for (int c = 0; c < 3; ++c) {
+    o.measured.colour[c] = static_cast<float>(bgr[2 - c]);
+    o.measured.ground[c] = static_cast<float>(ground_bgr[2 - c]);
+  }
+  return o;
+}
+
 // Each placed object in turn takes the nearest unused detection within radius_m, whatever its class.
 struct MatchStats {
   int matched_tents = 0, matched_vehicles = 0, missed = 0, spurious = 0, wrong_class = 0;

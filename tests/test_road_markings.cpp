@@ -20,22 +20,10 @@ const cv::Scalar kAsphalt(95, 92, 90);  // BGR
 // A centre-line dash (0.15 m of white paint) as 0.7-1 m pixels and haze show it: a pale grey stripe a pixel wide.
 const cv::Scalar kDashGrey(150, 150, 152);
 
-// A vehicle the region stage found at (x, y) metres, `length_m` x `width_m`, of colour `bgr` on `ground_bgr`, as
-// detect_objects reports it (tile pixel coordinates, RGB means).
+// A vehicle the region stage found where SceneBuilder drew one.
 DetectedObject found_vehicle(double x_m, double y_m, double length_m, double width_m, const cv::Scalar& bgr,
                              const cv::Scalar& ground_bgr, double gsd) {
-  DetectedObject o;
-  o.x = x_m / gsd + 0.5;
-  o.y = y_m / gsd + 0.5;
-  o.cls = ObjectClass::Vehicle;
-  o.score = 0.6f;
-  o.measured.length_m = static_cast<float>(length_m);
-  o.measured.width_m = static_cast<float>(width_m);
-  for (int c = 0; c < 3; ++c) {
-    o.measured.colour[c] = static_cast<float>(bgr[2 - c]);
-    o.measured.ground[c] = static_cast<float>(ground_bgr[2 - c]);
-  }
-  return o;
+  return testing::found_object(ObjectClass::Vehicle, x_m, y_m, length_m, width_m, bgr, ground_bgr, gsd);
 }
 
 struct Kept {

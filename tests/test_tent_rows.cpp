@@ -26,18 +26,10 @@ detect::PixelParams params_on_soil(double gsd) {
   return params;
 }
 
-// A square tent the region stage found where SceneBuilder drew one at (x_m, y_m), as detect_objects reports it: pixel
-// coordinates of the block, whose pixel (i, j) covers [i, i + 1) x [j, j + 1), while OpenCV draws at pixel centres.
+// A square tent the region stage found where SceneBuilder drew one, on the soil.
 DetectedObject found_tent(double x_m, double y_m, double gsd, double width_m) {
-  DetectedObject o;
-  o.x = x_m / gsd + 0.5;
-  o.y = y_m / gsd + 0.5;
-  o.cls = ObjectClass::Tent;
-  o.score = 0.8f;
-  o.measured.length_m = static_cast<float>(width_m);
-  o.measured.width_m = static_cast<float>(width_m);
-  for (int c = 0; c < 3; ++c) o.measured.ground[c] = static_cast<float>(kSoil[c]);
-  return o;
+  return testing::found_object(ObjectClass::Tent, x_m, y_m, width_m, width_m, cv::Scalar(),
+                               cv::Scalar(kSoil[2], kSoil[1], kSoil[0]), gsd);
 }
 
 // Every object of `found` within `radius_m` of a distinct one of the tents SceneBuilder drew at `expected` (metres),

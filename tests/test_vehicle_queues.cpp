@@ -31,17 +31,10 @@ struct Drawn {
   cv::Scalar bgr;
 };
 
-// A vehicle the region stage found where one was drawn, as detect_objects reports it (see test_tent_rows).
+// A vehicle the region stage found where one was drawn (its ground unmeasured).
 DetectedObject found_vehicle(const Drawn& v, double gsd) {
-  DetectedObject o;
-  o.x = v.centre.x / gsd + 0.5;
-  o.y = v.centre.y / gsd + 0.5;
-  o.cls = ObjectClass::Vehicle;
-  o.score = 0.7f;
-  o.measured.length_m = static_cast<float>(v.length_m);
-  o.measured.width_m = static_cast<float>(v.width_m);
-  for (int c = 0; c < 3; ++c) o.measured.colour[c] = static_cast<float>(v.bgr[2 - c]);  // the region's mean, RGB
-  return o;
+  return testing::found_object(ObjectClass::Vehicle, v.centre.x, v.centre.y, v.length_m, v.width_m, v.bgr, cv::Scalar(),
+                               gsd);
 }
 
 // The objects put in besides `found` match the drawn vehicles not found, each within `radius_m`, and nothing else.
