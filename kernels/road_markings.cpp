@@ -178,7 +178,7 @@ bool on_a_dashed_line(const BlockPixels& pixels, const PixelParams& params, cons
     const std::optional<Run> own = along.centre_run();
     if (!own || own->length() < min_dash || !repeats_at_one_pitch(along, *own, params)) continue;
     // A dashed line runs along its dashes' length, not across it.
-    const std::optional<Run> across = LineThrough(pixels, v, -dy, dx).centre_run();
+    const std::optional<Run> across = along.across_at(0.0).centre_run();
     if (!across || own->length() >= across->length()) return true;
   }
   return false;
