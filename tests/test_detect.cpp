@@ -379,6 +379,17 @@ TEST(Detect, FindsCarsWithADashGluedToTheirSide) {
                         ObjectClass::Vehicle, 0.5);
 }
 
+// Grey cars driving beside the centre line at 0.5 m, a dash glued to each one's side: the windscreen, as dark as the
+// asphalt in shadow, cuts the paint in two, the dash joins the pieces, and the mean of paint and glass lies on the
+// blend of asphalt and soil. Crops of generated tiles (`campscope generate --seed 1`, kah_2019-12-01.tif at x 905,
+// y 338; `--seed 5`, kah_2019-11-01.tif at x 871, y 204), with the truth's pixel positions; without the paint and
+// glass grown with the dash left out neither car is found.
+TEST(Detect, FindsGreyCarsWithADashGluedToTheirSide) {
+  expect_found_in_crops({{"grey_car_glued_to_a_dash_0.5m.png", {{40.63, 40.05}}},
+                         {"grey_car_glued_to_a_dash_tilted_0.5m.png", {{40.47, 40.92}}}},
+                        ObjectClass::Vehicle, 0.5);
+}
+
 // Cars of queues at 0.5 m: a silver car and a white one side by side in the two lanes, joined through the dashes
 // between them, and a white car nose to tail between two trucks with blue cargo. Each region holds the whole queue;
 // the windscreen nearest the seed gives the car's width. Crops of generated tiles (`campscope generate --seed 2`,

@@ -380,6 +380,9 @@ TEST(DetectStages, PieceOfTheBlocksGroundIsNoVehicle) {
   EXPECT_EQ(off_blend(20), vehicle);
   EXPECT_EQ(classify_as(186, 189, 193), vehicle);  // silver paint
   EXPECT_EQ(classify_as(236, 236, 232), vehicle);  // white paint
+  // Grown with a road marking left out, the region is a car's paint and glass, whose mean may lie on the blend.
+  f.beside_marking = true;
+  EXPECT_EQ(classify_as(half[0], half[1], half[2]), vehicle);
 }
 
 // A window's packed colour sums hold a full window of the brightest pixels without one field carrying into the
