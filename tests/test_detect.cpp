@@ -390,6 +390,17 @@ TEST(Detect, FindsGreyCarsWithADashGluedToTheirSide) {
                         ObjectClass::Vehicle, 0.5);
 }
 
+// White cars driving beside the centre line at 0.5 m, a dash glued to each one's side: the windscreen is the notch
+// that tells the car's width, but the region about it misses its darkest pixel, a one-pixel hole two pixels inside,
+// and the dark pixels left about it touch only at their corners. Crops of generated tiles (`campscope generate
+// --seed 1`, kah_2019-11-01.tif at x 910, y 784; `--seed 5`, kah_2019-11-01.tif at x 867, y 5), with the truth's
+// pixel positions; without the hole filled neither car is found.
+TEST(Detect, FindsWhiteCarsWhoseWindscreenIsAPinholeOfTheirRegion) {
+  expect_found_in_crops({{"white_car_with_a_pinhole_windscreen_0.5m.png", {{40.11, 40.89}}},
+                         {"white_car_with_a_pinhole_windscreen_tilted_0.5m.png", {{40.31, 40.79}}}},
+                        ObjectClass::Vehicle, 0.5);
+}
+
 // Cars of queues at 0.5 m: a silver car and a white one side by side in the two lanes, joined through the dashes
 // between them, and a white car nose to tail between two trucks with blue cargo. Each region holds the whole queue;
 // the windscreen nearest the seed gives the car's width. Crops of generated tiles (`campscope generate --seed 2`,

@@ -502,6 +502,29 @@ TEST(DetectStages, MaskComponentIsTheFloodOverTheMask) {
   }
 }
 
+// Filling a mask's pinholes adds exactly the pixels outside it whose four neighbours are in it (none on the window's
+// edge), on random masks of odd sizes up to the widest window, dense enough to hold holes.
+TEST(DetectStages, PinholesFilledAreThePixelsWithAllFourNeighboursSet) {
+  std::mt19937 rng(23);
+  for (const auto& [side, rows] : {std::pair{7, 5}, std::pair{29, 29}, std::pair{kMaxRegionSide, 41}}) {
+    WindowMask mask;
+    for (int ly = 0; ly < rows; ++ly)
+      for (int lx = 0; lx < side; ++lx)
+        if (rng() % 100 < 80) mask.set(lx, ly);
+    const WindowMask filled = mask.pinholes_filled(rows);
+    int holes = 0;
+    for (int ly = 0; ly < rows; ++ly)
+      for (int lx = 0; lx < side; ++lx) {
+        const bool hole = !mask.get(lx, ly) && lx > 0 && ly > 0 && lx + 1 < side && ly + 1 < rows &&
+                          mask.get(lx - 1, ly) && mask.get(lx + 1, ly) && mask.get(lx, ly - 1) && mask.get(lx, ly + 1);
+        holes += hole;
+        EXPECT_EQ(filled.get(lx, ly), mask.get(lx, ly) || hole) << side << "x" << rows << " at " << lx << "," << ly;
+      }
+    EXPECT_GT(holes, 0) << side << "x" << rows;
+    for (int ly = rows; ly < kMaxRegionSide; ++ly) EXPECT_EQ(filled.rows[ly], 0u);
+  }
+}
+
 // The CUDA backend reuses its result buffer between blocks, so a candidate whose result is not written would come
 // back as a stale object of an earlier block. Every candidate of a block of packed tents (whose pieces take the
 // separated path), noise and nodata must overwrite a result set to a sentinel class beforehand.
