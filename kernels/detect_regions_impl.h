@@ -1802,6 +1802,15 @@ struct AnalyseCandidates {
         write(as_foreground);
         return;
       }
+      // A vehicle of one material inside a foreground that is a whole tent is a part of the tent: the brighter half
+      // of a beige cover among white ones, which outranked the tent found from its other candidates. Default seeds
+      // 1-5: 6 false vehicles fewer (F1 0.915 -> 0.917), 3 more tents; held-out seeds 6-10: 8 fewer, 6 more tents;
+      // hard seeds 1-10: 7 vehicles fewer found for 9 false ones fewer, 5 more tents; the KIT mosaics unchanged.
+      if (as_foreground.cls == static_cast<int>(ObjectClass::Tent) &&
+          as_material.cls == static_cast<int>(ObjectClass::Vehicle)) {
+        write(CandidateResult{});
+        return;
+      }
     }
     // A piece cut out of a larger region is a tent or nothing: in street scenes such pieces of roofs and
     // markings would otherwise pass as vehicles. Every path writes its result: the CUDA backend's result buffer is
