@@ -1768,7 +1768,8 @@ struct AnalyseCandidates {
     const int x = pixel % width;
     const int y = pixel / width;
     // A tent is one material; a vehicle is often several (body, glass, cab and cargo), so each class is looked
-    // for with its own region model. A pale car found as one material still counts when the other model fails.
+    // for with its own region model. A pale car found as one material still counts when the other model finds
+    // neither a vehicle nor a tent.
     const auto write = [&](CandidateResult result) {
       result.candidate_pixel = pixel;
       results[i] = result;
