@@ -2,7 +2,7 @@
 """Writes bench/RESULTS.md (on stdout) from what bench/run_benchmarks.sh leaves in OUT_DIR:
 stages.json (Google Benchmark JSON of bench_stages), e2e.json (end-to-end run) and, when present, large.json
 (bench/large_tile.sh), and from a lent GPU machine (bench/gpu_check.sh) gpu.json, cuda_kernels.json,
-e2e_gpu.json and ncu.txt.
+e2e_gpu.json and ncu.txt, and from bench/gpu_sanitize.sh sanitize.txt (its summary.txt).
 
     python3 bench/make_results.py bench/out > bench/RESULTS.md
 """
@@ -369,6 +369,14 @@ def gpu_e2e_section(path):
     return lines
 
 
+def sanitize_section(path):
+    """The compute-sanitizer summary lines bench/gpu_sanitize.sh wrote (its summary.txt, copied as sanitize.txt)."""
+    if not os.path.exists(path):
+        return []
+    lines = ["", "CUDA tests under compute-sanitizer (`bench/gpu_sanitize.sh`, same bundle and machine):", ""]
+    return lines + ["- " + line.strip() for line in open(path) if line.strip()]
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: make_results.py OUT_DIR")
@@ -409,6 +417,7 @@ def main():
     lines += kernel_section(os.path.join(out, "cuda_kernels.json"))
     lines += ncu_section(os.path.join(out, "ncu.txt"))
     lines += gpu_e2e_section(os.path.join(out, "e2e_gpu.json"))
+    lines += sanitize_section(os.path.join(out, "sanitize.txt"))
     print("\n".join(lines))
 
 

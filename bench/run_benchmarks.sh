@@ -45,7 +45,7 @@ cmake --build "$build" -j"$(nproc)" --target campscope bench_stages >/dev/null
 # gpu_check.sh brought back from a lent device) stay for make_results.py.
 mkdir -p "$out"
 find "$out" -mindepth 1 -maxdepth 1 ! -name large.json ! -name kit.json ! -name 'coverage*' ! -name gpu.json \
-  ! -name cuda_kernels.json ! -name e2e_gpu.json ! -name ncu.txt -exec rm -rf {} +
+  ! -name cuda_kernels.json ! -name e2e_gpu.json ! -name ncu.txt ! -name sanitize.txt -exec rm -rf {} +
 
 # The commit the figures are measured at, recorded with them (RESULTS.md may be regenerated later).
 commit=$(git rev-parse --short HEAD)
