@@ -133,20 +133,40 @@ void drop_vehicles_on_tents(std::vector<DetectedObject>& objects, double gsd_m) 
   });
 }
 
+// How far inside a vehicle's measured rectangle another vehicle's centre must lie for the two to be one: a margin
+// in from its ends, so that a car beside a region that took in its queue neighbour too (9-10 m long) stays, and a
+// little slack across its sides for the blur.
+constexpr double kInsideEndsMarginM = 0.5;
+constexpr double kInsideSidesSlackM = 0.25;
+
 void merge_overlapping_vehicles(std::vector<DetectedObject>& objects, double gsd_m) {
   std::vector<std::size_t> vehicles;
-  double widest_px = 0.0;
+  double reach_px = 0.0;  // the farthest two vehicles can be and still merge
   for (std::size_t i = 0; i < objects.size(); ++i)
     if (objects[i].cls == ObjectClass::Vehicle) {
       vehicles.push_back(i);
-      widest_px = std::max(widest_px, objects[i].measured.width_m / gsd_m);
+      const ObjectMeasurements& m = objects[i].measured;
+      const double corner_m = std::hypot(std::max(0.0, 0.5 * m.length_m - kInsideEndsMarginM),
+                                         0.5 * m.width_m + kInsideSidesSlackM);
+      reach_px = std::max(reach_px, std::max<double>(m.width_m, corner_m) / gsd_m);
     }
-  if (vehicles.size() < 2 || widest_px <= 0.0) return;
+  if (vehicles.size() < 2 || reach_px <= 0.0) return;
   std::stable_sort(vehicles.begin(), vehicles.end(), [&](std::size_t a, std::size_t b) {
     if (objects[a].completed != objects[b].completed) return !objects[a].completed;
     return objects[a].score > objects[b].score;
   });
-  detect::CellIndex<std::size_t> near(widest_px);
+  const auto centre_inside = [gsd_m](const DetectedObject& outer, const DetectedObject& inner) {
+    const double dx = (inner.x - outer.x) * gsd_m, dy = (inner.y - outer.y) * gsd_m;
+    const float* axis = outer.measured.axis;
+    return std::abs(dx * axis[0] + dy * axis[1]) <= 0.5 * outer.measured.length_m - kInsideEndsMarginM &&
+           std::abs(dy * axis[0] - dx * axis[1]) <= 0.5 * outer.measured.width_m + kInsideSidesSlackM;
+  };
+  const auto one_vehicle = [&](const DetectedObject& a, const DetectedObject& b) {
+    const double apart_px = std::hypot(b.x - a.x, b.y - a.y);
+    return apart_px < 0.5 * (a.measured.width_m + b.measured.width_m) / gsd_m || centre_inside(a, b) ||
+           centre_inside(b, a);
+  };
+  detect::CellIndex<std::size_t> near(reach_px);
   for (const std::size_t i : vehicles) near.add(objects[i].x, objects[i].y, i);
   std::vector<char> merged(objects.size(), 0), kept(objects.size(), 0);
   for (const std::size_t a : vehicles) {
@@ -155,14 +175,11 @@ void merge_overlapping_vehicles(std::vector<DetectedObject>& objects, double gsd
     const DetectedObject& va = objects[a];
     double sum_x = va.x, sum_y = va.y;
     int parts = 1;
-    near.for_each_near(va.x, va.y, widest_px, [&](std::size_t b) {
-      if (merged[b] || kept[b]) return;
-      const DetectedObject& vb = objects[b];
-      const double reach_px = 0.5 * (va.measured.width_m + vb.measured.width_m) / gsd_m;
-      if (std::hypot(vb.x - va.x, vb.y - va.y) >= reach_px) return;
+    near.for_each_near(va.x, va.y, reach_px, [&](std::size_t b) {
+      if (merged[b] || kept[b] || !one_vehicle(va, objects[b])) return;
       merged[b] = 1;
-      sum_x += vb.x;
-      sum_y += vb.y;
+      sum_x += objects[b].x;
+      sum_y += objects[b].y;
       ++parts;
     });
     objects[a].x = sum_x / parts;

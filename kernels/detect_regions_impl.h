@@ -95,6 +95,7 @@ struct RegionFeatures {
   std::int64_t n = 0;
   double cx = 0, cy = 0;        // block pixel coordinates of the centroid (pixel centres at +0.5)
   double length_px = 0, width_px = 0;
+  double axis_x = 1, axis_y = 0;  // unit vector along the length (principal axis), block pixel axes
   double mean[3] = {0, 0, 0};
   double background[3] = {0, 0, 0};
   double contrast = 0;  // mean L1 colour distance of the region's pixels from the ground they stand on
@@ -341,6 +342,14 @@ CAMPSCOPE_HD bool flood_region(const std::uint8_t* rgb, int width, const RegionW
   // A uniform rectangle of side k has variance k^2/12 along it; the +1 restores the pixel's own extent.
   f.length_px = sqrt(12.0 * major + 1.0);
   f.width_px = sqrt(12.0 * minor + 1.0);
+  if (vxy != 0.0) {  // the eigenvector of the larger variance
+    const double norm = sqrt(vxy * vxy + (major - vxx) * (major - vxx));
+    f.axis_x = vxy / norm;
+    f.axis_y = (major - vxx) / norm;
+  } else if (vyy > vxx) {
+    f.axis_x = 0.0;
+    f.axis_y = 1.0;
+  }
   for (int c = 0; c < 3; ++c) f.mean[c] = sum_c[c] / n;
   f.contrast = sum_strength / n;
   f.touches_window = touches;
@@ -462,6 +471,8 @@ CAMPSCOPE_HD CandidateResult classify_region(const RegionFeatures& f, const Pixe
   out.measured.length_m = static_cast<float>(object_length);
   out.measured.width_m = static_cast<float>(object_width);
   out.measured.fill = static_cast<float>(fill);
+  out.measured.axis[0] = static_cast<float>(f.axis_x);
+  out.measured.axis[1] = static_cast<float>(f.axis_y);
   out.measured.contrast = static_cast<float>(contrast);
   for (int c = 0; c < 3; ++c) {
     out.measured.colour[c] = static_cast<float>(f.mean[c]);

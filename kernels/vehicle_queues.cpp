@@ -321,6 +321,8 @@ void complete_vehicle_queues(const RgbBlock& block, const PixelParams& params, s
         vehicle.x = x - middle * dy;
         vehicle.y = y + middle * dx;
         vehicle.measured.length_m = static_cast<float>(length_m);
+        vehicle.measured.axis[0] = static_cast<float>(dx);  // measured along the line
+        vehicle.measured.axis[1] = static_cast<float>(dy);
         vehicle.completed = true;
         put_near.add(vehicle.x, vehicle.y, put.size());
         put.push_back(vehicle);

@@ -902,6 +902,55 @@ TEST(MergeOverlappingVehicles, MergesVehiclesOverlappingOnTheGroundOnly) {
   EXPECT_TRUE(none.empty());
 }
 
+// Along a lane at 30 degrees to the pixel rows: a truck grown whole (10 m x 2.8 m) and a car-sized piece of it grown
+// alone, 3.5 m along from its centre, farther apart than their half widths summed, are one vehicle between them; so
+// are a piece 1.5 m to the side of a whole truck's axis and 2 m along (inside its sides with the blur's slack) and
+// the truck. A car whose centre is 4.4 m along a 9.2 m region (a car grown together with its queue neighbour) is
+// not inside it by the 0.5 m margin and stays, as do a car 2.8 m across from another in the next lane and the
+// cars of a queue nose to tail (4.5 m long, 5.5 m apart).
+TEST(MergeOverlappingVehicles, MergesAVehicleWhoseCentreIsInsideAnother) {
+  const double gsd = 0.4;
+  const double ux = std::cos(M_PI / 6.0), uy = std::sin(M_PI / 6.0);
+  // A vehicle at (along, across) metres from `origin` on the lane, its axis the lane's.
+  const auto on_lane = [&](double ox, double oy, double along, double across, double length_m, double width_m,
+                           float score) {
+    DetectedObject o = vehicle_at(ox + along * ux - across * uy, oy + along * uy + across * ux, width_m, score, gsd);
+    o.measured.length_m = static_cast<float>(length_m);
+    o.measured.axis[0] = static_cast<float>(ux);
+    o.measured.axis[1] = static_cast<float>(uy);
+    return o;
+  };
+  std::vector<DetectedObject> objects = {
+      on_lane(20, 20, 0.0, 0.0, 10.0, 2.8, 0.9f),    // 0: a truck grown whole
+      on_lane(20, 20, 3.5, 0.0, 4.0, 2.0, 0.6f),     // 1: its cab grown alone
+      on_lane(80, 20, 0.0, 0.0, 10.0, 2.8, 0.5f),    // 2: another truck, scoring lower than
+      on_lane(80, 20, 2.0, 1.5, 4.5, 1.8, 0.8f),     // 3: a piece of it beside its axis
+      on_lane(20, 80, 0.0, 0.0, 9.2, 3.0, 0.9f),     // 4: a car grown with its neighbour
+      on_lane(20, 80, 4.4, 0.0, 4.4, 1.9, 0.6f),     // 5: the neighbour, grown alone too
+      on_lane(80, 80, 0.0, 0.0, 4.5, 1.8, 0.9f),     // 6: a car, and
+      on_lane(80, 80, 0.0, 2.8, 4.5, 1.8, 0.8f),     // 7: one in the next lane
+      on_lane(140, 80, 0.0, 0.0, 4.5, 1.8, 0.9f),    // 8-10: a queue
+      on_lane(140, 80, 5.5, 0.0, 4.5, 1.8, 0.8f),
+      on_lane(140, 80, 11.0, 0.0, 4.5, 1.8, 0.7f)};
+  const std::vector<DetectedObject> before = objects;
+  merge_overlapping_vehicles(objects, gsd);
+  ASSERT_EQ(objects.size(), 9u);
+  // Each merged pair at the mean of its centres, with the higher scorer's measurements: the truck's, then the piece's.
+  const auto expect_at_mean_of = [&](const DetectedObject& merged, const DetectedObject& a, const DetectedObject& b,
+                                     const DetectedObject& scorer) {
+    EXPECT_NEAR(merged.x, 0.5 * (a.x + b.x), 1e-9);
+    EXPECT_NEAR(merged.y, 0.5 * (a.y + b.y), 1e-9);
+    EXPECT_FLOAT_EQ(merged.score, scorer.score);
+    EXPECT_FLOAT_EQ(merged.measured.length_m, scorer.measured.length_m);
+  };
+  expect_at_mean_of(objects[0], before[0], before[1], before[0]);
+  expect_at_mean_of(objects[1], before[2], before[3], before[3]);
+  for (std::size_t k = 2; k < objects.size(); ++k) {
+    EXPECT_DOUBLE_EQ(objects[k].x, before[k + 2].x) << "vehicle " << k + 2 << " stays where it was";
+    EXPECT_DOUBLE_EQ(objects[k].y, before[k + 2].y) << "vehicle " << k + 2 << " stays where it was";
+  }
+}
+
 // A block (tile offset 300, 200) whose right part, x >= 60, is not imaged: a 5 m vehicle 2 m from that edge goes, one
 // 3 m from it stays (half its length away is imaged), as does a tent on the edge and a vehicle at the block's own
 // border, where the halo, not nodata, ends what is read.
