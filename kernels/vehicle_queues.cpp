@@ -308,18 +308,25 @@ void complete_vehicle_queues(const RgbBlock& block, const PixelParams& params, s
     };
     for (const int sense : {1, -1})
       line.walk(sense, [&](double x, double y, double length_m) {
-        bool there = false;
-        found_near.for_each_near(x, y, longest, [&](std::size_t k) {
-          there = there || same_vehicle(objects[k], x, y, length_m / gsd);
-        });
-        put_near.for_each_near(x, y, longest, [&](std::size_t k) {
-          there = there || same_vehicle(put[k], x, y, length_m / gsd);
-        });
         double middle = 0.0;
-        if (there || !line.vehicle_wide_at(x, y, length_m, middle)) return;
+        if (!line.vehicle_wide_at(x, y, length_m, middle)) return;
+        // Found or put already is judged where the vehicle would stand, its middle across the line: a line half a
+        // lane beside a truck found by its cargo (the road bends a few degrees from where the line was walked) met
+        // its cab, and the middle put the vehicle on the truck. Vehicle F1 pooled, judged on the line before:
+        // default seeds 1-5 0.9186 -> 0.9198 (2 more found, 2 false fewer), held-out 6-10, hard 1-5 and 6-10 and
+        // the KIT mosaics unchanged.
+        const double put_x = x - middle * dy, put_y = y + middle * dx;
+        bool there = false;
+        found_near.for_each_near(put_x, put_y, longest, [&](std::size_t k) {
+          there = there || same_vehicle(objects[k], put_x, put_y, length_m / gsd);
+        });
+        put_near.for_each_near(put_x, put_y, longest, [&](std::size_t k) {
+          there = there || same_vehicle(put[k], put_x, put_y, length_m / gsd);
+        });
+        if (there) return;
         DetectedObject vehicle = a;
-        vehicle.x = x - middle * dy;
-        vehicle.y = y + middle * dx;
+        vehicle.x = put_x;
+        vehicle.y = put_y;
         vehicle.measured.length_m = static_cast<float>(length_m);
         vehicle.measured.axis[0] = static_cast<float>(dx);  // measured along the line
         vehicle.measured.axis[1] = static_cast<float>(dy);

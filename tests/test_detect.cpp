@@ -358,6 +358,24 @@ TEST(Detect, FindsTrucksWhoseWhiteCabsAreThinStrips) {
                         ObjectClass::Vehicle, 0.5);
 }
 
+// A queue's line walked from a car 50 m up the road, off its lane's axis by the few degrees the road bends, passes
+// half a lane beside a truck found by its cargo and meets its cab: the vehicle it would put there stands, its middle
+// taken across the line, on the truck. A crop of a generated tile (`campscope generate --seed 1`,
+// road_2019-12-01.tif at x 440, y 380, 340 x 320 pixels: the queue's line needs the road about it), with the truth's
+// pixel position of the truck (9.96 m long); judged where the line met it, a second vehicle was put 2.4 m from it.
+TEST(Detect, PutsNoSecondVehicleOnATruckBesideAQueueLine) {
+  const double gsd = 0.5;
+  const RgbBlock block = test_data_block("truck_beside_a_queue_line_0.5m.png");
+  ASSERT_GT(block.width, 0);
+  const cv::Point2d truck(132.81, 213.02);
+  const auto found = detect_objects(block, gsd, DetectorParams{}, Backend::Cpu);
+  EXPECT_TRUE(vehicle_found_near(found, truck, gsd));
+  const auto on_the_truck = std::count_if(found.begin(), found.end(), [&](const DetectedObject& o) {
+    return o.cls == ObjectClass::Vehicle && std::hypot(o.x - truck.x, o.y - truck.y) * gsd <= 4.0;
+  });
+  EXPECT_EQ(on_the_truck, 1);
+}
+
 // A blue car and a silver one touching a dash of the centre line at 0.5 m: the dash joined each car's region and
 // moved its centre 2.2-2.6 m off the car's, past the 2 m a detection may be off. Crops of a generated tile
 // (`campscope generate --seed 4`, road_2019-12-01.tif at x 180, y 226 and x 51, y 129), with the truth's pixel
