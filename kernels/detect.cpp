@@ -138,8 +138,12 @@ void drop_vehicles_on_tents(std::vector<DetectedObject>& objects, double gsd_m) 
 // little slack across its sides for the blur.
 constexpr double kInsideEndsMarginM = 0.5;
 constexpr double kInsideSidesSlackM = 0.25;
+// Two vehicles are in one lane when their axes are within 25 degrees of each other and their centres within this
+// share of the narrower one's width across the longer one's axis.
+constexpr double kSameLaneMinCos = 0.9;
+constexpr double kSameLaneWidthShare = 0.75;
 
-void merge_overlapping_vehicles(std::vector<DetectedObject>& objects, double gsd_m) {
+void merge_overlapping_vehicles(std::vector<DetectedObject>& objects, double gsd_m, double shortest_vehicle_m) {
   std::vector<std::size_t> vehicles;
   double reach_px = 0.0;  // the farthest two vehicles can be and still merge
   for (std::size_t i = 0; i < objects.size(); ++i)
@@ -148,7 +152,7 @@ void merge_overlapping_vehicles(std::vector<DetectedObject>& objects, double gsd
       const ObjectMeasurements& m = objects[i].measured;
       const double corner_m = std::hypot(std::max(0.0, 0.5 * m.length_m - kInsideEndsMarginM),
                                          0.5 * m.width_m + kInsideSidesSlackM);
-      reach_px = std::max(reach_px, std::max<double>(m.width_m, corner_m) / gsd_m);
+      reach_px = std::max(reach_px, std::max({static_cast<double>(m.width_m), corner_m, shortest_vehicle_m}) / gsd_m);
     }
   if (vehicles.size() < 2 || reach_px <= 0.0) return;
   std::stable_sort(vehicles.begin(), vehicles.end(), [&](std::size_t a, std::size_t b) {
@@ -161,10 +165,19 @@ void merge_overlapping_vehicles(std::vector<DetectedObject>& objects, double gsd
     return std::abs(dx * axis[0] + dy * axis[1]) <= 0.5 * outer.measured.length_m - kInsideEndsMarginM &&
            std::abs(dy * axis[0] - dx * axis[1]) <= 0.5 * outer.measured.width_m + kInsideSidesSlackM;
   };
+  // Two vehicles of one lane stand a vehicle's length and a gap apart, centre to centre.
+  const auto closer_than_a_lane_allows = [&](const DetectedObject& a, const DetectedObject& b) {
+    const float* axis = (a.measured.length_m >= b.measured.length_m ? a : b).measured.axis;
+    const double parallel = std::abs(a.measured.axis[0] * b.measured.axis[0] + a.measured.axis[1] * b.measured.axis[1]);
+    const double dx = (b.x - a.x) * gsd_m, dy = (b.y - a.y) * gsd_m;
+    return parallel >= kSameLaneMinCos && std::abs(dx * axis[0] + dy * axis[1]) < shortest_vehicle_m &&
+           std::abs(dy * axis[0] - dx * axis[1]) <
+               kSameLaneWidthShare * std::min(a.measured.width_m, b.measured.width_m);
+  };
   const auto one_vehicle = [&](const DetectedObject& a, const DetectedObject& b) {
     const double apart_px = std::hypot(b.x - a.x, b.y - a.y);
     return apart_px < 0.5 * (a.measured.width_m + b.measured.width_m) / gsd_m || centre_inside(a, b) ||
-           centre_inside(b, a);
+           centre_inside(b, a) || closer_than_a_lane_allows(a, b);
   };
   detect::CellIndex<std::size_t> near(reach_px);
   for (const std::size_t i : vehicles) near.add(objects[i].x, objects[i].y, i);
@@ -318,7 +331,7 @@ std::vector<DetectedObject> detect_objects(const RgbBlock& block, double gsd_m, 
   // After duplicates are gone, so that each found tent seeds its row once.
   detect::complete_tent_rows(block, pixel_params, unique);
   detect::complete_vehicle_queues(block, pixel_params, unique);
-  merge_overlapping_vehicles(unique, gsd_m);
+  merge_overlapping_vehicles(unique, gsd_m, params.vehicle_min_length_m);
   drop_vehicles_cut_by_unimaged_pixels(block, unique, gsd_m);
   drop_vehicles_inside_tent_blocks(unique, gsd_m);
   std::sort(unique.begin(), unique.end(), [](const DetectedObject& a, const DetectedObject& b) {

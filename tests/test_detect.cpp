@@ -861,6 +861,8 @@ TEST(DropVehiclesOnTents, KeepsAVehicleParkedBesideATent) {
 }
 
 // Found vehicles as (x, y) in metres, width and score, at 0.5 m: which stay, in order, and where.
+const double kShortestVehicleM = DetectorParams{}.vehicle_min_length_m;
+
 DetectedObject vehicle_at(double x_m, double y_m, double width_m, float score, double gsd) {
   DetectedObject o;
   o.cls = ObjectClass::Vehicle;
@@ -874,8 +876,8 @@ DetectedObject vehicle_at(double x_m, double y_m, double width_m, float score, d
 
 // A truck's cab and cargo found 2 m apart (widths 2.4 and 2.5) become one vehicle between them with the
 // higher-scoring one's measurements; three cars parked side by side at a 2.4 m pitch (1.8 m wide) all stay; of a
-// chain 1.6 m apart the best takes its neighbour, and the third, 3.2 m from it, stays though it overlaps the
-// neighbour taken; a tent overlapping a vehicle is not this pass's (drop_vehicles_on_tents); equal scores: the
+// chain side by side 1.6 m apart the best takes its neighbour, and the third, 3.2 m from it, stays though it
+// overlaps the neighbour taken; a tent overlapping a vehicle is not this pass's (drop_vehicles_on_tents); equal scores: the
 // lower index takes the other; a vehicle a queue pass put in, scoring higher than the found one it overlaps, goes
 // and the found one keeps its flag.
 TEST(MergeOverlappingVehicles, MergesVehiclesOverlappingOnTheGroundOnly) {
@@ -891,8 +893,8 @@ TEST(MergeOverlappingVehicles, MergesVehiclesOverlappingOnTheGroundOnly) {
       vehicle_at(30.0, 12.4, 1.8, 0.9f, gsd),
       vehicle_at(30.0, 14.8, 1.8, 0.7f, gsd),
       vehicle_at(50.0, 30.0, 2.0, 0.9f, gsd),  // 5-7: a chain
-      vehicle_at(51.6, 30.0, 2.0, 0.8f, gsd),
-      vehicle_at(53.2, 30.0, 2.0, 0.7f, gsd),
+      vehicle_at(50.0, 31.6, 2.0, 0.8f, gsd),
+      vehicle_at(50.0, 33.2, 2.0, 0.7f, gsd),
       tent,                                   // 8
       vehicle_at(61.0, 60.0, 1.8, 0.5f, gsd),  // 9: on the tent
       vehicle_at(80.0, 80.0, 2.0, 0.5f, gsd),  // 10-11: equal scores
@@ -900,15 +902,15 @@ TEST(MergeOverlappingVehicles, MergesVehiclesOverlappingOnTheGroundOnly) {
       vehicle_at(100.0, 80.0, 2.0, 0.9f, gsd),  // 12-13: put in, and found
       vehicle_at(101.5, 80.0, 2.0, 0.6f, gsd)};
   objects[12].completed = true;
-  merge_overlapping_vehicles(objects, gsd);
+  merge_overlapping_vehicles(objects, gsd, kShortestVehicleM);
   ASSERT_EQ(objects.size(), 10u);
   EXPECT_DOUBLE_EQ(objects[0].x * gsd, 11.0);
   EXPECT_DOUBLE_EQ(objects[0].y * gsd, 10.0);
   EXPECT_FLOAT_EQ(objects[0].score, 0.8f);
   EXPECT_FLOAT_EQ(objects[0].measured.length_m, 4.5f);
   for (int k = 0; k < 3; ++k) EXPECT_DOUBLE_EQ(objects[1 + k].y * gsd, 10.0 + 2.4 * k) << "parked car " << k;
-  EXPECT_DOUBLE_EQ(objects[4].x * gsd, 50.8);  // the chain's best (50.0) with its neighbour (51.6)
-  EXPECT_DOUBLE_EQ(objects[5].x * gsd, 53.2);
+  EXPECT_DOUBLE_EQ(objects[4].y * gsd, 30.8);  // the chain's best (30.0) with its neighbour (31.6)
+  EXPECT_DOUBLE_EQ(objects[5].y * gsd, 33.2);
   EXPECT_EQ(objects[6].cls, ObjectClass::Tent);
   EXPECT_DOUBLE_EQ(objects[7].x * gsd, 61.0);
   EXPECT_DOUBLE_EQ(objects[8].x * gsd, 80.5);
@@ -916,16 +918,18 @@ TEST(MergeOverlappingVehicles, MergesVehiclesOverlappingOnTheGroundOnly) {
   EXPECT_FLOAT_EQ(objects[9].score, 0.6f);
   EXPECT_FALSE(objects[9].completed);
   std::vector<DetectedObject> none;
-  merge_overlapping_vehicles(none, gsd);
+  merge_overlapping_vehicles(none, gsd, kShortestVehicleM);
   EXPECT_TRUE(none.empty());
 }
 
 // Along a lane at 30 degrees to the pixel rows: a truck grown whole (10 m x 2.8 m) and a car-sized piece of it grown
 // alone, 3.5 m along from its centre, farther apart than their half widths summed, are one vehicle between them; so
 // are a piece 1.5 m to the side of a whole truck's axis and 2 m along (inside its sides with the blur's slack) and
-// the truck. A car whose centre is 4.4 m along a 9.2 m region (a car grown together with its queue neighbour) is
-// not inside it by the 0.5 m margin and stays, as do a car 2.8 m across from another in the next lane and the
-// cars of a queue nose to tail (4.5 m long, 5.5 m apart).
+// the truck, and a car with a region 5.8 m long whose centre is 2.6 m along the car's axis and 0.3 m across it (not
+// inside either, but nearer than a lane's next vehicle can be). A car whose centre is 4.4 m along a 9.2 m region (a
+// car grown together with its queue neighbour) is not inside it by the 0.5 m margin and stays, as do a car 2.8 m
+// across from another in the next lane, the cars of a queue nose to tail (4.5 m long, 5.5 m apart) and a car
+// parked across the lane's axis 3.3 m along from another.
 TEST(MergeOverlappingVehicles, MergesAVehicleWhoseCentreIsInsideAnother) {
   const double gsd = 0.4;
   const double ux = std::cos(M_PI / 6.0), uy = std::sin(M_PI / 6.0);
@@ -949,10 +953,16 @@ TEST(MergeOverlappingVehicles, MergesAVehicleWhoseCentreIsInsideAnother) {
       on_lane(80, 80, 0.0, 2.8, 4.5, 1.8, 0.8f),     // 7: one in the next lane
       on_lane(140, 80, 0.0, 0.0, 4.5, 1.8, 0.9f),    // 8-10: a queue
       on_lane(140, 80, 5.5, 0.0, 4.5, 1.8, 0.8f),
-      on_lane(140, 80, 11.0, 0.0, 4.5, 1.8, 0.7f)};
+      on_lane(140, 80, 11.0, 0.0, 4.5, 1.8, 0.7f),
+      on_lane(20, 140, 0.0, 0.0, 4.5, 1.8, 0.9f),    // 11: a car, and
+      on_lane(20, 140, 2.6, 0.3, 5.8, 2.2, 0.7f),    // 12: a region behind it
+      on_lane(80, 140, 0.0, 0.0, 4.5, 1.8, 0.9f),    // 13: a car, and
+      on_lane(80, 140, 3.3, 0.0, 4.5, 1.8, 0.8f)};  // 14: one across the lane
+  std::swap(objects[14].measured.axis[0], objects[14].measured.axis[1]);
+  objects[14].measured.axis[0] = -objects[14].measured.axis[0];
   const std::vector<DetectedObject> before = objects;
-  merge_overlapping_vehicles(objects, gsd);
-  ASSERT_EQ(objects.size(), 9u);
+  merge_overlapping_vehicles(objects, gsd, kShortestVehicleM);
+  ASSERT_EQ(objects.size(), 12u);
   // Each merged pair at the mean of its centres, with the higher scorer's measurements: the truck's, then the piece's.
   const auto expect_at_mean_of = [&](const DetectedObject& merged, const DetectedObject& a, const DetectedObject& b,
                                      const DetectedObject& scorer) {
@@ -963,9 +973,11 @@ TEST(MergeOverlappingVehicles, MergesAVehicleWhoseCentreIsInsideAnother) {
   };
   expect_at_mean_of(objects[0], before[0], before[1], before[0]);
   expect_at_mean_of(objects[1], before[2], before[3], before[3]);
-  for (std::size_t k = 2; k < objects.size(); ++k) {
-    EXPECT_DOUBLE_EQ(objects[k].x, before[k + 2].x) << "vehicle " << k + 2 << " stays where it was";
-    EXPECT_DOUBLE_EQ(objects[k].y, before[k + 2].y) << "vehicle " << k + 2 << " stays where it was";
+  expect_at_mean_of(objects[9], before[11], before[12], before[11]);
+  for (const std::size_t k : {2, 3, 4, 5, 6, 7, 8, 10, 11}) {
+    const std::size_t was = k < 9 ? k + 2 : k + 3;
+    EXPECT_DOUBLE_EQ(objects[k].x, before[was].x) << "vehicle " << was << " stays where it was";
+    EXPECT_DOUBLE_EQ(objects[k].y, before[was].y) << "vehicle " << was << " stays where it was";
   }
 }
 
