@@ -376,6 +376,20 @@ TEST(Detect, PutsNoSecondVehicleOnATruckBesideAQueueLine) {
   EXPECT_EQ(on_the_truck, 1);
 }
 
+// Trucks in the lane beside the soil at 0.5 m: one with grey cargo, which lies within the ground tolerance of the
+// soil in shadow (the window's soil colour, a mode of the soil and its blends, is darker still), so that the
+// foreground about the seed takes the cargo for ground; one with grey cargo and one with green, each touching a dash
+// of the centre line. Crops of generated tiles (`campscope generate --seed 1`, road_2019-11-01.tif at x 260, y 293,
+// 80 x 80 pixels; `--seed 3`, road_2019-12-24.tif at x 593, y 589, and road_2019-12-01.tif at x 807, y 808, 160 x
+// 160), with the truth's pixel positions. Grown with only the asphalt's shadow taken for ground, less the dash, each
+// truck is a region of its own and found; none was before.
+TEST(Detect, FindsTrucksOnAsphaltGrownWithItsShadowOnly) {
+  expect_found_in_crops({{"grey_cargo_truck_0.5m.png", {{40.02, 40.40}}},
+                         {"grey_cargo_truck_by_a_dash_0.5m.png", {{80.39, 80.18}}},
+                         {"green_cargo_truck_by_a_dash_0.5m.png", {{80.19, 80.59}}}},
+                        ObjectClass::Vehicle, 0.5);
+}
+
 // A blue car and a silver one touching a dash of the centre line at 0.5 m: the dash joined each car's region and
 // moved its centre 2.2-2.6 m off the car's, past the 2 m a detection may be off. Crops of a generated tile
 // (`campscope generate --seed 4`, road_2019-12-01.tif at x 180, y 226 and x 51, y 129), with the truth's pixel
