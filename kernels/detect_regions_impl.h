@@ -1515,8 +1515,8 @@ CAMPSCOPE_HD bool part_off_a_line_is_vehicle(const std::uint8_t* rgb, int width,
 // ground the seed stands on taken for ground (`strength`), less the road markings it touched, it is its own region.
 // Whether `part` is a vehicle: not cut by the window, its mean no shadow of that ground (`own_shading`), judged
 // against that ground. Tried last, where nothing else about the seed is a vehicle. Vehicle F1 pooled: default seeds
-// 1-5 0.9204 -> 0.9246 (12 more found, no more false), held-out 6-10 0.9087 -> 0.9111 (+7, 0), hard 1-5 0.7162 ->
-// 0.7208 (+17, +7), hard 6-10 0.7036 -> 0.7103 (+24, +8), the KIT mosaics 0.365 -> 0.380 (+11, +7); with the
+// 1-5 0.9204 -> 0.9240 (11 more found, 1 more false), held-out 6-10 0.9087 -> 0.9111 (+8, +1), hard 1-5 0.7162 ->
+// 0.7210 (+18, +8), hard 6-10 0.7036 -> 0.7103 (+24, +8), the KIT mosaics 0.365 -> 0.381 (+11, +6); with the
 // markings left in, held-out 0.9083 (5 more false: a dash grown with a car).
 template <typename Strength>
 CAMPSCOPE_HD bool grown_on_its_own_ground_is_vehicle(const std::uint8_t* rgb, int width, const RegionWindow& window,
@@ -1775,10 +1775,10 @@ CAMPSCOPE_HD bool grow_foreground_region(const std::uint8_t* rgb, const std::uin
       const std::uint8_t* colour = rgb + p * 3;
       if (shading[own].within(colour, tolerance_sq) || (blend.within(colour, tolerance_sq) && near_both_grounds(x, y)))
         return 0;
+      if (at_ground(colour, 0) || at_ground(colour, 1)) return 0;
       const int d0 = colour_distance(colour, ground[0]);
       const int d1 = colour_distance(colour, ground[1]);
-      const int d = d0 < d1 ? d0 : d1;
-      return d > params.physical.ground_tolerance ? d : 0;
+      return d0 < d1 ? d0 : d1;
     };
     if (grown_on_its_own_ground_is_vehicle(rgb, width, window, sx, sy, h, ground, own, shading[own],
                                            own_shade_strength, params, part)) {
