@@ -523,6 +523,18 @@ TEST(Detect, CentreLineDashesAt1mAreNoVehicles) {
   EXPECT_GE(found_cars, 1);
 }
 
+// Flat roofs with their rooftop tanks and shadows beside an olive grove at 0.5 m, and no vehicle: the soil between
+// two roofs, in the shade of one, is a strip a car's size, its colour the soil's darkened toward its shadow, and both
+// of its window's grounds are the roofs. A crop of a generated tile (`campscope generate --seed 5`,
+// kah_2019-12-24.tif at x 198, y 812, 120 x 120 pixels); before that soil counted as bare ground, the strip was a
+// vehicle at (60.0, 59.8).
+TEST(Detect, SoilBetweenPaleRoofsIsNoVehicle) {
+  const RgbBlock block = test_data_block("soil_between_roofs_0.5m.png");
+  ASSERT_GT(block.width, 0);
+  for (const DetectedObject& o : detect_objects(block, 0.5, DetectorParams{}, Backend::Cpu))
+    EXPECT_NE(o.cls, ObjectClass::Vehicle) << "vehicle at " << o.x << ", " << o.y;
+}
+
 // Cars parked against white compound walls, as the hard profile draws them: the wall, a line a pixel or two wide
 // at 0.5 m and four at 0.3 m, joins the cars along it into one foreground region that reaches past the window.
 // Crops of generated tiles (`campscope generate --profile hard --seed 1`, kafr-lusin_2019-11-01.tif at x 806,
