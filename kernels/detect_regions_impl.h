@@ -84,6 +84,16 @@ struct ColourSegment {
 CAMPSCOPE_HD double luma(const double* rgb) { return (77.0 * rgb[0] + 150.0 * rgb[1] + 29.0 * rgb[2]) / 256.0; }
 CAMPSCOPE_HD int luma_of(const int* rgb) { return (77 * rgb[0] + 150 * rgb[1] + 29 * rgb[2]) >> 8; }
 CAMPSCOPE_HD int luma_of_pixel(const std::uint8_t* rgb) { return (77 * rgb[0] + 150 * rgb[1] + 29 * rgb[2]) >> 8; }
+// Max - min over R, G, B: 0 for a grey.
+template <typename Channel>
+CAMPSCOPE_HD int chroma_of(const Channel* rgb) {
+  int lo = rgb[0], hi = rgb[0];
+  for (int c = 1; c < 3; ++c) {
+    lo = rgb[c] < lo ? rgb[c] : lo;
+    hi = rgb[c] > hi ? rgb[c] : hi;
+  }
+  return hi - lo;
+}
 
 // A tarpaulin's blue: blue above red by tarp_min_blue_excess, and above green.
 template <typename Channel>
@@ -444,12 +454,7 @@ CAMPSCOPE_HD bool looks_like_block_ground(const RegionFeatures& f, const PixelPa
   for (int c = 0; c < 3; ++c) ground[c] = static_cast<int>(f.background[c]);
   if (mean_near_segment(f, params.block_ground, ground, params)) return true;
   const int* soil = params.block_ground;
-  int brightest = soil[0], darkest = soil[0];
-  for (int c = 1; c < 3; ++c) {
-    brightest = soil[c] > brightest ? soil[c] : brightest;
-    darkest = soil[c] < darkest ? soil[c] : darkest;
-  }
-  if (brightest - darkest < kColouredGroundChroma || luma(f.background) < luma_of(soil) + kPaleGroundLuma) return false;
+  if (chroma_of(soil) < kColouredGroundChroma || luma(f.background) < luma_of(soil) + kPaleGroundLuma) return false;
   int soil_in_shadow[3];
   for (int c = 0; c < 3; ++c) soil_in_shadow[c] = soil[c] * params.shadow_percent / 100;
   return mean_near_segment(f, soil, soil_in_shadow, params);
@@ -1164,12 +1169,7 @@ struct PaleStripColour {
       : pale_above((luma_of(ground[0]) > luma_of(ground[1]) ? luma_of(ground[0]) : luma_of(ground[1])) +
                    params.physical.tent_min_brightness_gain) {}
   CAMPSCOPE_HD bool operator()(const std::uint8_t* colour) const {
-    int lo = colour[0], hi = colour[0];
-    for (int c = 1; c < 3; ++c) {
-      lo = colour[c] < lo ? colour[c] : lo;
-      hi = colour[c] > hi ? colour[c] : hi;
-    }
-    return luma_of_pixel(colour) >= pale_above && hi - lo <= kMaxChroma;
+    return luma_of_pixel(colour) >= pale_above && chroma_of(colour) <= kMaxChroma;
   }
 };
 
