@@ -50,6 +50,7 @@ struct SplitData {
   // With candidates: every candidate that is no tent, its appearance features and its tile.
   std::vector<Detection> candidates;
   cv::Mat candidate_features;
+  std::vector<char> candidate_by_rules;
   std::vector<std::size_t> candidate_tile;
 };
 
@@ -92,6 +93,8 @@ SplitData detect_split(const std::vector<const TileEntry*>& tiles, const std::ve
     }
     split.candidates.insert(split.candidates.end(), tile.candidates.begin(), tile.candidates.end());
     split.candidate_features.push_back(tile.candidate_features);
+    split.candidate_by_rules.insert(split.candidate_by_rules.end(), tile.candidate_by_rules.begin(),
+                                    tile.candidate_by_rules.end());
     split.candidate_tile.insert(split.candidate_tile.end(), tile.candidates.size(), t);
     for (std::size_t k = 0; k < tile.detections.size(); ++k) {
       by_date[tile.detections[k].date].push_back(found.size());
@@ -189,29 +192,39 @@ CrossValidated cross_validated_threshold(const ClassExamples& examples, ObjectCl
 // half match radii are not; those between, on a vehicle's edge, teach nothing either way and are left out.
 constexpr double kTrueCandidateRadii = 0.75, kFalseCandidateRadii = 1.5;
 
+// Per point, the ground distance to the nearest vehicle of `vehicles` of its date, or infinity where none is within
+// reach_m.
+std::vector<double> nearest_vehicle_m(const std::vector<Detection>& points, const std::vector<Detection>& vehicles,
+                                      double reach_m) {
+  // Vehicles by date, sorted by latitude, so each point looks only at a thin band of them.
+  std::map<std::string, std::vector<const Detection*>> by_date;
+  for (const Detection& v : vehicles)
+    if (v.cls == ObjectClass::Vehicle) by_date[v.date].push_back(&v);
+  for (auto& [date, list] : by_date)
+    std::sort(list.begin(), list.end(), [](const Detection* a, const Detection* b) { return a->lat < b->lat; });
+  const double reach_degrees_lat = reach_m / 110000.0;  // a degree of latitude is at least 110.5 km
+  std::vector<double> nearest(points.size(), std::numeric_limits<double>::infinity());
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    const Detection& p = points[i];
+    const auto found = by_date.find(p.date);
+    if (found == by_date.end()) continue;
+    const std::vector<const Detection*>& list = found->second;
+    auto it = std::lower_bound(list.begin(), list.end(), p.lat - reach_degrees_lat,
+                               [](const Detection* d, double lat) { return d->lat < lat; });
+    for (; it != list.end() && (*it)->lat <= p.lat + reach_degrees_lat; ++it)
+      nearest[i] = std::min(nearest[i], local_ground_distance_m(p.lon, p.lat, (*it)->lon, (*it)->lat));
+    if (nearest[i] > reach_m) nearest[i] = std::numeric_limits<double>::infinity();
+  }
+  return nearest;
+}
+
 // Per candidate: 1 (a vehicle), 0 (not) or -1 (left out).
 std::vector<int> candidate_labels(const SplitData& split, double radius_m) {
-  // Vehicle labels by date, sorted by latitude, so each candidate looks only at a thin band of them.
-  std::map<std::string, std::vector<const Detection*>> vehicles;
-  for (const Detection& label : split.labels)
-    if (label.cls == ObjectClass::Vehicle) vehicles[label.date].push_back(&label);
-  for (auto& [date, list] : vehicles)
-    std::sort(list.begin(), list.end(), [](const Detection* a, const Detection* b) { return a->lat < b->lat; });
   const double far_m = kFalseCandidateRadii * radius_m;
-  const double far_degrees_lat = far_m / 110000.0;  // a degree of latitude is at least 110.5 km
+  const std::vector<double> nearest = nearest_vehicle_m(split.candidates, split.labels, far_m);
   std::vector<int> labels(split.candidates.size(), 0);
-  for (std::size_t i = 0; i < split.candidates.size(); ++i) {
-    const Detection& c = split.candidates[i];
-    const auto found = vehicles.find(c.date);
-    if (found == vehicles.end()) continue;
-    const std::vector<const Detection*>& list = found->second;
-    auto it = std::lower_bound(list.begin(), list.end(), c.lat - far_degrees_lat,
-                               [](const Detection* d, double lat) { return d->lat < lat; });
-    double nearest = std::numeric_limits<double>::infinity();
-    for (; it != list.end() && (*it)->lat <= c.lat + far_degrees_lat; ++it)
-      nearest = std::min(nearest, local_ground_distance_m(c.lon, c.lat, (*it)->lon, (*it)->lat));
-    labels[i] = nearest <= kTrueCandidateRadii * radius_m ? 1 : nearest <= far_m ? -1 : 0;
-  }
+  for (std::size_t i = 0; i < split.candidates.size(); ++i)
+    labels[i] = nearest[i] <= kTrueCandidateRadii * radius_m ? 1 : nearest[i] <= far_m ? -1 : 0;
   return labels;
 }
 
@@ -233,17 +246,23 @@ void thin_false_candidates(std::vector<int>& labels, std::uint64_t seed) {
 }
 
 // Vehicle F1 over the split's tiles of the candidates at or above `threshold`, one per vehicle (the likeliest
-// within the duplicate radius), as `campscope run` keeps them.
+// within the duplicate radius), as `campscope run` keeps them. Adding to the rules (`kept_by_rules` given: per
+// candidate, whether a vehicle of the rules lies within the duplicate radius): the rules' vehicles, and the
+// candidates the rules did not take that are at or above `threshold` and not beside one of the rules' vehicles.
 double vehicle_f1_at(const SplitData& split, const std::vector<double>& probability, double threshold,
-                     double duplicate_radius_m, double radius_m) {
+                     double duplicate_radius_m, double radius_m, const std::vector<char>* kept_by_rules = nullptr) {
   std::map<std::string, std::vector<Detection>> by_date;
   for (std::size_t i = 0; i < split.candidates.size(); ++i) {
     if (probability[i] < threshold) continue;
+    if (kept_by_rules && (split.candidate_by_rules[i] || (*kept_by_rules)[i])) continue;
     Detection d = split.candidates[i];
     d.score = static_cast<float>(probability[i]);
     by_date[d.date].push_back(d);
   }
   std::vector<Detection> kept;
+  if (kept_by_rules)
+    for (const Detection& d : split.detections)
+      if (d.cls == ObjectClass::Vehicle) kept.push_back(d);
   for (const auto& [date, found] : by_date)
     for (std::size_t k : merge_overlaps(found, duplicate_radius_m)) kept.push_back(found[k]);
   std::vector<Detection> vehicles;
@@ -256,13 +275,39 @@ double vehicle_f1_at(const SplitData& split, const std::vector<double>& probabil
 
 struct FittedAppearance {
   std::shared_ptr<VehicleAppearance> model;  // null when the labels do not give both kinds of example
-  double f1 = -1.0;                          // out-of-fold vehicle F1 at its threshold; -1: too few tiles to fold
+  // Out-of-fold vehicle F1 of each role at its threshold; -1: too few tiles to fold.
+  double replacing_f1 = -1.0, adding_f1 = -1.0;
+  double replacing_threshold = 0.5, adding_threshold = 0.5;
 };
 
-// The vehicle appearance forest, trained on the split's labelled candidates, with the threshold that maximises
-// vehicle F1 of out-of-fold votes (folds of whole tiles), averaged with its neighbours 0.05 either side: the curve
-// is noisy, and its single highest step moved with small changes of the rules (hard seed 1: from 0.45 to 0.40,
-// and the validation F1 fell from 0.73 to 0.68; smoothed it stays at 0.45).
+// The threshold step whose F1, averaged with its neighbours', is highest (ties: the lower threshold), and its own F1.
+std::pair<double, double> smoothed_best_threshold(const std::function<double(double)>& f1_at_threshold) {
+  constexpr int kSteps = 20;
+  constexpr double kStep = 1.0 / kSteps;
+  double f1_at[kSteps] = {};
+  for (int step = 1; step < kSteps; ++step) f1_at[step] = f1_at_threshold(kStep * step);
+  double best_smoothed = -1.0, best_threshold = 0.5, best_f1 = -1.0;
+  for (int step = 1; step < kSteps; ++step) {
+    double sum = 0.0;
+    int n = 0;
+    for (int near = step - 1; near <= step + 1; ++near)
+      if (near >= 1 && near < kSteps) {
+        sum += f1_at[near];
+        ++n;
+      }
+    if (sum / n > best_smoothed + 1e-12) {
+      best_smoothed = sum / n;
+      best_f1 = f1_at[step];
+      best_threshold = kStep * step;
+    }
+  }
+  return {best_threshold, best_f1};
+}
+
+// The vehicle appearance forest, trained on the split's labelled candidates, with, for each role, the threshold
+// that maximises vehicle F1 of out-of-fold votes (folds of whole tiles), averaged with its neighbours 0.05 either
+// side: the curve is noisy, and its single highest step moved with small changes of the rules (hard seed 1: from
+// 0.45 to 0.40, and the validation F1 fell from 0.73 to 0.68; smoothed it stays at 0.45).
 FittedAppearance fit_vehicle_appearance(const SplitData& split, std::size_t tiles, const std::vector<int>& labels,
                                         double duplicate_radius_m, double radius_m, std::uint64_t seed) {
   const auto examples = [&](const std::function<bool(std::size_t)>& take, cv::Mat& samples, std::vector<int>& y) {
@@ -276,8 +321,8 @@ FittedAppearance fit_vehicle_appearance(const SplitData& split, std::size_t tile
   cv::Mat samples;
   std::vector<int> y;
   if (!examples([](std::size_t) { return true; }, samples, y)) return {};
-  auto appearance = std::make_shared<VehicleAppearance>();
-  double best_f1 = -1.0;
+  FittedAppearance fitted;
+  fitted.model = std::make_shared<VehicleAppearance>();
   const int folds = static_cast<int>(std::min<std::size_t>(kFolds, tiles));
   if (folds >= 2) {
     std::vector<double> out_of_fold(labels.size(), 0.0);
@@ -292,28 +337,17 @@ FittedAppearance fit_vehicle_appearance(const SplitData& split, std::size_t tile
       for (std::size_t i = 0; i < labels.size(); ++i)
         if (in_fold(i)) out_of_fold[i] = fold_forest.probability(split.candidate_features.row(static_cast<int>(i)));
     }
-    constexpr int kSteps = 20;
-    double f1_at[kSteps] = {};
-    for (int step = 1; step < kSteps; ++step)
-      f1_at[step] = vehicle_f1_at(split, out_of_fold, 0.05 * step, duplicate_radius_m, radius_m);
-    double best_smoothed = -1.0;
-    for (int step = 1; step < kSteps; ++step) {
-      double sum = 0.0;
-      int n = 0;
-      for (int near = step - 1; near <= step + 1; ++near)
-        if (near >= 1 && near < kSteps) {
-          sum += f1_at[near];
-          ++n;
-        }
-      if (sum / n > best_smoothed + 1e-12) {
-        best_smoothed = sum / n;
-        best_f1 = f1_at[step];
-        appearance->forest.threshold = 0.05 * step;
-      }
-    }
+    std::tie(fitted.replacing_threshold, fitted.replacing_f1) = smoothed_best_threshold(
+        [&](double threshold) { return vehicle_f1_at(split, out_of_fold, threshold, duplicate_radius_m, radius_m); });
+    const std::vector<double> to_rules = nearest_vehicle_m(split.candidates, split.detections, duplicate_radius_m);
+    std::vector<char> kept_by_rules(to_rules.size());
+    for (std::size_t i = 0; i < to_rules.size(); ++i) kept_by_rules[i] = std::isfinite(to_rules[i]) ? 1 : 0;
+    std::tie(fitted.adding_threshold, fitted.adding_f1) = smoothed_best_threshold([&](double threshold) {
+      return vehicle_f1_at(split, out_of_fold, threshold, duplicate_radius_m, radius_m, &kept_by_rules);
+    });
   }
-  appearance->forest.train(samples, y, VehicleAppearance::feature_count(), seed);
-  return {appearance, best_f1};
+  fitted.model->forest.train(samples, y, VehicleAppearance::feature_count(), seed);
+  return fitted;
 }
 
 // Per-class counts of detections against labels.
@@ -406,13 +440,18 @@ CalibrationResult calibrate_detector(const CalibrateOptions& options) {
     const bool trainable = positives > 0 && positives < static_cast<long long>(examples.labels.size());
     const CrossValidated chosen =
         trainable ? cross_validated_threshold(examples, cls, training_tiles.size(), options.seed) : CrossValidated{};
-    // Vehicles are judged by their look unless the rules with their forest did better out of fold; then the
-    // rules' vehicles are not kept, so they need no forest.
+    // Vehicles are judged the way that did best out of fold: by their look alone (the rules' vehicles are not
+    // kept, so they need no forest), by the rules with their look adding what the rules missed (the rules'
+    // vehicles kept as they are), or by the rules with their forest.
     if (cls == ObjectClass::Vehicle && by_look.model) {
-      result.vehicle_look_f1 = by_look.f1;
+      result.vehicle_look_f1 = by_look.replacing_f1;
+      result.vehicle_look_added_f1 = by_look.adding_f1;
       result.vehicle_rules_f1 = trainable ? chosen.f1 : -1.0;
-      if (by_look.f1 >= result.vehicle_rules_f1) {
+      if (std::max(by_look.replacing_f1, by_look.adding_f1) >= result.vehicle_rules_f1) {
         appearance = by_look.model;
+        appearance->adds_to_rules = by_look.adding_f1 > by_look.replacing_f1;
+        appearance->forest.threshold =
+            appearance->adds_to_rules ? by_look.adding_threshold : by_look.replacing_threshold;
         result.true_examples[class_name(cls)] = std::count(appearance_labels.begin(), appearance_labels.end(), 1);
         result.false_examples[class_name(cls)] = std::count(appearance_labels.begin(), appearance_labels.end(), 0);
         continue;
@@ -477,7 +516,7 @@ CalibrationResult calibrate_detector(const CalibrateOptions& options) {
   record["seed"] = std::to_string(options.seed);
   record["training_tiles"] = std::to_string(training_tiles.size());
   record["validation_tiles"] = std::to_string(validation_tiles.size());
-  record["vehicles_judged_by"] = appearance ? "look" : "rules";
+  record["vehicles_judged_by"] = !appearance ? "rules" : appearance->adds_to_rules ? "rules_and_look" : "look";
   for (ObjectClass cls : kClasses) {
     const std::string name = class_name(cls);
     const MatchCounts& c = result.calibrated[name];
@@ -495,7 +534,7 @@ std::string calibration_report(const CalibrationResult& result) {
       << " validation\nlabels: " << result.labels_on_tiles << " on tiles of their date";
   if (result.labels_off_tiles > 0) out << ", " << result.labels_off_tiles << " on no tile (ignored)";
   out << "\n";
-  char line[256];
+  char line[512];
   std::snprintf(line, sizeof line, "%-8s %9s %9s %9s | %-10s %9s %9s %9s | %-10s %9s %9s %9s\n", "class",
                 "true ex.", "false ex.", "threshold", "built-in", "precision", "recall", "F1", "calibrated",
                 "precision", "recall", "F1");
@@ -523,11 +562,14 @@ std::string calibration_report(const CalibrationResult& result) {
     out << line;
   }
   if (result.vehicle_look_f1 >= 0.0 || result.vehicle_rules_f1 >= 0.0) {
+    const auto& appearance = result.model.vehicle_appearance;
     std::snprintf(line, sizeof line,
                   "vehicles: judged by %s (out-of-fold F1 on the training tiles: by their look %.4f, by the rules "
-                  "and their forest %.4f)\n",
-                  result.model.vehicle_appearance ? "their look" : "the rules and their forest", result.vehicle_look_f1,
-                  result.vehicle_rules_f1);
+                  "with their look adding what they missed %.4f, by the rules and their forest %.4f)\n",
+                  !appearance                 ? "the rules and their forest"
+                  : appearance->adds_to_rules ? "the rules with their look adding what they missed"
+                                              : "their look",
+                  result.vehicle_look_f1, result.vehicle_look_added_f1, result.vehicle_rules_f1);
     out << line;
   }
   return out.str();

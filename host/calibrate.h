@@ -39,7 +39,7 @@ struct CalibrationResult {
   std::map<std::string, long long> true_examples, false_examples;  // per class, on the training tiles
   std::map<std::string, MatchCounts> builtin, calibrated;          // per class, on the validation tiles
   // Out-of-fold vehicle F1 on the training tiles of each way to judge vehicles; -1 where not measured.
-  double vehicle_look_f1 = -1.0, vehicle_rules_f1 = -1.0;
+  double vehicle_look_f1 = -1.0, vehicle_look_added_f1 = -1.0, vehicle_rules_f1 = -1.0;
   // Per class whose forest won out of fold but lost to the rules alone on the validation tiles (and was left out):
   // its validation F1.
   std::map<std::string, double> forest_left_out_f1;

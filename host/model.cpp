@@ -90,6 +90,12 @@ DetectorModel load_detector_model(const std::string& path) {
       auto appearance = std::make_shared<VehicleAppearance>();
       appearance->forest =
           VotingForest::read(node, VehicleAppearance::feature_count(), path, "'vehicle_appearance'");
+      const cv::FileNode adds = node["adds_to_rules"];
+      if (!adds.empty()) {
+        if (!adds.isInt() || (static_cast<int>(adds) != 0 && static_cast<int>(adds) != 1))
+          throw InputError(path + ": 'vehicle_appearance' 'adds_to_rules' must be 0 or 1");
+        appearance->adds_to_rules = static_cast<int>(adds) == 1;
+      }
       model.vehicle_appearance = appearance;
       continue;
     }
@@ -159,6 +165,7 @@ void save_detector_model(const DetectorModel& model, const std::string& path) {
   if (model.vehicle_appearance) {
     storage << "vehicle_appearance" << "{";
     model.vehicle_appearance->forest.write(storage);
+    storage << "adds_to_rules" << (model.vehicle_appearance->adds_to_rules ? 1 : 0);
     storage << "}";
   }
   write_file_atomically(path, storage.releaseAndGetString());

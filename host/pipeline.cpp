@@ -294,15 +294,19 @@ TileOutcome process_tile(OpenedTile tile, const TileEntry& entry, const RunOptio
       return d;
     };
     const bool by_appearance = static_cast<bool>(options.vehicle_appearance);
+    const bool adding_to_rules = by_appearance && options.vehicle_appearance->adds_to_rules;
     const bool with_candidates = candidate_budget > 0;
     std::vector<CandidatePoint> candidates;
-    // With a look model, the block's tents and the candidates it takes for vehicles, which are dropped on a tent
-    // as the rules' vehicles are.
-    std::vector<DetectedObject> tents_and_looks;
+    // With a look model, the block's tents: a candidate on one is no vehicle, as the rules' vehicles are not.
+    std::vector<DetectedObject> tents;
+    // Adding to the rules: the rules' vehicles, which outrank every look near them (those in the halo too: the
+    // neighbouring block reports them).
+    std::vector<DetectedObject> kept_by_rules;
     for (const DetectedObject& o : detect_objects(block, info.gsd_m, options.detector, options.backend,
                                                   by_appearance || with_candidates ? &candidates : nullptr)) {
-      if (by_appearance && o.cls == ObjectClass::Tent) tents_and_looks.push_back(o);
-      if (!in_core(o.x, o.y) || (by_appearance && o.cls == ObjectClass::Vehicle)) continue;
+      if (by_appearance && o.cls == ObjectClass::Tent) tents.push_back(o);
+      if (adding_to_rules && o.cls == ObjectClass::Vehicle) kept_by_rules.push_back(o);
+      if (!in_core(o.x, o.y) || (by_appearance && !adding_to_rules && o.cls == ObjectClass::Vehicle)) continue;
       float score = o.score;
       if (options.classifier && options.classifier->trained(o.cls)) {  // its vote becomes the score
         const double probability = options.classifier->probability(o.cls, o.measured);
@@ -318,33 +322,48 @@ TileOutcome process_tile(OpenedTile tile, const TileEntry& entry, const RunOptio
     if (with_candidates && outcome.found.candidates.size() + in_core_candidates.size() > candidate_budget)
       throw InputError(entry.resolved_path + ": more than " + std::to_string(candidate_budget) +
                        " detector candidates to learn from, whose appearance features would not fit in memory");
+    // Which candidates could be vehicles by their look: their place alone decides whether one lies on a tent, in a
+    // block of tents or, adding to the rules, beside one of the rules' vehicles, so only those left are looked at
+    // (unless calibration needs every candidate's features). Each one's score holds its index until it is voted on.
+    std::vector<char> could_be_vehicle(in_core_candidates.size(), 0);
+    if (by_appearance) {
+      std::vector<DetectedObject> placed = tents;
+      for (std::size_t i = 0; i < in_core_candidates.size(); ++i) {
+        const CandidatePoint& c = in_core_candidates[i];
+        if (adding_to_rules && c.rule_vehicle) continue;
+        placed.push_back({c.x, c.y, ObjectClass::Vehicle, static_cast<float>(i), c.measured});
+      }
+      drop_vehicles_on_tents(placed, info.gsd_m);
+      drop_vehicles_inside_tent_blocks(placed, info.gsd_m);
+      const double duplicate_px = options.detector.duplicate_radius_m / info.gsd_m;
+      for (const DetectedObject& o : placed)
+        if (o.cls == ObjectClass::Vehicle &&
+            std::none_of(kept_by_rules.begin(), kept_by_rules.end(), [&](const DetectedObject& v) {
+              return std::hypot(v.x - o.x, v.y - o.y) <= duplicate_px;
+            }))
+          could_be_vehicle[static_cast<std::size_t>(o.score)] = 1;
+    }
+    std::vector<CandidatePoint> looked_at;
+    for (std::size_t i = 0; i < in_core_candidates.size(); ++i)
+      if (with_candidates || could_be_vehicle[i]) looked_at.push_back(in_core_candidates[i]);
     std::vector<cv::Mat> features;
     std::vector<double> probability;
-    look_at_candidates(block, in_core_candidates, info.gsd_m, options.vehicle_appearance.get(), features, probability);
-    for (std::size_t i = 0; i < in_core_candidates.size(); ++i) {
+    look_at_candidates(block, looked_at, info.gsd_m, options.vehicle_appearance.get(), features, probability);
+    std::vector<DetectedObject> by_look;
+    std::vector<ScoredPoint> by_look_points;
+    for (std::size_t i = 0, k = 0; i < in_core_candidates.size(); ++i) {
+      if (!with_candidates && !could_be_vehicle[i]) continue;
       const CandidatePoint& c = in_core_candidates[i];
       if (with_candidates) {
         outcome.found.candidates.push_back(found(ObjectClass::Vehicle, 0.0f, c.x, c.y));
-        outcome.found.candidate_features.push_back(features[i]);
+        outcome.found.candidate_features.push_back(features[k]);
+        outcome.found.candidate_by_rules.push_back(c.rule_vehicle ? 1 : 0);
       }
-      if (!by_appearance || probability[i] < options.vehicle_appearance->forest.threshold) continue;
-      DetectedObject o;
-      o.x = c.x;
-      o.y = c.y;
-      o.cls = ObjectClass::Vehicle;
-      o.score = static_cast<float>(probability[i]);
-      o.measured = c.measured;
-      tents_and_looks.push_back(o);
+      const double vote = probability[k++];
+      if (!could_be_vehicle[i] || vote < options.vehicle_appearance->forest.threshold) continue;
+      by_look.push_back({c.x, c.y, ObjectClass::Vehicle, static_cast<float>(vote), c.measured});
+      by_look_points.push_back({c.x * info.gsd_m, c.y * info.gsd_m, static_cast<float>(vote)});
     }
-    drop_vehicles_on_tents(tents_and_looks, info.gsd_m);
-    drop_vehicles_inside_tent_blocks(tents_and_looks, info.gsd_m);
-    std::vector<DetectedObject> by_look;
-    std::vector<ScoredPoint> by_look_points;
-    for (const DetectedObject& o : tents_and_looks)
-      if (o.cls == ObjectClass::Vehicle) {
-        by_look.push_back(o);
-        by_look_points.push_back({o.x * info.gsd_m, o.y * info.gsd_m, o.score});
-      }
     // Several candidates on one vehicle: the likeliest speaks for it.
     for (std::size_t i : suppress_duplicates(by_look_points, options.detector.duplicate_radius_m)) {
       outcome.found.detections.push_back(found(ObjectClass::Vehicle, by_look[i].score, by_look[i].x, by_look[i].y));

@@ -52,6 +52,7 @@ struct TileDetections {
   std::vector<ObjectMeasurements> measured;
   std::vector<Detection> candidates;
   cv::Mat candidate_features;
+  std::vector<char> candidate_by_rules;  // 1 where the rules took the candidate for a vehicle
 };
 TileDetections detect_tile(const TileEntry& entry, const RunOptions& options, std::size_t candidate_budget = 0);
 

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
+
 #include "input_error.h"
 #include "temp_dir.h"
 
@@ -40,6 +43,7 @@ TEST(DetectorModel, AVehicleAppearanceForestLoadsBackVotingAsBefore) {
   auto appearance = std::make_shared<VehicleAppearance>();
   appearance->forest.train(samples, labels, VehicleAppearance::feature_count(), 3);
   appearance->forest.threshold = 0.35;
+  appearance->adds_to_rules = true;
   DetectorModel model;
   model.vehicle_appearance = appearance;
   const std::string path = dir.file("model.yml");
@@ -47,6 +51,7 @@ TEST(DetectorModel, AVehicleAppearanceForestLoadsBackVotingAsBefore) {
   const DetectorModel loaded = load_detector_model(path);
   ASSERT_TRUE(loaded.vehicle_appearance);
   EXPECT_DOUBLE_EQ(loaded.vehicle_appearance->forest.threshold, 0.35);
+  EXPECT_TRUE(loaded.vehicle_appearance->adds_to_rules);
   for (int i = 0; i < samples.rows; ++i)
     EXPECT_DOUBLE_EQ(loaded.vehicle_appearance->forest.probability(samples.row(i)),
                      appearance->forest.probability(samples.row(i)));
@@ -60,6 +65,17 @@ TEST(DetectorModel, AVehicleAppearanceForestLoadsBackVotingAsBefore) {
   storage << "}";
   const std::string narrow_path = dir.write("narrow.yml", storage.releaseAndGetString());
   expect_input_error([&] { load_detector_model(narrow_path); }, narrow_path, "not a trained forest over");
+
+  // The forest's role is a flag.
+  std::string text;
+  {
+    std::ifstream in(path);
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  const std::size_t flag = text.find("adds_to_rules: 1");
+  ASSERT_NE(flag, std::string::npos);
+  const std::string two_path = dir.write("two.yml", text.replace(flag, 16, "adds_to_rules: 2"));
+  expect_input_error([&] { load_detector_model(two_path); }, two_path, "'adds_to_rules' must be 0 or 1");
 }
 
 TEST(DetectorModel, AHandWrittenFileSetsOnlyWhatItNames) {

@@ -1,9 +1,14 @@
-// merge_overlaps: one object seen by two overlapping tiles of a date counts once.
+// merge_overlaps: one object seen by two overlapping tiles of a date counts once. A look model that adds to the
+// rules: the rules' vehicles stay, and looks are added only away from them.
 #include <gtest/gtest.h>
 
+#include <opencv2/core.hpp>
 #include <vector>
 
+#include "evaluate.h"
+#include "generate.h"
 #include "pipeline.h"
+#include "temp_dir.h"
 
 namespace campscope {
 namespace {
@@ -35,6 +40,69 @@ TEST(MergeOverlaps, ATentBeatsAVehicleAtTheSamePlace) {
   const std::vector<Detection> detections = {at(ObjectClass::Vehicle, 0.0, 1.0f), at(ObjectClass::Tent, 1e-5, 0.1f),
                                              at(ObjectClass::Vehicle, 1e-3, 0.9f)};
   EXPECT_EQ(merge_overlaps(detections, 1.5), (std::vector<std::size_t>{1, 2}));
+}
+
+// A forest over random features: its votes on real candidates are arbitrary, and the threshold decides.
+std::shared_ptr<VehicleAppearance> look_model_adding_to_rules(double threshold) {
+  cv::Mat samples(60, VehicleAppearance::feature_count(), CV_32F);
+  cv::randu(samples, 0.0, 1.0);
+  std::vector<int> labels;
+  for (int i = 0; i < samples.rows; ++i) labels.push_back(i % 2);
+  auto model = std::make_shared<VehicleAppearance>();
+  model->forest.train(samples, labels, VehicleAppearance::feature_count(), 5);
+  model->forest.threshold = threshold;
+  model->adds_to_rules = true;
+  return model;
+}
+
+bool same_detection(const Detection& a, const Detection& b) {
+  return a.cls == b.cls && a.lon == b.lon && a.lat == b.lat && a.score == b.score && a.completed == b.completed;
+}
+
+TEST(LookAddedToRules, KeepsTheRulesObjectsAndAddsVehiclesOnlyAwayFromThem) {
+  testing::TempDir dir("look-adds");
+  GenerateOptions generate;
+  generate.out_dir = dir.file("scene");
+  generate.seed = 4;
+  generate_scenario(generate);
+  const TileEntry tile{"tiles/kah_2019-12-24.tif", dir.file("scene/tiles/kah_2019-12-24.tif"), "2019-12-24"};
+  RunOptions options;
+  const std::vector<Detection> rules = detect_tile(tile, options).detections;
+  const auto vehicles_in = [](const std::vector<Detection>& list) {
+    return std::count_if(list.begin(), list.end(), [](const Detection& d) { return d.cls == ObjectClass::Vehicle; });
+  };
+  ASSERT_GE(vehicles_in(rules), 5);
+
+  // A look that accepts nothing adds nothing: the rules' detections exactly.
+  options.vehicle_appearance = look_model_adding_to_rules(1.01);
+  const std::vector<Detection> none_added = detect_tile(tile, options).detections;
+  ASSERT_EQ(none_added.size(), rules.size());
+  for (std::size_t i = 0; i < rules.size(); ++i) EXPECT_TRUE(same_detection(none_added[i], rules[i])) << i;
+
+  // A look that accepts every candidate: every object of the rules is still there, and each added vehicle is at
+  // least the duplicate radius from the rules' vehicles and from the other added ones.
+  options.vehicle_appearance = look_model_adding_to_rules(0.0);
+  const std::vector<Detection> all_added = detect_tile(tile, options).detections;
+  std::vector<char> from_rules(all_added.size(), 0);
+  for (const Detection& r : rules) {
+    const auto found = std::find_if(all_added.begin(), all_added.end(),
+                                    [&](const Detection& d) { return same_detection(d, r); });
+    ASSERT_NE(found, all_added.end()) << "lost a detection of the rules at " << r.lon << ", " << r.lat;
+    from_rules[static_cast<std::size_t>(found - all_added.begin())] = 1;
+  }
+  const double radius_m = options.detector.duplicate_radius_m;
+  int added = 0;
+  for (std::size_t i = 0; i < all_added.size(); ++i) {
+    if (from_rules[i]) continue;
+    ++added;
+    EXPECT_EQ(all_added[i].cls, ObjectClass::Vehicle);
+    for (std::size_t k = 0; k < all_added.size(); ++k) {
+      if (k == i || (from_rules[k] && all_added[k].cls != ObjectClass::Vehicle)) continue;
+      EXPECT_GT(local_ground_distance_m(all_added[i].lon, all_added[i].lat, all_added[k].lon, all_added[k].lat),
+                0.99 * radius_m);  // pixel metres against the local lon/lat metric
+    }
+  }
+  EXPECT_GT(added, 10);
 }
 
 }  // namespace
