@@ -118,9 +118,11 @@ def main():
     kit_path = args.out / "kit.json"
     if kit_path.is_file():
         kit = load(kit_path)
-        lines.append(f"| real: KIT AIS Munich at {kit['gsd_m']} m | {kit['scenes']} mosaics, {kit['truth']} vehicles | "
-                     f"vehicles | {kit['precision']:.3f} | {kit['recall']:.3f} | {kit['f1']:.3f} | "
-                     f">= {KIT_F1_TARGET} | {verdict(kit['f1'], KIT_F1_TARGET)} |")
+        # The built-in look model learnt from the other 14 mosaics: the held-out six are the measure.
+        lines.append(f"| real: KIT AIS Munich at {kit['gsd_m']} m | {kit['scenes']} held-out mosaics, {kit['truth']} "
+                     f"vehicles | vehicles | {kit['precision']:.3f} | {kit['recall']:.3f} | {kit['f1']:.3f} "
+                     f"(all 20: {kit['all_mosaics']['f1']:.3f}) | >= {KIT_F1_TARGET} | "
+                     f"{verdict(kit['f1'], KIT_F1_TARGET)} |")
         if "calibrated" in kit:
             c = kit["calibrated"]
             lines.append(f"| real: KIT, calibrated on {c['training_mosaics']} mosaics | the other "

@@ -43,6 +43,9 @@ struct CalibrationResult {
   // Per class whose forest won out of fold but lost to the rules alone on the validation tiles (and was left out):
   // its validation F1.
   std::map<std::string, double> forest_left_out_f1;
+  // Where the vehicles judged the fitted way did worse on the validation tiles than the built-in detector's, and
+  // the model leaves them to the built-in look model: their validation F1; -1 otherwise.
+  double vehicles_left_to_builtin_f1 = -1.0;
 };
 
 // Throws InputError naming the file for a manifest with fewer than two tiles, labels that are not a point

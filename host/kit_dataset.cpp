@@ -160,8 +160,17 @@ class UtmToLonLat {
 
 }  // namespace
 
+bool kit_scene_trains_builtin_model(const std::string& name) {
+  constexpr const char* kPrefix = "MunichStreet02-MOS";
+  constexpr int kFirstHeldOut = 88;
+  if (name.rfind(kPrefix, 0) != 0) return false;
+  const std::string number = name.substr(std::char_traits<char>::length(kPrefix));
+  return !number.empty() && std::all_of(number.begin(), number.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
+         std::stoi(number) < kFirstHeldOut;
+}
+
 std::vector<KitScene> prepare_kit_scenes(const std::string& kit_dir, const std::string& out_dir,
-                                         double target_gsd_m) {
+                                         double target_gsd_m, const std::function<bool(const std::string&)>& take_scene) {
   if (!std::isfinite(target_gsd_m) || target_gsd_m <= 0.0) {
     throw InputError("prepare_kit_scenes: target ground-sample distance " + std::to_string(target_gsd_m) +
                      " m is not positive and finite");
@@ -191,6 +200,7 @@ std::vector<KitScene> prepare_kit_scenes(const std::string& kit_dir, const std::
   for (std::size_t index = 0; index < images.size(); ++index) {
     const fs::path& image_path = images[index];
     const std::string stem = image_path.stem().string();
+    if (take_scene && !take_scene(stem)) continue;
     const std::vector<LabelBox> boxes = load_labels(kit / (stem + ".txt"), classes);
     const cv::Mat bgr = cv::imread(image_path.string(), cv::IMREAD_COLOR);
     if (bgr.empty()) throw InputError(image_path.string() + ": cannot read the image");

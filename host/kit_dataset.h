@@ -1,6 +1,7 @@
 // Real aerial imagery with labelled vehicles (KIT AIS, Munich; see shared/data/kit-ais-munich/README.md) turned into
 // what the pipeline reads: georeferenced satellite-like GeoTIFF tiles, a manifest and a truth file.
 #pragma once
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -27,8 +28,14 @@ struct KitScene {
 // centre. Writes out_dir/tiles/*.tif, out_dir/manifest.json (tiles only, date kKitDate) and out_dir/truth.geojson,
 // so that `campscope run out_dir/manifest.json` and `campscope eval --truth out_dir/truth.geojson` work on them.
 // Throws InputError naming the file for a missing or malformed label file, classes file or image, and for a
-// target_gsd_m that is not positive and finite.
+// target_gsd_m that is not positive and finite. With `take_scene`, only the mosaics whose name it accepts are
+// written (each still at its own place).
 std::vector<KitScene> prepare_kit_scenes(const std::string& kit_dir, const std::string& out_dir,
-                                         double target_gsd_m = 0.4);
+                                         double target_gsd_m = 0.4,
+                                         const std::function<bool(const std::string&)>& take_scene = nullptr);
+
+// The mosaics the built-in vehicle look model learnt from (bench/train_builtin_model.sh): MunichStreet02-MOS74 to
+// MOS87, the first 14 along the street. The last six, MOS88 to MOS93, are held out to measure it.
+bool kit_scene_trains_builtin_model(const std::string& name);
 
 }  // namespace campscope

@@ -5,12 +5,16 @@
 #include <opencv2/core.hpp>
 #include <string_view>
 
+#include "builtin_model.h"
 #include "campscope/types.h"
 #include "inputs.h"
 #include "outputs.h"
 
 namespace campscope {
 namespace {
+
+// A model's `vehicle_appearance` when vehicles are the rules' alone, not even the built-in look adding to them.
+constexpr const char* kNoVehicleAppearance = "none";
 
 // The one list of DetectorParams fields and their names in model files.
 template <typename Params, typename Visit>
@@ -64,7 +68,14 @@ void check_consistent(const DetectorParams& p, const std::string& path) {
 }  // namespace
 
 DetectorModel load_detector_model(const std::string& path) {
-  std::string text = read_text_file(path);
+  bool names_vehicle_appearance = false;
+  DetectorModel model = parse_detector_model(read_text_file(path), path, &names_vehicle_appearance);
+  if (!names_vehicle_appearance) model.vehicle_appearance = builtin_vehicle_appearance();
+  return model;
+}
+
+DetectorModel parse_detector_model(std::string text, const std::string& path, bool* names_vehicle_appearance) {
+  if (names_vehicle_appearance) *names_vehicle_appearance = false;
   // OpenCV's reader insists on the YAML directive, which hand-written files often leave out.
   if (text.rfind("%YAML", 0) != 0) text = "%YAML:1.0\n---\n" + text;
   cv::FileStorage storage;
@@ -86,7 +97,10 @@ DetectorModel load_detector_model(const std::string& path) {
       continue;
     }
     if (key == "vehicle_appearance") {
-      if (!node.isMap()) throw InputError(path + ": 'vehicle_appearance' must be a mapping");
+      if (names_vehicle_appearance) *names_vehicle_appearance = true;
+      if (node.isString() && static_cast<std::string>(node) == kNoVehicleAppearance) continue;
+      if (!node.isMap())
+        throw InputError(path + ": 'vehicle_appearance' must be a mapping or \"" + kNoVehicleAppearance + "\"");
       auto appearance = std::make_shared<VehicleAppearance>();
       appearance->forest =
           VotingForest::read(node, VehicleAppearance::feature_count(), path, "'vehicle_appearance'");
@@ -162,11 +176,15 @@ void save_detector_model(const DetectorModel& model, const std::string& path) {
     model.classifier->write(storage);
     storage << "}";
   }
-  if (model.vehicle_appearance) {
+  if (model.vehicle_appearance == builtin_vehicle_appearance()) {
+    // Named nowhere: the file loads the built-in look model, as it is in the binary that reads it.
+  } else if (model.vehicle_appearance) {
     storage << "vehicle_appearance" << "{";
     model.vehicle_appearance->forest.write(storage);
     storage << "adds_to_rules" << (model.vehicle_appearance->adds_to_rules ? 1 : 0);
     storage << "}";
+  } else {
+    storage << "vehicle_appearance" << kNoVehicleAppearance;
   }
   write_file_atomically(path, storage.releaseAndGetString());
 }

@@ -29,7 +29,14 @@ struct DetectorModel {
 // missing from the file keep their built-in default, so a hand-written file may set only what it changes; an
 // unknown key or a value of the wrong type is an InputError naming the file and the key, as is a file that is
 // not YAML.
+// A file that names no `vehicle_appearance` gets the built-in one (builtin_vehicle_appearance); `vehicle_appearance:
+// none` (as calibrate writes when the rules alone did best) means none.
 DetectorModel load_detector_model(const std::string& path);
+
+// The model a YAML text describes, `path` naming it in errors; no `vehicle_appearance` there leaves it null, and
+// *names_vehicle_appearance says whether the text named one (a forest or none).
+DetectorModel parse_detector_model(std::string text, const std::string& path,
+                                   bool* names_vehicle_appearance = nullptr);
 
 // Writes all parameter fields, the classifier when there is one and the calibration record, atomically
 // (temporary file, then rename).

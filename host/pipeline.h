@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "campscope/backend.h"
+#include "builtin_model.h"
 #include "campscope/detect.h"
 #include "classifier.h"
 #include "estimate.h"
@@ -22,9 +23,9 @@ struct RunOptions {
   DetectorAccuracy accuracy;
   DetectorParams detector;
   std::shared_ptr<const ObjectClassifier> classifier;  // from a calibrated model; none: keep what the rules accept
-  // From a calibrated model: vehicles are the candidates this judges vehicles by their look, not what the rules
-  // accept.
-  std::shared_ptr<const VehicleAppearance> vehicle_appearance;
+  // Vehicles judged by their look, adding to the rules' vehicles or replacing them (VehicleAppearance::adds_to_rules):
+  // the built-in model unless a model file says otherwise; none: the rules' vehicles alone.
+  std::shared_ptr<const VehicleAppearance> vehicle_appearance = builtin_vehicle_appearance();
   int block_size = 1024;         // core pixels per block side; memory per block is bounded by this
   int decode_threads = 1;        // threads decompressing one tile's blocks (GDAL's GTiff NUM_THREADS)
   int tiles_in_flight = 1;       // tiles of a date detected at once (more keep a GPU busy while a tile's host work runs)

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "builtin_model.h"
 #include "input_error.h"
 #include "temp_dir.h"
 
@@ -85,6 +86,26 @@ TEST(DetectorModel, AHandWrittenFileSetsOnlyWhatItNames) {
   EXPECT_EQ(loaded.min_contrast, 40);
   EXPECT_DOUBLE_EQ(loaded.tent_max_area_m2, DetectorParams{}.tent_max_area_m2);
   EXPECT_EQ(loaded.ground_tolerance, DetectorParams{}.ground_tolerance);
+}
+
+TEST(DetectorModel, WithoutAVehicleAppearanceTheBuiltInLookModelApplies) {
+  TempDir dir;
+  const auto builtin = builtin_vehicle_appearance();
+  ASSERT_TRUE(builtin);
+  EXPECT_TRUE(builtin->adds_to_rules);
+  EXPECT_EQ(builtin_vehicle_appearance(), builtin);  // read once
+  EXPECT_EQ(load_detector_model(dir.write("m.yml", "min_contrast: 40\n")).vehicle_appearance, builtin);
+  EXPECT_FALSE(load_detector_model(dir.write("none.yml", "vehicle_appearance: none\n")).vehicle_appearance);
+  expect_input_error([&] { load_detector_model(dir.write("bad.yml", "vehicle_appearance: some\n")); },
+                     dir.file("bad.yml"), "'vehicle_appearance' must be a mapping or \"none\"");
+  // Saved with the built-in look, a model names none and loads it back; saved without any, it says none.
+  DetectorModel model;
+  model.vehicle_appearance = builtin;
+  save_detector_model(model, dir.file("with.yml"));
+  EXPECT_EQ(load_detector_model(dir.file("with.yml")).vehicle_appearance, builtin);
+  model.vehicle_appearance = nullptr;
+  save_detector_model(model, dir.file("without.yml"));
+  EXPECT_FALSE(load_detector_model(dir.file("without.yml")).vehicle_appearance);
 }
 
 TEST(DetectorModel, BadFilesNameTheFileAndTheProblem) {

@@ -67,6 +67,7 @@ TEST(LookAddedToRules, KeepsTheRulesObjectsAndAddsVehiclesOnlyAwayFromThem) {
   generate_scenario(generate);
   const TileEntry tile{"tiles/kah_2019-12-24.tif", dir.file("scene/tiles/kah_2019-12-24.tif"), "2019-12-24"};
   RunOptions options;
+  options.vehicle_appearance = nullptr;  // the rules alone
   const std::vector<Detection> rules = detect_tile(tile, options).detections;
   const auto vehicles_in = [](const std::vector<Detection>& list) {
     return std::count_if(list.begin(), list.end(), [](const Detection& d) { return d.cls == ObjectClass::Vehicle; });

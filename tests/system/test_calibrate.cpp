@@ -68,9 +68,12 @@ TEST_F(Calibrate, FitsReportsAndIsDeterministic) {
   const std::size_t judged_at = model.find("vehicles_judged_by: ");
   ASSERT_NE(judged_at, std::string::npos) << model;
   const std::string judged = model.substr(judged_at + 20, model.find('\n', judged_at) - judged_at - 20);
-  EXPECT_TRUE(judged == "look" || judged == "rules_and_look" || judged == "rules") << judged;
+  EXPECT_TRUE(judged == "look" || judged == "rules_and_look" || judged == "rules" || judged == "builtin_look")
+      << judged;
   const bool by_look = judged != "rules";
-  EXPECT_EQ(model.find("vehicle_appearance:") != std::string::npos, by_look);
+  // Its own look model is written out; the built-in one is left unnamed (the binary holds it); none is said.
+  EXPECT_EQ(model.find("vehicle_appearance:\n") != std::string::npos, judged == "look" || judged == "rules_and_look");
+  EXPECT_EQ(model.find("vehicle_appearance: none") != std::string::npos, judged == "rules");
   EXPECT_EQ(model.find("adds_to_rules: 1") != std::string::npos, judged == "rules_and_look");
   // The forest over the rules' vehicles is there when it gains over keeping every vehicle the rules accept, as the
   // report's threshold column says ("none" when it does not: seed 2's rules find few false vehicles to learn from).
@@ -100,9 +103,10 @@ TEST_F(Calibrate, ModelFromOneSampleHoldsOnAnother) {
 // Hard scenes (coarse pixels, haze, dark vehicles on asphalt), fitted on hard seed 1 as bench/accuracy.sh fits it.
 // Calibrate keeps the way of judging vehicles with the highest out-of-fold F1: their look while the rules were weak
 // here (0.625 against 0.607 at d7881e8), the rules and their forest once the tiles' haze was taken off (0.668
-// against 0.650), the rules with the look adding what they miss since that way exists. Whichever it is, the
-// calibrated detector holds on hard seed 3 (within 0.01 of the built-in one; the look model gained on it until the
-// rules improved: 0.524 against 0.490 at d7881e8, 0.549 against 0.536 at 3e2306c).
+// against 0.650), the rules with the look adding what they miss since that way exists; and where the way chosen
+// still does worse on the validation tiles than the built-in detector with its look model, vehicles are left to
+// that. Whichever it is, the calibrated detector holds on hard seed 3 (within 0.01 of the built-in one; the look
+// model gained on it until the rules improved: 0.524 against 0.490 at d7881e8, 0.549 against 0.536 at 3e2306c).
 TEST(CalibrateHard, KeepsTheBetterWayToJudgeVehiclesAndHoldsOnAnotherScene) {
   const fs::path root = fresh_temp_dir("calibrate-hard");
   for (const char* seed : {"1", "3"}) {
@@ -121,15 +125,18 @@ TEST(CalibrateHard, KeepsTheBetterWayToJudgeVehiclesAndHoldsOnAnotherScene) {
       R"(forest) \(out-of-fold F1 on the training tiles: by their look ([0-9.]+), by the rules with their look )"
       R"(adding what they missed ([0-9.]+), by the rules and their forest ([0-9.]+)\))");
   std::smatch found;
-  ASSERT_TRUE(std::regex_search(fit.out, found, choice)) << fit.out;
-  const double by_look = std::stod(found[2].str()), look_added = std::stod(found[3].str()),
-               by_rules = std::stod(found[4].str());
-  const double best = std::max({by_look, look_added, by_rules});
-  const std::string expected = by_rules > std::max(by_look, look_added) ? "the rules and their forest"
-                               : look_added > by_look                   ? "the rules with their look adding what they missed"
-                                                                        : "their look";
-  EXPECT_EQ(found[1].str(), expected) << fit.out;
-  EXPECT_EQ(read_file(root / "model.yml").find("vehicle_appearance:") != std::string::npos, best > by_rules);
+  const bool left_to_builtin = fit.out.find("vehicles: left to the built-in look model") != std::string::npos;
+  ASSERT_TRUE(left_to_builtin || std::regex_search(fit.out, found, choice)) << fit.out;
+  if (!left_to_builtin) {
+    const double by_look = std::stod(found[2].str()), look_added = std::stod(found[3].str()),
+                 by_rules = std::stod(found[4].str());
+    const double best = std::max({by_look, look_added, by_rules});
+    const std::string expected = by_rules > std::max(by_look, look_added) ? "the rules and their forest"
+                                 : look_added > by_look                   ? "the rules with their look adding what they missed"
+                                                                          : "their look";
+    EXPECT_EQ(found[1].str(), expected) << fit.out;
+    EXPECT_EQ(read_file(root / "model.yml").find("vehicle_appearance:\n") != std::string::npos, best > by_rules);
+  }
   const nlohmann::json builtin = f1_on_seed3(root, "builtin", "");
   const nlohmann::json calibrated = f1_on_seed3(root, "calibrated", "--model " + (root / "model.yml").string());
   EXPECT_GE(calibrated["vehicle"].get<double>(), builtin["vehicle"].get<double>() - 0.01) << builtin;
