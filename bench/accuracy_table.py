@@ -127,7 +127,8 @@ def main():
             c = kit["calibrated"]
             lines.append(f"| real: KIT, calibrated on {c['training_mosaics']} mosaics | the other "
                          f"{c['validation_mosaics']} | vehicles | {c['precision']:.3f} | {c['recall']:.3f} | "
-                         f"{c['f1']:.3f} (built-in {c['builtin_f1']:.3f}) | >= {KIT_F1_TARGET} | "
+                         f"{c['f1']:.3f} (built-in {c['builtin_f1']:.3f}, partly on mosaics its look model learnt from) | "
+                         f">= {KIT_F1_TARGET} | "
                          f"{verdict(c['f1'], KIT_F1_TARGET)} |")
     else:
         lines.append("| real: KIT AIS Munich | not measured (../shared/data absent) | | | | | | |")

@@ -5,18 +5,14 @@
 #include <fstream>
 
 #include "calibrate.h"
-#include "generate.h"
-#include "temp_dir.h"
+#include "generated_scene.h"
 
 namespace campscope {
 namespace {
 
 TEST(CalibrateDetector, MoreCandidatesThanItMayHoldIsAnErrorNamingTheTile) {
   testing::TempDir dir("calibrate-budget");
-  GenerateOptions generate;
-  generate.out_dir = dir.file("scene");
-  generate.seed = 4;
-  generate_scenario(generate);
+  testing::generate_scene(dir, "scene", 4);
   // Two copies of one tile, so either may be the one the seeded split trains on; each alone holds more than 100
   // candidates.
   const std::string tile = dir.file("scene/tiles/kah_2019-12-24.tif"), copy = dir.file("copy.tif");

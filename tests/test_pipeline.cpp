@@ -6,9 +6,8 @@
 #include <vector>
 
 #include "evaluate.h"
-#include "generate.h"
+#include "generated_scene.h"
 #include "pipeline.h"
-#include "temp_dir.h"
 
 namespace campscope {
 namespace {
@@ -61,10 +60,7 @@ bool same_detection(const Detection& a, const Detection& b) {
 
 TEST(LookAddedToRules, KeepsTheRulesObjectsAndAddsVehiclesOnlyAwayFromThem) {
   testing::TempDir dir("look-adds");
-  GenerateOptions generate;
-  generate.out_dir = dir.file("scene");
-  generate.seed = 4;
-  generate_scenario(generate);
+  testing::generate_scene(dir, "scene", 4);
   const TileEntry tile{"tiles/kah_2019-12-24.tif", dir.file("scene/tiles/kah_2019-12-24.tif"), "2019-12-24"};
   RunOptions options;
   options.vehicle_appearance = nullptr;  // the rules alone
