@@ -411,14 +411,47 @@ def main():
     lines.append("")
     lines += e2e_section(e2e)
     lines.append("")
-    lines += large_section(os.path.join(out, "large.json"))
+    previous = previous_sections(os.path.join(os.path.dirname(os.path.abspath(__file__)), "RESULTS.md"))
+    large_path = os.path.join(out, "large.json")
+    if not os.path.exists(large_path) and "One large tile" in previous:
+        lines += carried_over(previous["One large tile"], "`bench/large_tile.sh` writes `bench/out/large.json`")
+    else:
+        lines += large_section(large_path)
     lines.append("")
-    lines += gpu_section(os.path.join(out, "gpu.json"))
-    lines += kernel_section(os.path.join(out, "cuda_kernels.json"))
-    lines += ncu_section(os.path.join(out, "ncu.txt"))
-    lines += gpu_e2e_section(os.path.join(out, "e2e_gpu.json"))
-    lines += sanitize_section(os.path.join(out, "sanitize.txt"))
+    if not os.path.exists(os.path.join(out, "gpu.json")) and "GPU" in previous:
+        lines += carried_over(previous["GPU"], "no GPU was lent to it; `bench/gpu_check.sh` writes the GPU files")
+    else:
+        lines += gpu_section(os.path.join(out, "gpu.json"))
+        lines += kernel_section(os.path.join(out, "cuda_kernels.json"))
+        lines += ncu_section(os.path.join(out, "ncu.txt"))
+        lines += gpu_e2e_section(os.path.join(out, "e2e_gpu.json"))
+        lines += sanitize_section(os.path.join(out, "sanitize.txt"))
     print("\n".join(lines))
+
+
+def previous_sections(path):
+    """The measured sections of an earlier RESULTS.md by heading (text after "## " up to its first "(" or the
+    line's end), each from its heading to the next; sections that say they were not measured are left out."""
+    if not os.path.exists(path):
+        return {}
+    sections, name = {}, None
+    for line in open(path).read().splitlines():
+        if line.startswith("## "):
+            name = line[3:].split("(")[0].strip()
+            sections[name] = [line]
+        elif name:
+            sections[name].append(line)
+    return {k: v for k, v in sections.items()
+            if not any(l.startswith("Not measured") or l.startswith(NO_GPU) for l in v)}
+
+
+def carried_over(section, why):
+    """An earlier section kept as it was, saying so: this run did not measure it."""
+    while section and not section[-1].strip():
+        section = section[:-1]
+    return [section[0], "", "Carried over from the previous RESULTS.md (this run did not measure it: %s); the "
+            "figures are those of the date and commit it names." % why] + [
+        l for l in section[1:] if not l.startswith("Carried over from the previous RESULTS.md")]
 
 
 if __name__ == "__main__":
