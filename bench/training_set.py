@@ -5,8 +5,8 @@
 
 Each SET is a folder holding manifest.json and truth.geojson (from `campscope generate` or bench/kit_scenes). The
 combined manifest lists every set's tiles WEIGHT times (default 1), each copy k years later than the one before, and
-the truth follows: calibrate matches labels to tiles by date, so the copies never meet, and a set given weight 4
-counts four times in the forest's examples (the KIT mosaics are few beside the generated scenes). Paths point into
+the truth follows: calibrate matches labels to tiles by date, so the copies never meet, and a set given weight 2
+counts twice in the forest's examples (the KIT mosaics are few beside the generated scenes). Paths point into
 the sets' own folders, linked from OUT_DIR once per copy (s0c0, s0c1, ..., s1c0, ...).
 """
 import json

@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <functional>
 #include <limits>
 #include <numeric>
@@ -27,15 +28,34 @@ void seeded_shuffle(std::vector<std::size_t>& items, std::uint64_t seed) {
   for (std::size_t i = items.size(); i > 1; --i) std::swap(items[i - 1], items[random() % i]);
 }
 
-// Tiles in a seeded order; the last ones validate.
-std::vector<bool> validation_split(std::size_t tiles, double fraction, std::uint64_t seed) {
-  std::vector<std::size_t> order(tiles);
+// Per tile, which of the distinct image files among `tiles` it reads (numbered in order of first appearance): a file
+// listed twice, under two dates to weigh its labels more, is one scene, and must not sit on both sides of a split
+// or a fold. Without repeats, image k is tile k.
+std::vector<std::size_t> images_of(const std::vector<const TileEntry*>& tiles) {
+  std::map<std::string, std::size_t> numbered;
+  std::vector<std::size_t> image;
+  for (const TileEntry* tile : tiles) {
+    std::error_code error;
+    const std::filesystem::path canonical = std::filesystem::canonical(tile->resolved_path, error);
+    const std::string key = error ? tile->resolved_path : canonical.string();
+    image.push_back(numbered.emplace(key, numbered.size()).first->second);
+  }
+  return image;
+}
+
+// Images in a seeded order; the tiles of the last ones validate.
+std::vector<bool> validation_split(const std::vector<std::size_t>& image_of_tile, double fraction,
+                                   std::uint64_t seed) {
+  const std::size_t images = image_of_tile.empty() ? 0 : *std::max_element(image_of_tile.begin(), image_of_tile.end()) + 1;
+  std::vector<std::size_t> order(images);
   std::iota(order.begin(), order.end(), std::size_t{0});
   seeded_shuffle(order, seed);
-  const auto held_out = static_cast<std::size_t>(
-      std::clamp<long long>(std::llround(fraction * static_cast<double>(tiles)), 1, static_cast<long long>(tiles) - 1));
-  std::vector<bool> validation(tiles, false);
-  for (std::size_t k = tiles - held_out; k < tiles; ++k) validation[order[k]] = true;
+  const auto held_out = static_cast<std::size_t>(std::clamp<long long>(
+      std::llround(fraction * static_cast<double>(images)), 1, static_cast<long long>(images) - 1));
+  std::vector<bool> validating_image(images, false);
+  for (std::size_t k = images - held_out; k < images; ++k) validating_image[order[k]] = true;
+  std::vector<bool> validation;
+  for (std::size_t image : image_of_tile) validation.push_back(validating_image[image]);
   return validation;
 }
 
@@ -44,10 +64,11 @@ std::vector<bool> validation_split(std::size_t tiles, double fraction, std::uint
 struct SplitData {
   std::vector<Detection> detections;
   std::vector<ObjectMeasurements> measured;
-  std::vector<std::size_t> tile_of;  // index among this side's tiles
+  std::vector<std::size_t> tile_of;  // the image (images_of among this side's tiles) each was found on
+  std::size_t images = 0;            // distinct images among this side's tiles: the folds are made of them
   std::vector<Detection> labels;
-  std::vector<std::size_t> label_tile;  // the first of this side's tiles each label lies on
-  // With candidates: every candidate that is no tent, its appearance features and its tile.
+  std::vector<std::size_t> label_tile;  // the image of the first of this side's tiles each label lies on
+  // With candidates: every candidate that is no tent, its appearance features and its image.
   std::vector<Detection> candidates;
   cv::Mat candidate_features;
   std::vector<char> candidate_by_rules;
@@ -63,6 +84,8 @@ SplitData detect_split(const std::vector<const TileEntry*>& tiles, const std::ve
   std::vector<Detection> found;
   std::vector<ObjectMeasurements> measured;
   std::vector<std::size_t> tile_of;
+  const std::vector<std::size_t> image_of = images_of(tiles);
+  split.images = tiles.empty() ? 0 : *std::max_element(image_of.begin(), image_of.end()) + 1;
   for (std::size_t t = 0; t < tiles.size(); ++t) {
     const TileReader reader(tiles[t]->resolved_path);
     for (std::size_t i = 0; i < labels.size(); ++i) {
@@ -73,7 +96,7 @@ SplitData detect_split(const std::vector<const TileEntry*>& tiles, const std::ve
       label_on_a_tile[i] = 1;
       if (!taken[i]) {
         split.labels.push_back(labels[i]);
-        split.label_tile.push_back(t);
+        split.label_tile.push_back(image_of[t]);
       }
       taken[i] = 1;
     }
@@ -95,12 +118,12 @@ SplitData detect_split(const std::vector<const TileEntry*>& tiles, const std::ve
     split.candidate_features.push_back(tile.candidate_features);
     split.candidate_by_rules.insert(split.candidate_by_rules.end(), tile.candidate_by_rules.begin(),
                                     tile.candidate_by_rules.end());
-    split.candidate_tile.insert(split.candidate_tile.end(), tile.candidates.size(), t);
+    split.candidate_tile.insert(split.candidate_tile.end(), tile.candidates.size(), image_of[t]);
     for (std::size_t k = 0; k < tile.detections.size(); ++k) {
       by_date[tile.detections[k].date].push_back(found.size());
       found.push_back(tile.detections[k]);
       measured.push_back(tile.measured[k]);
-      tile_of.push_back(t);
+      tile_of.push_back(image_of[t]);
     }
   }
   for (const auto& [date, members] : by_date) {
@@ -401,7 +424,9 @@ CalibrationResult calibrate_detector(const CalibrateOptions& options) {
     throw InputError("calibrate: --validation-fraction must lie strictly between 0 and 1");
 
   CalibrationResult result;
-  const std::vector<bool> validation = validation_split(manifest.tiles.size(), options.validation_fraction,
+  std::vector<const TileEntry*> all_tiles;
+  for (const TileEntry& tile : manifest.tiles) all_tiles.push_back(&tile);
+  const std::vector<bool> validation = validation_split(images_of(all_tiles), options.validation_fraction,
                                                         options.seed);
   std::vector<const TileEntry*> training_tiles, validation_tiles;
   for (std::size_t t = 0; t < manifest.tiles.size(); ++t) {
@@ -432,7 +457,7 @@ CalibrationResult calibrate_detector(const CalibrateOptions& options) {
   std::vector<int> appearance_labels = candidate_labels(training, options.radius_m);
   thin_false_candidates(appearance_labels, options.seed);
   const FittedAppearance by_look =
-      fit_vehicle_appearance(training, training_tiles.size(), appearance_labels,
+      fit_vehicle_appearance(training, training.images, appearance_labels,
                              rules_only.detector.duplicate_radius_m, options.radius_m, options.seed);
   std::shared_ptr<VehicleAppearance> appearance;
   auto classifier = std::make_shared<ObjectClassifier>();
@@ -441,7 +466,7 @@ CalibrationResult calibrate_detector(const CalibrateOptions& options) {
     const auto positives = std::count(examples.labels.begin(), examples.labels.end(), 1);
     const bool trainable = positives > 0 && positives < static_cast<long long>(examples.labels.size());
     const CrossValidated chosen =
-        trainable ? cross_validated_threshold(examples, cls, training_tiles.size(), options.seed) : CrossValidated{};
+        trainable ? cross_validated_threshold(examples, cls, training.images, options.seed) : CrossValidated{};
     // Vehicles are judged the way that did best out of fold: by their look alone (the rules' vehicles are not
     // kept, so they need no forest), by the rules with their look adding what the rules missed (the rules'
     // vehicles kept as they are), or by the rules with their forest.
@@ -474,6 +499,7 @@ CalibrationResult calibrate_detector(const CalibrateOptions& options) {
   SplitData calibrated_validation = detect_split(validation_tiles, labels, calibrated, seen_again);
   RunOptions builtin;
   builtin.backend = options.backend;
+  if (!options.with_builtin_look) builtin.vehicle_appearance = nullptr;
   result.builtin = score(detect_split(validation_tiles, labels, builtin, seen_again).detections, validating.labels,
                          options.radius_m);
   const std::map<std::string, MatchCounts> rules_alone = score(validating.detections, validating.labels,
@@ -493,8 +519,8 @@ CalibrationResult calibrate_detector(const CalibrateOptions& options) {
     left_out = true;
   }
   // Vehicles judged the fitted way that still do worse on the validation tiles than the built-in detector's give way
-  // to its look model, which learnt from more than a few hundred labels of one delivery (fitted on hard seed 1 alone,
-  // vehicle F1 on hard seed 3 was 0.617 against the built-in detector's 0.636).
+  // to its look model (or, without it, to the rules alone), which learnt from more than a few hundred labels of one
+  // delivery (fitted on hard seed 1 alone, vehicle F1 on hard seed 3 was 0.617 against the built-in detector's 0.636).
   const std::string vehicle = class_name(ObjectClass::Vehicle);
   if (result.calibrated[vehicle].f1() < result.builtin[vehicle].f1()) {
     result.vehicles_left_to_builtin_f1 = result.calibrated[vehicle].f1();
@@ -584,9 +610,9 @@ std::string calibration_report(const CalibrationResult& result) {
   }
   if (result.vehicles_left_to_builtin_f1 >= 0.0) {
     std::snprintf(line, sizeof line,
-                  "vehicles: left to the built-in look model (the fitted way's F1 on the validation tiles, %.4f, fell "
-                  "below the built-in detector's)\n",
-                  result.vehicles_left_to_builtin_f1);
+                  "vehicles: left to the built-in %s (the fitted way's F1 on the validation tiles, %.4f, fell below "
+                  "the built-in detector's)\n",
+                  result.model.vehicle_appearance ? "look model" : "rules", result.vehicles_left_to_builtin_f1);
     out << line;
   } else if (result.vehicle_look_f1 >= 0.0 || result.vehicle_rules_f1 >= 0.0) {
     const auto& appearance = result.model.vehicle_appearance;

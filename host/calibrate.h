@@ -30,6 +30,10 @@ struct CalibrateOptions {
   // million (some 50 tiles of 10,000^2 pixels of camp) is 1.4 GB, while the labelled tiles of a delivery hold far
   // fewer (a generated scene's 13 training tiles: 20,000). More is an InputError naming the tile.
   std::size_t max_training_candidates = 1000000;
+  // Whether the built-in detector it is measured against, and leaves vehicles to when it does better, has the
+  // built-in vehicle look model; off when training that model (bench/train_builtin_model.sh), which must stand on
+  // the rules alone.
+  bool with_builtin_look = true;
 };
 
 struct CalibrationResult {

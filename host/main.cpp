@@ -121,6 +121,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   calibrate->add_option("--radius-m", cal.radius_m, "Matching radius in metres")->check(CLI::Range(0.01, 100.0))
       ->capture_default_str();
+  calibrate->add_flag("!--without-builtin-look", cal.with_builtin_look,
+                      "Measure against, and fall back to, the rules alone, not the built-in vehicle look model "
+                      "(to train that model)");
   calibrate->add_option("--backend", backend_name_arg, "auto, cpu or cuda")
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
       ->capture_default_str();

@@ -215,12 +215,12 @@ TEST(KitVehicles, SmallSceneConvertsAndSkipsCyclists) {
 // scenes: F1 0.096; cars taken whole with their glass and shadow (2026-11-26/27): 0.183; slack on the lower size
 // limits for regions that show their glass or shadow: 0.339; queues completed along their lanes: 0.366; 0.380 at
 // d6601f4 (258 detected, TP 191, FP 67). With the built-in look model adding to the rules (2026-11-28): the six
-// held-out mosaics 0.421 -> 0.712 (176 detected, TP 147, FP 29 of 237).
+// held-out mosaics 0.421 -> 0.707 (190 detected, TP 151, FP 39 of 237: precision 0.795, recall 0.637).
 // The floors are today's held-out figures minus a small margin, so a regression fails here while the detector is
 // short of the target.
-constexpr double kPrecisionFloor = 0.78;
-constexpr double kRecallFloor = 0.58;
-constexpr double kF1Floor = 0.68;
+constexpr double kPrecisionFloor = 0.75;
+constexpr double kRecallFloor = 0.60;
+constexpr double kF1Floor = 0.67;
 
 nlohmann::json accuracy_figures(const MatchCounts& c) {
   return {{"truth", c.truth_count()}, {"detected", c.detected_count()}, {"tp", c.true_positives},
