@@ -71,7 +71,7 @@ struct SplitData {
   // With candidates: every candidate that is no tent, its appearance features and its image.
   std::vector<Detection> candidates;
   cv::Mat candidate_features;
-  std::vector<char> candidate_by_rules;
+  std::vector<char> candidate_by_rules, candidate_on_rules;
   std::vector<std::size_t> candidate_tile;
 };
 
@@ -118,6 +118,8 @@ SplitData detect_split(const std::vector<const TileEntry*>& tiles, const std::ve
     split.candidate_features.push_back(tile.candidate_features);
     split.candidate_by_rules.insert(split.candidate_by_rules.end(), tile.candidate_by_rules.begin(),
                                     tile.candidate_by_rules.end());
+    split.candidate_on_rules.insert(split.candidate_on_rules.end(), tile.candidate_on_rules.begin(),
+                                    tile.candidate_on_rules.end());
     split.candidate_tile.insert(split.candidate_tile.end(), tile.candidates.size(), image_of[t]);
     for (std::size_t k = 0; k < tile.detections.size(); ++k) {
       by_date[tile.detections[k].date].push_back(found.size());
@@ -269,21 +271,20 @@ void thin_false_candidates(std::vector<int>& labels, std::uint64_t seed) {
 }
 
 // Vehicle F1 over the split's tiles of the candidates at or above `threshold`, one per vehicle (the likeliest
-// within the duplicate radius), as `campscope run` keeps them. Adding to the rules (`kept_by_rules` given: per
-// candidate, whether a vehicle of the rules lies within the duplicate radius): the rules' vehicles, and the
-// candidates the rules did not take that are at or above `threshold` and not beside one of the rules' vehicles.
+// within the duplicate radius), as `campscope run` keeps them. Adding to the rules: the rules' vehicles, and the
+// candidates the rules did not take that are at or above `threshold` and not part of one of the rules' vehicles.
 double vehicle_f1_at(const SplitData& split, const std::vector<double>& probability, double threshold,
-                     double duplicate_radius_m, double radius_m, const std::vector<char>* kept_by_rules = nullptr) {
+                     double duplicate_radius_m, double radius_m, bool adding_to_rules = false) {
   std::map<std::string, std::vector<Detection>> by_date;
   for (std::size_t i = 0; i < split.candidates.size(); ++i) {
     if (probability[i] < threshold) continue;
-    if (kept_by_rules && (split.candidate_by_rules[i] || (*kept_by_rules)[i])) continue;
+    if (adding_to_rules && (split.candidate_by_rules[i] || split.candidate_on_rules[i])) continue;
     Detection d = split.candidates[i];
     d.score = static_cast<float>(probability[i]);
     by_date[d.date].push_back(d);
   }
   std::vector<Detection> kept;
-  if (kept_by_rules)
+  if (adding_to_rules)
     for (const Detection& d : split.detections)
       if (d.cls == ObjectClass::Vehicle) kept.push_back(d);
   for (const auto& [date, found] : by_date)
@@ -362,11 +363,8 @@ FittedAppearance fit_vehicle_appearance(const SplitData& split, std::size_t tile
     }
     std::tie(fitted.replacing_threshold, fitted.replacing_f1) = smoothed_best_threshold(
         [&](double threshold) { return vehicle_f1_at(split, out_of_fold, threshold, duplicate_radius_m, radius_m); });
-    const std::vector<double> to_rules = nearest_vehicle_m(split.candidates, split.detections, duplicate_radius_m);
-    std::vector<char> kept_by_rules(to_rules.size());
-    for (std::size_t i = 0; i < to_rules.size(); ++i) kept_by_rules[i] = std::isfinite(to_rules[i]) ? 1 : 0;
     std::tie(fitted.adding_threshold, fitted.adding_f1) = smoothed_best_threshold([&](double threshold) {
-      return vehicle_f1_at(split, out_of_fold, threshold, duplicate_radius_m, radius_m, &kept_by_rules);
+      return vehicle_f1_at(split, out_of_fold, threshold, duplicate_radius_m, radius_m, true);
     });
   }
   fitted.model->forest.train(samples, y, VehicleAppearance::feature_count(), seed);

@@ -221,6 +221,20 @@ void look_at_candidates(const RgbBlock& block, const std::vector<CandidatePoint>
     if (error) std::rethrow_exception(error);
 }
 
+// Whether a candidate at (x, y) (tile pixels) is part of a vehicle already found: within the duplicate radius of
+// its centre, or inside its measured rectangle (the cab or the cargo of a truck the rules found whole; 2026-11-28:
+// half the vehicles the look model added on generated scenes were such parts).
+bool part_of_a_found_vehicle(double x, double y, const std::vector<DetectedObject>& vehicles, double gsd_m,
+                             double duplicate_radius_m) {
+  return std::any_of(vehicles.begin(), vehicles.end(), [&](const DetectedObject& v) {
+    const double dx = (x - v.x) * gsd_m, dy = (y - v.y) * gsd_m;
+    if (dx * dx + dy * dy <= duplicate_radius_m * duplicate_radius_m) return true;
+    const float* axis = v.measured.axis;
+    return std::abs(dx * axis[0] + dy * axis[1]) <= 0.5 * v.measured.length_m &&
+           std::abs(dy * axis[0] - dx * axis[1]) <= 0.5 * v.measured.width_m;
+  });
+}
+
 // Streams one tile block by block: detections whose centre lies in a block's core, and which coverage samples
 // fall on imaged pixels.
 TileOutcome process_tile(OpenedTile tile, const TileEntry& entry, const RunOptions& options,
@@ -299,13 +313,13 @@ TileOutcome process_tile(OpenedTile tile, const TileEntry& entry, const RunOptio
     std::vector<CandidatePoint> candidates;
     // With a look model, the block's tents: a candidate on one is no vehicle, as the rules' vehicles are not.
     std::vector<DetectedObject> tents;
-    // Adding to the rules: the rules' vehicles, which outrank every look near them (those in the halo too: the
-    // neighbouring block reports them).
+    // The rules' vehicles (those in the halo too: the neighbouring block reports them): a look model adding to them
+    // takes no candidate that is part of one, and calibration learns which candidates are.
     std::vector<DetectedObject> kept_by_rules;
     for (const DetectedObject& o : detect_objects(block, info.gsd_m, options.detector, options.backend,
                                                   by_appearance || with_candidates ? &candidates : nullptr)) {
       if (by_appearance && o.cls == ObjectClass::Tent) tents.push_back(o);
-      if (adding_to_rules && o.cls == ObjectClass::Vehicle) kept_by_rules.push_back(o);
+      if ((adding_to_rules || with_candidates) && o.cls == ObjectClass::Vehicle) kept_by_rules.push_back(o);
       if (!in_core(o.x, o.y) || (by_appearance && !adding_to_rules && o.cls == ObjectClass::Vehicle)) continue;
       float score = o.score;
       if (options.classifier && options.classifier->trained(o.cls)) {  // its vote becomes the score
@@ -323,7 +337,7 @@ TileOutcome process_tile(OpenedTile tile, const TileEntry& entry, const RunOptio
       throw InputError(entry.resolved_path + ": more than " + std::to_string(candidate_budget) +
                        " detector candidates to learn from, whose appearance features would not fit in memory");
     // Which candidates could be vehicles by their look: their place alone decides whether one lies on a tent, in a
-    // block of tents or, adding to the rules, beside one of the rules' vehicles, so only those left are looked at
+    // block of tents or, adding to the rules, on one of the rules' vehicles, so only those left are looked at
     // (unless calibration needs every candidate's features). Each one's score holds its index until it is voted on.
     std::vector<char> could_be_vehicle(in_core_candidates.size(), 0);
     if (by_appearance) {
@@ -335,12 +349,10 @@ TileOutcome process_tile(OpenedTile tile, const TileEntry& entry, const RunOptio
       }
       drop_vehicles_on_tents(placed, info.gsd_m);
       drop_vehicles_inside_tent_blocks(placed, info.gsd_m);
-      const double duplicate_px = options.detector.duplicate_radius_m / info.gsd_m;
       for (const DetectedObject& o : placed)
         if (o.cls == ObjectClass::Vehicle &&
-            std::none_of(kept_by_rules.begin(), kept_by_rules.end(), [&](const DetectedObject& v) {
-              return std::hypot(v.x - o.x, v.y - o.y) <= duplicate_px;
-            }))
+            !(adding_to_rules && part_of_a_found_vehicle(o.x, o.y, kept_by_rules, info.gsd_m,
+                                                         options.detector.duplicate_radius_m)))
           could_be_vehicle[static_cast<std::size_t>(o.score)] = 1;
     }
     std::vector<CandidatePoint> looked_at;
@@ -358,6 +370,8 @@ TileOutcome process_tile(OpenedTile tile, const TileEntry& entry, const RunOptio
         outcome.found.candidates.push_back(found(ObjectClass::Vehicle, 0.0f, c.x, c.y));
         outcome.found.candidate_features.push_back(features[k]);
         outcome.found.candidate_by_rules.push_back(c.rule_vehicle ? 1 : 0);
+        outcome.found.candidate_on_rules.push_back(
+            part_of_a_found_vehicle(c.x, c.y, kept_by_rules, info.gsd_m, options.detector.duplicate_radius_m) ? 1 : 0);
       }
       const double vote = probability[k++];
       if (!could_be_vehicle[i] || vote < options.vehicle_appearance->forest.threshold) continue;

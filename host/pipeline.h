@@ -54,6 +54,7 @@ struct TileDetections {
   std::vector<Detection> candidates;
   cv::Mat candidate_features;
   std::vector<char> candidate_by_rules;  // 1 where the rules took the candidate for a vehicle
+  std::vector<char> candidate_on_rules;  // 1 where it is part of a vehicle the rules found (part_of_a_found_vehicle)
 };
 TileDetections detect_tile(const TileEntry& entry, const RunOptions& options, std::size_t candidate_budget = 0);
 

@@ -26,7 +26,7 @@ class VehicleAppearance {
   VotingForest forest;
   // The forest's role. Replacing: every candidate is judged by its look, and the rules' vehicles are not kept (real
   // imagery, where the rules' regions break up cars). Adding: the rules' vehicles are kept as they are, and the
-  // forest judges only the candidates the rules left, adding those away from every vehicle already kept (scenes
+  // forest judges only the candidates the rules left, adding those not part of a vehicle already kept (scenes
   // where the rules do well on their own, or a mix of both kinds). `calibrate` keeps the role that did better out
   // of fold.
   bool adds_to_rules = false;

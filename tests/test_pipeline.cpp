@@ -61,10 +61,11 @@ bool same_detection(const Detection& a, const Detection& b) {
 TEST(LookAddedToRules, KeepsTheRulesObjectsAndAddsVehiclesOnlyAwayFromThem) {
   testing::TempDir dir("look-adds");
   testing::generate_scene(dir, "scene", 4);
-  const TileEntry tile{"tiles/kah_2019-12-24.tif", dir.file("scene/tiles/kah_2019-12-24.tif"), "2019-12-24"};
+  const TileEntry tile{"tiles/road_2019-12-24.tif", dir.file("scene/tiles/road_2019-12-24.tif"), "2019-12-24"};
   RunOptions options;
   options.vehicle_appearance = nullptr;  // the rules alone
-  const std::vector<Detection> rules = detect_tile(tile, options).detections;
+  const TileDetections by_rules = detect_tile(tile, options);
+  const std::vector<Detection>& rules = by_rules.detections;
   const auto vehicles_in = [](const std::vector<Detection>& list) {
     return std::count_if(list.begin(), list.end(), [](const Detection& d) { return d.cls == ObjectClass::Vehicle; });
   };
@@ -77,7 +78,8 @@ TEST(LookAddedToRules, KeepsTheRulesObjectsAndAddsVehiclesOnlyAwayFromThem) {
   for (std::size_t i = 0; i < rules.size(); ++i) EXPECT_TRUE(same_detection(none_added[i], rules[i])) << i;
 
   // A look that accepts every candidate: every object of the rules is still there, and each added vehicle is at
-  // least the duplicate radius from the rules' vehicles and from the other added ones.
+  // least the duplicate radius from the rules' vehicles and from the other added ones, and outside the rectangle
+  // the rules measured of each of their vehicles (a truck's cab is part of the truck).
   options.vehicle_appearance = look_model_adding_to_rules(0.0);
   const std::vector<Detection> all_added = detect_tile(tile, options).detections;
   std::vector<char> from_rules(all_added.size(), 0);
@@ -97,6 +99,19 @@ TEST(LookAddedToRules, KeepsTheRulesObjectsAndAddsVehiclesOnlyAwayFromThem) {
       if (k == i || (from_rules[k] && all_added[k].cls != ObjectClass::Vehicle)) continue;
       EXPECT_GT(local_ground_distance_m(all_added[i].lon, all_added[i].lat, all_added[k].lon, all_added[k].lat),
                 0.99 * radius_m);  // pixel metres against the local lon/lat metric
+    }
+    for (std::size_t r = 0; r < rules.size(); ++r) {
+      if (rules[r].cls != ObjectClass::Vehicle) continue;
+      const ObjectMeasurements& m = by_rules.measured[r];
+      // Metres east and south of the rule vehicle's centre: the tile is north-up, its axis in image axes.
+      const Detection &v = rules[r], &a = all_added[i];
+      const double east = local_ground_distance_m(v.lon, v.lat, a.lon, v.lat) * (a.lon < v.lon ? -1 : 1);
+      const double south = local_ground_distance_m(v.lon, v.lat, v.lon, a.lat) * (a.lat > v.lat ? -1 : 1);
+      const double along = std::abs(east * m.axis[0] + south * m.axis[1]);
+      const double across = std::abs(south * m.axis[0] - east * m.axis[1]);
+      constexpr double kSlackM = 0.05;  // the two frames' metres differ by a few parts in a thousand
+      EXPECT_FALSE(along < 0.5 * m.length_m - kSlackM && across < 0.5 * m.width_m - kSlackM)
+          << "added vehicle " << i << " lies on the rules' vehicle " << r;
     }
   }
   EXPECT_GT(added, 10);
