@@ -315,11 +315,11 @@ TileOutcome process_tile(OpenedTile tile, const TileEntry& entry, const RunOptio
     std::vector<DetectedObject> tents;
     // The rules' vehicles (those in the halo too: the neighbouring block reports them): a look model adding to them
     // takes no candidate that is part of one, and calibration learns which candidates are.
-    std::vector<DetectedObject> kept_by_rules;
+    std::vector<DetectedObject> found_by_rules;
     for (const DetectedObject& o : detect_objects(block, info.gsd_m, options.detector, options.backend,
                                                   by_appearance || with_candidates ? &candidates : nullptr)) {
       if (by_appearance && o.cls == ObjectClass::Tent) tents.push_back(o);
-      if ((adding_to_rules || with_candidates) && o.cls == ObjectClass::Vehicle) kept_by_rules.push_back(o);
+      if ((adding_to_rules || with_candidates) && o.cls == ObjectClass::Vehicle) found_by_rules.push_back(o);
       if (!in_core(o.x, o.y) || (by_appearance && !adding_to_rules && o.cls == ObjectClass::Vehicle)) continue;
       float score = o.score;
       if (options.classifier && options.classifier->trained(o.cls)) {  // its vote becomes the score
@@ -351,7 +351,7 @@ TileOutcome process_tile(OpenedTile tile, const TileEntry& entry, const RunOptio
       drop_vehicles_inside_tent_blocks(placed, info.gsd_m);
       for (const DetectedObject& o : placed)
         if (o.cls == ObjectClass::Vehicle &&
-            !(adding_to_rules && part_of_a_found_vehicle(o.x, o.y, kept_by_rules, info.gsd_m,
+            !(adding_to_rules && part_of_a_found_vehicle(o.x, o.y, found_by_rules, info.gsd_m,
                                                          options.detector.duplicate_radius_m)))
           could_be_vehicle[static_cast<std::size_t>(o.score)] = 1;
     }
@@ -371,7 +371,7 @@ TileOutcome process_tile(OpenedTile tile, const TileEntry& entry, const RunOptio
         outcome.found.candidate_features.push_back(features[k]);
         outcome.found.candidate_by_rules.push_back(c.rule_vehicle ? 1 : 0);
         outcome.found.candidate_on_rules.push_back(
-            part_of_a_found_vehicle(c.x, c.y, kept_by_rules, info.gsd_m, options.detector.duplicate_radius_m) ? 1 : 0);
+            part_of_a_found_vehicle(c.x, c.y, found_by_rules, info.gsd_m, options.detector.duplicate_radius_m) ? 1 : 0);
       }
       const double vote = probability[k++];
       if (!could_be_vehicle[i] || vote < options.vehicle_appearance->forest.threshold) continue;
