@@ -217,39 +217,29 @@ CrossValidated cross_validated_threshold(const ClassExamples& examples, ObjectCl
 // half match radii are not; those between, on a vehicle's edge, teach nothing either way and are left out.
 constexpr double kTrueCandidateRadii = 0.75, kFalseCandidateRadii = 1.5;
 
-// Per point, the ground distance to the nearest vehicle of `vehicles` of its date, or infinity where none is within
-// reach_m.
-std::vector<double> nearest_vehicle_m(const std::vector<Detection>& points, const std::vector<Detection>& vehicles,
-                                      double reach_m) {
-  // Vehicles by date, sorted by latitude, so each point looks only at a thin band of them.
-  std::map<std::string, std::vector<const Detection*>> by_date;
-  for (const Detection& v : vehicles)
-    if (v.cls == ObjectClass::Vehicle) by_date[v.date].push_back(&v);
-  for (auto& [date, list] : by_date)
-    std::sort(list.begin(), list.end(), [](const Detection* a, const Detection* b) { return a->lat < b->lat; });
-  const double reach_degrees_lat = reach_m / 110000.0;  // a degree of latitude is at least 110.5 km
-  std::vector<double> nearest(points.size(), std::numeric_limits<double>::infinity());
-  for (std::size_t i = 0; i < points.size(); ++i) {
-    const Detection& p = points[i];
-    const auto found = by_date.find(p.date);
-    if (found == by_date.end()) continue;
-    const std::vector<const Detection*>& list = found->second;
-    auto it = std::lower_bound(list.begin(), list.end(), p.lat - reach_degrees_lat,
-                               [](const Detection* d, double lat) { return d->lat < lat; });
-    for (; it != list.end() && (*it)->lat <= p.lat + reach_degrees_lat; ++it)
-      nearest[i] = std::min(nearest[i], local_ground_distance_m(p.lon, p.lat, (*it)->lon, (*it)->lat));
-    if (nearest[i] > reach_m) nearest[i] = std::numeric_limits<double>::infinity();
-  }
-  return nearest;
-}
-
 // Per candidate: 1 (a vehicle), 0 (not) or -1 (left out).
 std::vector<int> candidate_labels(const SplitData& split, double radius_m) {
+  // Vehicle labels by date, sorted by latitude, so each candidate looks only at a thin band of them.
+  std::map<std::string, std::vector<const Detection*>> vehicles;
+  for (const Detection& label : split.labels)
+    if (label.cls == ObjectClass::Vehicle) vehicles[label.date].push_back(&label);
+  for (auto& [date, list] : vehicles)
+    std::sort(list.begin(), list.end(), [](const Detection* a, const Detection* b) { return a->lat < b->lat; });
   const double far_m = kFalseCandidateRadii * radius_m;
-  const std::vector<double> nearest = nearest_vehicle_m(split.candidates, split.labels, far_m);
+  const double far_degrees_lat = far_m / 110000.0;  // a degree of latitude is at least 110.5 km
   std::vector<int> labels(split.candidates.size(), 0);
-  for (std::size_t i = 0; i < split.candidates.size(); ++i)
-    labels[i] = nearest[i] <= kTrueCandidateRadii * radius_m ? 1 : nearest[i] <= far_m ? -1 : 0;
+  for (std::size_t i = 0; i < split.candidates.size(); ++i) {
+    const Detection& c = split.candidates[i];
+    const auto found = vehicles.find(c.date);
+    if (found == vehicles.end()) continue;
+    const std::vector<const Detection*>& list = found->second;
+    auto it = std::lower_bound(list.begin(), list.end(), c.lat - far_degrees_lat,
+                               [](const Detection* d, double lat) { return d->lat < lat; });
+    double nearest = std::numeric_limits<double>::infinity();
+    for (; it != list.end() && (*it)->lat <= c.lat + far_degrees_lat; ++it)
+      nearest = std::min(nearest, local_ground_distance_m(c.lon, c.lat, (*it)->lon, (*it)->lat));
+    labels[i] = nearest <= kTrueCandidateRadii * radius_m ? 1 : nearest <= far_m ? -1 : 0;
+  }
   return labels;
 }
 
