@@ -44,19 +44,66 @@ void VotingForest::train(const cv::Mat& samples, const std::vector<int>& labels,
   cv::Mat responses(static_cast<int>(labels.size()), 1, CV_32S, const_cast<int*>(labels.data()));
   forest->train(cv::ml::TrainData::create(samples, cv::ml::ROW_SAMPLE, responses.clone()));
   forest_ = forest;
+  flatten_trees();
+}
+
+void VotingForest::flatten_trees() {
+  const std::vector<cv::ml::DTrees::Node>& nodes = forest_->getNodes();
+  const std::vector<cv::ml::DTrees::Split>& splits = forest_->getSplits();
+  nodes_.assign(nodes.size(), TreeNode{});
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    const cv::ml::DTrees::Node& node = nodes[i];
+    TreeNode& flat = nodes_[i];
+    if (node.split < 0) {
+      flat.votes_true = node.value == 1.0;
+      continue;
+    }
+    // OpenCV's walk takes a node's first split only (the others are surrogates).
+    const cv::ml::DTrees::Split& split = splits[static_cast<std::size_t>(node.split)];
+    flat.feature = split.varIdx;
+    flat.split_value = split.c;
+    flat.left = node.left;
+    flat.right = node.right;
+    flat.missing = node.defaultDir < 0 ? node.left : node.right;
+  }
+  roots_ = forest_->getRoots();
+}
+
+template <typename Stop>
+int VotingForest::votes_for_true(const cv::Mat& feature_row, Stop stop) const {
+  CV_Assert(feature_row.type() == CV_32F && feature_row.rows == 1 && feature_row.isContinuous());
+  const float* row = feature_row.ptr<float>();
+  const float missing = cv::ml::TrainData::missingValue();
+  int votes = 0;
+  for (std::size_t tree = 0; tree < roots_.size(); ++tree) {
+    const TreeNode* node = &nodes_[static_cast<std::size_t>(roots_[tree])];
+    while (node->feature >= 0) {
+      const float value = row[node->feature];
+      const int next = value == missing ? node->missing : value <= node->split_value ? node->left : node->right;
+      node = &nodes_[static_cast<std::size_t>(next)];
+    }
+    votes += node->votes_true ? 1 : 0;
+    if (stop(static_cast<int>(tree) + 1, votes)) break;
+  }
+  return votes;
 }
 
 double VotingForest::probability(const cv::Mat& feature_row) const {
   if (forest_.empty()) return 1.0;
-  cv::Mat votes;
-  forest_->getVotes(feature_row, votes, 0);
-  // Row 0 names the classes, row 1 counts the trees voting for each.
-  double total = 0.0, for_true = 0.0;
-  for (int c = 0; c < votes.cols; ++c) {
-    total += votes.at<int>(1, c);
-    if (votes.at<int>(0, c) == 1) for_true += votes.at<int>(1, c);
-  }
-  return total > 0.0 ? for_true / total : 0.0;
+  const int votes = votes_for_true(feature_row, [](int, int) { return false; });
+  return static_cast<double>(votes) / static_cast<double>(roots_.size());
+}
+
+double VotingForest::probability_against_threshold(const cv::Mat& feature_row) const {
+  if (forest_.empty()) return 1.0;
+  const int trees = static_cast<int>(roots_.size());
+  int walked = trees;
+  const int votes = votes_for_true(feature_row, [&](int trees_walked, int votes_so_far) {
+    walked = trees_walked;
+    // The best it can still become, computed as the final fraction is: below the threshold, it is decided.
+    return static_cast<double>(votes_so_far + (trees - trees_walked)) / static_cast<double>(trees) < threshold;
+  });
+  return static_cast<double>(votes + (trees - walked)) / static_cast<double>(trees);
 }
 
 void VotingForest::write(cv::FileStorage& storage) const {
@@ -80,8 +127,14 @@ VotingForest VotingForest::read(const cv::FileNode& node, int feature_count, con
   if (!trees->isTrained() || trees->getVarCount() != feature_count)
     throw InputError(path + ": " + what + " is not a trained forest over " + std::to_string(feature_count) +
                      " features");
+  const cv::FileNode types = forest["var_type"];
+  for (int i = 0; i < feature_count; ++i)
+    if (!types.isSeq() || static_cast<int>(types.size()) <= i || static_cast<int>(types[i]) != cv::ml::VAR_ORDERED)
+      throw InputError(path + ": " + what + " is not a forest over " + std::to_string(feature_count) +
+                       " ordered features");
   VotingForest result;
   result.forest_ = trees;
+  result.flatten_trees();
   result.threshold = static_cast<double>(threshold);
   return result;
 }

@@ -22,6 +22,10 @@ class VotingForest {
   bool trained() const { return !forest_.empty(); }
   // The fraction of trees that vote for a true object; 1 when untrained.
   double probability(const cv::Mat& feature_row) const;
+  // probability(), counted only as far as it takes to decide it against the threshold: exact when it reaches the
+  // threshold, otherwise some value below it. Most candidates are plainly not vehicles (95% of a generated scene's
+  // vote under 0.05), and the trees left once the threshold is out of their reach are not walked.
+  double probability_against_threshold(const cv::Mat& feature_row) const;
   double threshold = 0.5;
 
   // The threshold and the forest under the FileStorage's current map.
@@ -31,7 +35,25 @@ class VotingForest {
                            const std::string& what);
 
  private:
+  // A node of the forest's trees as OpenCV's RTrees predict walks it (all features are ordered): an inner node
+  // sends a row left when its feature is at most `split_value` (or, for OpenCV's missing value, its default way);
+  // a leaf (feature < 0) votes for a true object when `votes_true`. Flat copies of OpenCV's nodes and splits, so a
+  // walk can stop after any tree (OpenCV's getVotes always walks all of them).
+  struct TreeNode {
+    int feature = -1;
+    float split_value = 0.0f;
+    int left = -1, right = -1, missing = -1;
+    bool votes_true = false;
+  };
+  // Fills roots_ and nodes_ from forest_.
+  void flatten_trees();
+  // Walks the trees in order, stopping when `stop(trees walked, votes for true)` says so; the votes for true.
+  template <typename Stop>
+  int votes_for_true(const cv::Mat& feature_row, Stop stop) const;
+
   cv::Ptr<cv::ml::RTrees> forest_;
+  std::vector<int> roots_;
+  std::vector<TreeNode> nodes_;
 };
 
 // A second opinion on the objects the detector's rules accept: per class, a forest over the object's measurements.

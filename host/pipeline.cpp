@@ -212,7 +212,7 @@ void look_at_candidates(const RgbBlock& block, const std::vector<CandidatePoint>
   parallel_for_cpu(static_cast<std::int64_t>(candidates.size()), [&](std::int64_t i) {
     try {
       features[i] = VehicleAppearance::features(block, candidates[i], gsd_m);
-      if (model) probability[i] = model->forest.probability(features[i]);
+      if (model) probability[i] = model->forest.probability_against_threshold(features[i]);
     } catch (...) {
       errors[i] = std::current_exception();
     }

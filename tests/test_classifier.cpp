@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <fstream>
 #include <random>
+#include <sstream>
 
 #include "campscope/types.h"
 #include "input_error.h"
@@ -95,6 +98,116 @@ TEST(ObjectClassifier, SameSeedSameForestAndItSurvivesTheModelFile) {
     EXPECT_EQ(b.probability(ObjectClass::Tent, m), p);
     EXPECT_EQ(loaded.classifier->probability(ObjectClass::Tent, m), p);
   }
+}
+
+// A forest as a model file holds it, read back both by VotingForest and by OpenCV itself, whose vote count is the
+// reference the walk of the trees must match. (A file keeps no node's default way for a missing value; both read
+// it the same way.)
+struct ReadBack {
+  explicit ReadBack(const VotingForest& trained, int features) {
+    cv::FileStorage out(".yml", cv::FileStorage::WRITE | cv::FileStorage::MEMORY);
+    out << "model" << "{";
+    trained.write(out);
+    out << "}";
+    const cv::FileStorage in(out.releaseAndGetString(), cv::FileStorage::READ | cv::FileStorage::MEMORY);
+    forest = VotingForest::read(in["model"], features, "memory", "forest");
+    opencv->read(in["model"]["forest"]);
+  }
+  double opencv_probability(const cv::Mat& row) const {
+    cv::Mat votes;
+    opencv->getVotes(row, votes, 0);
+    double total = 0.0, for_true = 0.0;
+    for (int c = 0; c < votes.cols; ++c) {
+      total += votes.at<int>(1, c);
+      if (votes.at<int>(0, c) == 1) for_true += votes.at<int>(1, c);
+    }
+    return for_true / total;
+  }
+
+  VotingForest forest;
+  cv::Ptr<cv::ml::RTrees> opencv = cv::ml::RTrees::create();
+};
+
+// Rows on a quarter grid: the forest's split values are midpoints of training values on a half grid, so many of
+// these rows sit exactly on a split (the walk must send them left, as OpenCV does); every seventh carries OpenCV's
+// missing value in one feature.
+cv::Mat grid_rows(unsigned seed, int count, int features) {
+  std::mt19937 random(seed);
+  std::uniform_int_distribution<int> step(0, 16);
+  cv::Mat rows(count, features, CV_32F);
+  for (int r = 0; r < count; ++r)
+    for (int f = 0; f < features; ++f) rows.at<float>(r, f) = 0.25f * static_cast<float>(step(random));
+  for (int r = 0; r < count; r += 7) rows.at<float>(r, r % features) = cv::ml::TrainData::missingValue();
+  return rows;
+}
+
+bool has_missing_value(const cv::Mat& row) {
+  for (int f = 0; f < row.cols; ++f)
+    if (row.at<float>(0, f) == cv::ml::TrainData::missingValue()) return true;
+  return false;
+}
+
+TEST(VotingForest, WalksItsTreesAsOpenCvDoesAndStopsOnlyWhenTheThresholdIsDecided) {
+  constexpr int kFeatures = 13;
+  // Half-grid training rows, labelled by a noisy rule over a few features.
+  cv::Mat samples = grid_rows(3, 997, kFeatures);
+  std::vector<int> labels;
+  std::mt19937 noise(4);
+  for (int r = 0; r < samples.rows; ++r) {
+    float* x = samples.ptr<float>(r);
+    for (int f = 0; f < kFeatures; ++f) x[f] = x[f] > 4.0f ? 4.0f : std::round(x[f] * 2.0f) / 2.0f;
+    const bool rule = x[0] + x[3] > 4.0f && x[7] < 3.0f;
+    labels.push_back(noise() % 10 == 0 ? !rule : rule);
+  }
+  VotingForest trained;
+  trained.train(samples, labels, kFeatures, 11);
+  ReadBack read_back(trained, kFeatures);
+  const cv::Mat rows = grid_rows(5, 1001, kFeatures);
+  int undecided = 0, below = 0;
+  for (double threshold : {0.0, 0.05, 0.3, 0.45, 0.5, 0.95, 1.0}) {
+    for (VotingForest* forest : {&trained, &read_back.forest}) {
+      forest->threshold = threshold;
+      for (int r = 0; r < rows.rows; ++r) {
+        const cv::Mat row = rows.row(r);
+        // Trained in this process, a node's default way is the one training chose, which no file keeps.
+        if (forest == &trained && has_missing_value(row)) continue;
+        const double expected = read_back.opencv_probability(row);
+        ASSERT_EQ(forest->probability(row), expected) << "row " << r;
+        const double decided = forest->probability_against_threshold(row);
+        if (expected >= threshold) {
+          ASSERT_EQ(decided, expected) << "row " << r << " threshold " << threshold;
+        } else {
+          ASSERT_LT(decided, threshold) << "row " << r << " threshold " << threshold;
+          ASSERT_GE(decided, expected) << "row " << r << " threshold " << threshold;
+          below += 1;
+        }
+        undecided += expected > 0.0 && expected < 1.0;
+      }
+    }
+  }
+  // The rows are neither all one way nor all the other.
+  EXPECT_GT(undecided, 1000);
+  EXPECT_GT(below, 1000);
+}
+
+TEST(ObjectClassifier, AForestOverACategoricalFeatureNamesTheFile) {
+  const Examples training = examples(6, 200);
+  ObjectClassifier classifier;
+  classifier.train(ObjectClass::Vehicle, training.samples, training.labels, 2);
+  TempDir dir;
+  const std::string path = dir.file("model.yml");
+  DetectorModel model;
+  model.classifier = std::make_shared<const ObjectClassifier>(classifier);
+  save_detector_model(model, path);
+  std::stringstream text;
+  text << std::ifstream(path).rdbuf();
+  std::string edited = text.str();
+  const std::size_t types = edited.find("var_type: [ 0");
+  ASSERT_NE(types, std::string::npos);
+  edited[types + std::string("var_type: [ ").size()] = '1';
+  const std::string bad = dir.write("categorical.yml", edited);
+  expect_input_error([&] { load_detector_model(bad); }, bad,
+                     "classifier 'vehicle' is not a forest over 14 ordered features");
 }
 
 TEST(ObjectClassifier, TrainingNeedsBothKindsOfExample) {
