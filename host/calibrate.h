@@ -26,8 +26,8 @@ struct CalibrateOptions {
   double validation_fraction = 0.3;  // of the tiles, at least one each side
   double radius_m = 2.0;             // a detection within this distance of a label of its class and date is true
   Backend backend = Backend::Cpu;
-  // The appearance features of every candidate on the training tiles are held at once, about 1.4 KB each: a
-  // million (some 50 tiles of 10,000^2 pixels of camp) is 1.4 GB, while the labelled tiles of a delivery hold far
+  // The appearance features of every candidate on the training tiles are held at once, about 0.75 KB each: a
+  // million (some 50 tiles of 10,000^2 pixels of camp) is 0.75 GB, while the labelled tiles of a delivery hold far
   // fewer (a generated scene's 13 training tiles: 20,000). More is an InputError naming the tile.
   std::size_t max_training_candidates = 1000000;
   // Whether the built-in detector it is measured against, and leaves vehicles to when it does better, has the

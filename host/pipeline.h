@@ -46,7 +46,7 @@ RunResult run_pipeline(const RunOptions& options);
 
 // One tile's detections (before overlaps with other tiles are merged) and what the detector measured of each; with
 // a candidate budget, also every candidate that is no tent, as a vehicle at its place, and its appearance features
-// (one row each, about 1.4 KB), to learn vehicles' looks from: InputError naming the tile when it holds more
+// (one row each, about 0.75 KB), to learn vehicles' looks from: InputError naming the tile when it holds more
 // candidates than the budget.
 struct TileDetections {
   std::vector<Detection> detections;

@@ -15,9 +15,16 @@ constexpr int kBorderCells = 2;  // the patch's outer ring of this width is its 
 // The central box a vehicle body fills: 2 m across and 5 m along the patch's dominant orientation.
 constexpr int kBodyHalfAcross = 2, kBodyHalfAlong = 5;
 
+// The HOG descriptor's cells as OpenCV orders them: 3 x 3 blocks of 2 x 2 cells, each cell 9 orientation bins.
+constexpr int kHogCellSlots = 36, kHogBins = 9;
+
 const cv::HOGDescriptor& patch_hog() {
-  static const cv::HOGDescriptor hog(cv::Size(VehicleAppearance::kPatchCells, VehicleAppearance::kPatchCells),
-                                     cv::Size(8, 8), cv::Size(4, 4), cv::Size(4, 4), 9);
+  static const cv::HOGDescriptor hog = [] {
+    cv::HOGDescriptor made(cv::Size(VehicleAppearance::kPatchCells, VehicleAppearance::kPatchCells), cv::Size(8, 8),
+                           cv::Size(4, 4), cv::Size(4, 4), kHogBins);
+    CV_Assert(made.getDescriptorSize() == static_cast<std::size_t>(kHogCellSlots * kHogBins));
+    return made;
+  }();
   return hog;
 }
 
@@ -31,7 +38,12 @@ double dominant_orientation(const cv::Mat& brightness) {
   return 0.5 * std::atan2(2.0 * jxy, jxx - jyy) + M_PI / 2.0;
 }
 
-// HOG and the coarse brightness grid of a patch (CV_32FC3, R G B), appended to `out`.
+// HOG and the coarse brightness grid of a patch (CV_32FC3, R G B), appended to `out` with each value averaged with
+// the one a half turn of the patch puts in its place, and one of each such pair kept: the orientation is known only
+// up to a half turn. Turning a patch half round reverses the order of its HOG cell slots and of its coarse cells
+// and keeps every orientation bin (unsigned gradients). (Nearly, not exactly, the features of the turned patch:
+// OpenCV's HOG weighs a cell's pixels half a pixel off centre. A second HOG, of the turned patch, would cost a
+// fifth of the look, and with it the model measured no better.)
 void add_shape_features(const cv::Mat& patch, std::vector<float>& out, float ground_brightness) {
   cv::Mat brightness;
   cv::cvtColor(patch, brightness, cv::COLOR_RGB2GRAY);
@@ -39,17 +51,21 @@ void add_shape_features(const cv::Mat& patch, std::vector<float>& out, float gro
   brightness.convertTo(brightness8, CV_8U);
   std::vector<float> hog;
   patch_hog().compute(brightness8, hog);
-  out.insert(out.end(), hog.begin(), hog.end());
+  for (int slot = 0; slot < kHogCellSlots / 2; ++slot)
+    for (int bin = 0; bin < kHogBins; ++bin)
+      out.push_back(0.5f * (hog[slot * kHogBins + bin] + hog[(kHogCellSlots - 1 - slot) * kHogBins + bin]));
   cv::Mat coarse;
   cv::resize(brightness, coarse, cv::Size(kCoarseCells, kCoarseCells), 0, 0, cv::INTER_AREA);
-  for (int y = 0; y < kCoarseCells; ++y)
-    for (int x = 0; x < kCoarseCells; ++x) out.push_back(coarse.at<float>(y, x) - ground_brightness);
+  const float* grid = coarse.ptr<float>();
+  constexpr int kCoarseCount = kCoarseCells * kCoarseCells;
+  for (int i = 0; i < kCoarseCount / 2; ++i)
+    out.push_back(0.5f * (grid[i] + grid[kCoarseCount - 1 - i]) - ground_brightness);
 }
 
 }  // namespace
 
 int VehicleAppearance::feature_count() {
-  return static_cast<int>(patch_hog().getDescriptorSize()) + kCoarseCells * kCoarseCells + 3 + 3 + 3 + 1 + 5 + 1;
+  return kHogCellSlots * kHogBins / 2 + kCoarseCells * kCoarseCells / 2 + 3 + 3 + 3 + 1 + 5 + 1;
 }
 
 cv::Mat VehicleAppearance::features(const RgbBlock& block, const CandidatePoint& candidate, double gsd_m) {
@@ -110,15 +126,8 @@ cv::Mat VehicleAppearance::features(const RgbBlock& block, const CandidatePoint&
 
   std::vector<float> out;
   out.reserve(static_cast<std::size_t>(feature_count()));
-  // The orientation is known only up to a half turn: the shape features are averaged over the patch and its
-  // half-turned copy, so a vehicle looks the same whichever way it faces.
   const float ground_brightness = 0.299f * ground[0] + 0.587f * ground[1] + 0.114f * ground[2];
-  std::vector<float> upright, turned;
-  add_shape_features(patch, upright, ground_brightness);
-  cv::Mat half_turned;
-  cv::flip(patch, half_turned, -1);
-  add_shape_features(half_turned, turned, ground_brightness);
-  for (std::size_t i = 0; i < upright.size(); ++i) out.push_back(0.5f * (upright[i] + turned[i]));
+  add_shape_features(patch, out, ground_brightness);
   float contrast = 0.0f;
   for (int k = 0; k < 3; ++k) {
     out.push_back(static_cast<float>(body_mean[k]) - ground[k]);
