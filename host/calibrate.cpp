@@ -69,7 +69,7 @@ struct SplitData {
   std::vector<Detection> labels;
   std::vector<std::size_t> label_tile;  // the image of the first of this side's tiles each label lies on
   // With candidates: every candidate that is no tent, its appearance features and its image.
-  std::vector<Detection> candidates;
+  std::vector<Detection> candidates, candidate_placed;
   cv::Mat candidate_features;
   std::vector<char> candidate_by_rules, candidate_on_rules;
   std::vector<std::size_t> candidate_tile;
@@ -115,6 +115,8 @@ SplitData detect_split(const std::vector<const TileEntry*>& tiles, const std::ve
       tile = detect_tile(*tiles[t], run);
     }
     split.candidates.insert(split.candidates.end(), tile.candidates.begin(), tile.candidates.end());
+    split.candidate_placed.insert(split.candidate_placed.end(), tile.candidate_placed.begin(),
+                                  tile.candidate_placed.end());
     split.candidate_features.push_back(tile.candidate_features);
     split.candidate_by_rules.insert(split.candidate_by_rules.end(), tile.candidate_by_rules.begin(),
                                     tile.candidate_by_rules.end());
@@ -261,7 +263,7 @@ void thin_false_candidates(std::vector<int>& labels, std::uint64_t seed) {
 }
 
 // Vehicle F1 over the split's tiles of the candidates at or above `threshold`, one per vehicle (the likeliest
-// within the duplicate radius), as `campscope run` keeps them. Adding to the rules: the rules' vehicles, and the
+// within the duplicate radius), where and as `campscope run` keeps them. Adding to the rules: the rules' vehicles, and the
 // candidates the rules did not take that are at or above `threshold` and not part of one of the rules' vehicles.
 double vehicle_f1_at(const SplitData& split, const std::vector<double>& probability, double threshold,
                      double duplicate_radius_m, double radius_m, bool adding_to_rules = false) {
@@ -269,7 +271,7 @@ double vehicle_f1_at(const SplitData& split, const std::vector<double>& probabil
   for (std::size_t i = 0; i < split.candidates.size(); ++i) {
     if (probability[i] < threshold) continue;
     if (adding_to_rules && (split.candidate_by_rules[i] || split.candidate_on_rules[i])) continue;
-    Detection d = split.candidates[i];
+    Detection d = split.candidate_placed[i];
     d.score = static_cast<float>(probability[i]);
     by_date[d.date].push_back(d);
   }

@@ -221,17 +221,21 @@ void look_at_candidates(const RgbBlock& block, const std::vector<CandidatePoint>
     if (error) std::rethrow_exception(error);
 }
 
-// Whether a candidate at (x, y) (tile pixels) is part of a vehicle already found: within the duplicate radius of
-// its centre, or inside its measured rectangle (the cab or the cargo of a truck the rules found whole; 2026-11-28:
-// half the vehicles the look model added on generated scenes were such parts).
-bool part_of_a_found_vehicle(double x, double y, const std::vector<DetectedObject>& vehicles, double gsd_m,
+// Whether a candidate is part of a vehicle already found: its pixel or the place a vehicle found there would stand
+// (CandidatePoint::placed_x) within the duplicate radius of its centre, or inside its measured rectangle (the cab or
+// the cargo of a truck the rules found whole; 2026-11-28: half the vehicles the look model added on generated scenes
+// were such parts).
+bool part_of_a_found_vehicle(const CandidatePoint& c, const std::vector<DetectedObject>& vehicles, double gsd_m,
                              double duplicate_radius_m) {
   return std::any_of(vehicles.begin(), vehicles.end(), [&](const DetectedObject& v) {
-    const double dx = (x - v.x) * gsd_m, dy = (y - v.y) * gsd_m;
-    if (dx * dx + dy * dy <= duplicate_radius_m * duplicate_radius_m) return true;
-    const float* axis = v.measured.axis;
-    return std::abs(dx * axis[0] + dy * axis[1]) <= 0.5 * v.measured.length_m &&
-           std::abs(dy * axis[0] - dx * axis[1]) <= 0.5 * v.measured.width_m;
+    const auto on = [&](double x, double y) {
+      const double dx = (x - v.x) * gsd_m, dy = (y - v.y) * gsd_m;
+      if (dx * dx + dy * dy <= duplicate_radius_m * duplicate_radius_m) return true;
+      const float* axis = v.measured.axis;
+      return std::abs(dx * axis[0] + dy * axis[1]) <= 0.5 * v.measured.length_m &&
+             std::abs(dy * axis[0] - dx * axis[1]) <= 0.5 * v.measured.width_m;
+    };
+    return on(c.x, c.y) || on(c.placed_x, c.placed_y);
   });
 }
 
@@ -330,9 +334,12 @@ TileOutcome process_tile(OpenedTile tile, const TileEntry& entry, const RunOptio
       outcome.found.detections.push_back(found(o.cls, score, o.x, o.y, o.completed));
       outcome.found.measured.push_back(o.measured);
     }
+    // A candidate belongs to the block whose core holds the place a vehicle found there would stand, as an object
+    // of the rules belongs to the one holding its centre: the candidates of one region, on either side of a core's
+    // edge, give one vehicle in one block.
     std::vector<CandidatePoint> in_core_candidates;
     for (const CandidatePoint& c : candidates)
-      if (in_core(c.x, c.y)) in_core_candidates.push_back(c);
+      if (in_core(c.placed_x, c.placed_y)) in_core_candidates.push_back(c);
     if (with_candidates && outcome.found.candidates.size() + in_core_candidates.size() > candidate_budget)
       throw InputError(entry.resolved_path + ": more than " + std::to_string(candidate_budget) +
                        " detector candidates to learn from, whose appearance features would not fit in memory");
@@ -345,13 +352,14 @@ TileOutcome process_tile(OpenedTile tile, const TileEntry& entry, const RunOptio
       for (std::size_t i = 0; i < in_core_candidates.size(); ++i) {
         const CandidatePoint& c = in_core_candidates[i];
         if (adding_to_rules && c.rule_vehicle) continue;
-        placed.push_back({c.x, c.y, ObjectClass::Vehicle, static_cast<float>(i), c.measured});
+        placed.push_back({c.placed_x, c.placed_y, ObjectClass::Vehicle, static_cast<float>(i), c.measured});
       }
       drop_vehicles_on_tents(placed, info.gsd_m);
       drop_vehicles_inside_tent_blocks(placed, info.gsd_m);
       for (const DetectedObject& o : placed)
         if (o.cls == ObjectClass::Vehicle &&
-            !(adding_to_rules && part_of_a_found_vehicle(o.x, o.y, found_by_rules, info.gsd_m,
+            !(adding_to_rules && part_of_a_found_vehicle(in_core_candidates[static_cast<std::size_t>(o.score)],
+                                                         found_by_rules, info.gsd_m,
                                                          options.detector.duplicate_radius_m)))
           could_be_vehicle[static_cast<std::size_t>(o.score)] = 1;
     }
@@ -368,15 +376,16 @@ TileOutcome process_tile(OpenedTile tile, const TileEntry& entry, const RunOptio
       const CandidatePoint& c = in_core_candidates[i];
       if (with_candidates) {
         outcome.found.candidates.push_back(found(ObjectClass::Vehicle, 0.0f, c.x, c.y));
+        outcome.found.candidate_placed.push_back(found(ObjectClass::Vehicle, 0.0f, c.placed_x, c.placed_y));
         outcome.found.candidate_features.push_back(features[k]);
         outcome.found.candidate_by_rules.push_back(c.rule_vehicle ? 1 : 0);
         outcome.found.candidate_on_rules.push_back(
-            part_of_a_found_vehicle(c.x, c.y, found_by_rules, info.gsd_m, options.detector.duplicate_radius_m) ? 1 : 0);
+            part_of_a_found_vehicle(c, found_by_rules, info.gsd_m, options.detector.duplicate_radius_m) ? 1 : 0);
       }
       const double vote = probability[k++];
       if (!could_be_vehicle[i] || vote < options.vehicle_appearance->forest.threshold) continue;
-      by_look.push_back({c.x, c.y, ObjectClass::Vehicle, static_cast<float>(vote), c.measured});
-      by_look_points.push_back({c.x * info.gsd_m, c.y * info.gsd_m, static_cast<float>(vote)});
+      by_look.push_back({c.placed_x, c.placed_y, ObjectClass::Vehicle, static_cast<float>(vote), c.measured});
+      by_look_points.push_back({c.placed_x * info.gsd_m, c.placed_y * info.gsd_m, static_cast<float>(vote)});
     }
     // Several candidates on one vehicle: the likeliest speaks for it.
     for (std::size_t i : suppress_duplicates(by_look_points, options.detector.duplicate_radius_m)) {

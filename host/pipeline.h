@@ -52,6 +52,7 @@ struct TileDetections {
   std::vector<Detection> detections;
   std::vector<ObjectMeasurements> measured;
   std::vector<Detection> candidates;
+  std::vector<Detection> candidate_placed;  // where a vehicle judged there by its look stands (CandidatePoint)
   cv::Mat candidate_features;
   std::vector<char> candidate_by_rules;  // 1 where the rules took the candidate for a vehicle
   std::vector<char> candidate_on_rules;  // 1 where it is part of a vehicle the rules found (part_of_a_found_vehicle)

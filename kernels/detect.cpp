@@ -303,9 +303,13 @@ std::vector<DetectedObject> detect_objects(const RgbBlock& block, double gsd_m, 
       if (r.cls == static_cast<int>(ObjectClass::Tent)) continue;
       // A vehicle the rules found is at its region's centre; any other candidate at its own pixel.
       const bool rule_vehicle = r.cls == static_cast<int>(ObjectClass::Vehicle);
-      other_candidates->push_back({block.x0 + (rule_vehicle ? r.x : r.candidate_pixel % block.width + 0.5),
-                                   block.y0 + (rule_vehicle ? r.y : r.candidate_pixel / block.width + 0.5),
-                                   rule_vehicle, r.measured});
+      CandidatePoint c{block.x0 + (rule_vehicle ? r.x : r.candidate_pixel % block.width + 0.5),
+                       block.y0 + (rule_vehicle ? r.y : r.candidate_pixel / block.width + 0.5), rule_vehicle,
+                       r.measured};
+      const bool region_measured = r.measured.length_m > 0.0f;
+      c.placed_x = region_measured ? block.x0 + r.x : c.x;
+      c.placed_y = region_measured ? block.y0 + r.y : c.y;
+      other_candidates->push_back(c);
     }
   }
   std::vector<DetectedObject> objects;

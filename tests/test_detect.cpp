@@ -767,6 +767,37 @@ TEST(DetectObjects, OtherCandidatesAreEveryCandidateThatIsNoTent) {
   }
 }
 
+// A candidate's pixel may lie anywhere on an object the rules measured and did not take (here a pale frame, too
+// large and too hollow for a vehicle, whose candidates lie on its sides): a vehicle the look finds there stands at
+// the centre of the region measured, not at the pixel; where no region was measured, at the pixel.
+TEST(DetectObjects, CandidatesOnAMeasuredRegionArePlacedAtItsCentre) {
+  for (const double gsd : {0.3, 0.5}) {
+    SceneBuilder scene(40.0, 30.0, gsd, 5);
+    scene.rectangle(20.0, 15.0, 60.0, 40.0, 0.0, cv::Scalar(92, 90, 88));  // asphalt
+    scene.rectangle(20.0, 15.0, 7.0, 3.0, 20.0, cv::Scalar(230, 230, 230));
+    scene.rectangle(20.0, 15.0, 5.0, 1.4, 20.0, cv::Scalar(92, 90, 88));
+    const RgbBlock block = scene.finish();
+    std::vector<CandidatePoint> candidates;
+    detect_objects(block, gsd, DetectorParams{}, Backend::Cpu, &candidates);
+    int on_frame = 0;
+    double farthest_m = 0.0;
+    for (const CandidatePoint& c : candidates) {
+      if (c.measured.length_m == 0.0f) {
+        EXPECT_EQ(c.placed_x, c.x);
+        EXPECT_EQ(c.placed_y, c.y);
+        continue;
+      }
+      ++on_frame;
+      EXPECT_FALSE(c.rule_vehicle);
+      EXPECT_NEAR(c.placed_x * gsd, 20.0, 0.5) << "gsd " << gsd;
+      EXPECT_NEAR(c.placed_y * gsd, 15.0, 0.5) << "gsd " << gsd;
+      farthest_m = std::max(farthest_m, std::hypot(c.x * gsd - 20.0, c.y * gsd - 15.0));
+    }
+    EXPECT_GE(on_frame, 2) << "gsd " << gsd;
+    EXPECT_GT(farthest_m, 2.0) << "gsd " << gsd << ": no candidate away from the frame's centre";
+  }
+}
+
 class DetectCudaVsCpu : public ::testing::TestWithParam<std::tuple<double, std::uint64_t>> {};
 
 TEST_P(DetectCudaVsCpu, IdenticalObjects) {
@@ -787,6 +818,8 @@ TEST_P(DetectCudaVsCpu, IdenticalObjects) {
     EXPECT_EQ(cpu_candidates[i].rule_vehicle, gpu_candidates[i].rule_vehicle);
     EXPECT_EQ(cpu_candidates[i].measured.length_m, gpu_candidates[i].measured.length_m);
     EXPECT_EQ(cpu_candidates[i].measured.contrast, gpu_candidates[i].measured.contrast);
+    EXPECT_EQ(cpu_candidates[i].placed_x, gpu_candidates[i].placed_x);
+    EXPECT_EQ(cpu_candidates[i].placed_y, gpu_candidates[i].placed_y);
   }
   const auto expect_same_objects = [](const std::vector<DetectedObject>& cpu, const std::vector<DetectedObject>& gpu) {
     ASSERT_EQ(cpu.size(), gpu.size());

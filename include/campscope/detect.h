@@ -139,12 +139,16 @@ int detector_halo_px(const DetectorParams& params, double gsd_m);
 
 // A candidate the detector did not take for a tent, in tile pixel coordinates: the centre of the vehicle the rules
 // found there, or else of the candidate's pixel; whether the rules took it for a vehicle, and what they measured
-// of its region (zero where none was grown).
+// of its region (zero where none was grown). A vehicle judged there by its look stands at (placed_x, placed_y): the
+// centre of the region the rules measured, where they measured one, for the candidate's pixel may lie anywhere on
+// the vehicle (the cab of a 9 m truck is 3-4 m from its centre, beyond a 2 m match radius); else the candidate.
 struct CandidatePoint {
   double x = 0.0;
   double y = 0.0;
   bool rule_vehicle = false;
   ObjectMeasurements measured;
+  double placed_x = 0.0;
+  double placed_y = 0.0;
 };
 
 // Tents and vehicles in `block`, deduplicated, with the rows of packed tent blocks completed from the tents found in
