@@ -11,6 +11,9 @@
 #
 # Environment: CAMPSCOPE_BENCH_BUILD (build directory, default build-bench). Exits 1 when the KIT folder is absent:
 # the model cannot be trained without it (the committed one stays).
+# After a change to the look's features (VehicleAppearance::feature_count), the committed model no longer loads, and
+# every run loads it: train once with builtin_vehicle_appearance() returning no model (a local edit, not committed),
+# then rebuild with the model this writes (done so on 2026-11-28 for 2d3dcb6).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
