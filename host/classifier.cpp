@@ -44,12 +44,13 @@ void VotingForest::train(const cv::Mat& samples, const std::vector<int>& labels,
   cv::Mat responses(static_cast<int>(labels.size()), 1, CV_32S, const_cast<int*>(labels.data()));
   forest->train(cv::ml::TrainData::create(samples, cv::ml::ROW_SAMPLE, responses.clone()));
   forest_ = forest;
-  flatten_trees();
+  flatten_trees(feature_count);
 }
 
-void VotingForest::flatten_trees() {
+void VotingForest::flatten_trees(int feature_count) {
   const std::vector<cv::ml::DTrees::Node>& nodes = forest_->getNodes();
   const std::vector<cv::ml::DTrees::Split>& splits = forest_->getSplits();
+  const auto is_node = [&](int index) { return index >= 0 && static_cast<std::size_t>(index) < nodes.size(); };
   nodes_.assign(nodes.size(), TreeNode{});
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     const cv::ml::DTrees::Node& node = nodes[i];
@@ -60,6 +61,9 @@ void VotingForest::flatten_trees() {
     }
     // OpenCV's walk takes a node's first split only (the others are surrogates).
     const cv::ml::DTrees::Split& split = splits[static_cast<std::size_t>(node.split)];
+    if (split.varIdx < 0 || split.varIdx >= feature_count || !is_node(node.left) || !is_node(node.right))
+      throw std::invalid_argument("a split on feature " + std::to_string(split.varIdx) + " of " +
+                                  std::to_string(feature_count) + " or to a node it does not hold");
     flat.feature = split.varIdx;
     flat.split_value = split.c;
     flat.left = node.left;
@@ -67,11 +71,15 @@ void VotingForest::flatten_trees() {
     flat.missing = node.defaultDir < 0 ? node.left : node.right;
   }
   roots_ = forest_->getRoots();
+  for (const int root : roots_)
+    if (!is_node(root)) throw std::invalid_argument("a tree whose root it does not hold");
+  feature_count_ = feature_count;
 }
 
 template <typename Stop>
 int VotingForest::votes_for_true(const cv::Mat& feature_row, Stop stop) const {
-  CV_Assert(feature_row.type() == CV_32F && feature_row.rows == 1 && feature_row.isContinuous());
+  CV_Assert(feature_row.type() == CV_32F && feature_row.rows == 1 && feature_row.cols == feature_count_ &&
+            feature_row.isContinuous());
   const float* row = feature_row.ptr<float>();
   const float missing = cv::ml::TrainData::missingValue();
   int votes = 0;
@@ -134,7 +142,11 @@ VotingForest VotingForest::read(const cv::FileNode& node, int feature_count, con
                        " ordered features");
   VotingForest result;
   result.forest_ = trees;
-  result.flatten_trees();
+  try {
+    result.flatten_trees(feature_count);
+  } catch (const std::invalid_argument& e) {
+    throw InputError(path + ": " + what + " has " + e.what());
+  }
   result.threshold = static_cast<double>(threshold);
   return result;
 }

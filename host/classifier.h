@@ -45,8 +45,9 @@ class VotingForest {
     int left = -1, right = -1, missing = -1;
     bool votes_true = false;
   };
-  // Fills roots_ and nodes_ from forest_.
-  void flatten_trees();
+  // Fills roots_ and nodes_ from forest_; std::invalid_argument where a split is on no feature of `feature_count`
+  // or leads to no node (a damaged model file).
+  void flatten_trees(int feature_count);
   // Walks the trees in order, stopping when `stop(trees walked, votes for true)` says so; the votes for true.
   template <typename Stop>
   int votes_for_true(const cv::Mat& feature_row, Stop stop) const;
@@ -54,6 +55,7 @@ class VotingForest {
   cv::Ptr<cv::ml::RTrees> forest_;
   std::vector<int> roots_;
   std::vector<TreeNode> nodes_;
+  int feature_count_ = 0;
 };
 
 // A second opinion on the objects the detector's rules accept: per class, a forest over the object's measurements.

@@ -210,6 +210,27 @@ TEST(ObjectClassifier, AForestOverACategoricalFeatureNamesTheFile) {
                      "classifier 'vehicle' is not a forest over 14 ordered features");
 }
 
+TEST(ObjectClassifier, AForestSplittingOnNoFeatureNamesTheFile) {
+  const Examples training = examples(7, 200);
+  ObjectClassifier classifier;
+  classifier.train(ObjectClass::Tent, training.samples, training.labels, 3);
+  TempDir dir;
+  const std::string path = dir.file("model.yml");
+  DetectorModel model;
+  model.classifier = std::make_shared<const ObjectClassifier>(classifier);
+  save_detector_model(model, path);
+  std::stringstream text;
+  text << std::ifstream(path).rdbuf();
+  std::string edited = text.str();
+  // The first split names the response (the index past the features), which OpenCV reads without complaint.
+  const std::size_t split = edited.find("{ var:");
+  ASSERT_NE(split, std::string::npos);
+  const std::size_t number = split + std::string("{ var:").size();
+  edited.replace(number, edited.find(',', number) - number, " 14");
+  const std::string bad = dir.write("no_feature.yml", edited);
+  expect_input_error([&] { load_detector_model(bad); }, bad, "classifier 'tent' has a split on feature 14 of 14");
+}
+
 TEST(ObjectClassifier, TrainingNeedsBothKindsOfExample) {
   const Examples training = examples(5, 30);
   ObjectClassifier classifier;
