@@ -263,8 +263,9 @@ void thin_false_candidates(std::vector<int>& labels, std::uint64_t seed) {
 }
 
 // Vehicle F1 over the split's tiles of the candidates at or above `threshold`, one per vehicle (the likeliest
-// within the duplicate radius), where and as `campscope run` keeps them. Adding to the rules: the rules' vehicles, and the
-// candidates the rules did not take that are at or above `threshold` and not part of one of the rules' vehicles.
+// within the duplicate radius), where and as `campscope run` keeps them. Adding to the rules: the rules' vehicles,
+// and the candidates the rules did not take that are at or above `threshold` and not part of one of the rules'
+// vehicles.
 double vehicle_f1_at(const SplitData& split, const std::vector<double>& probability, double threshold,
                      double duplicate_radius_m, double radius_m, bool adding_to_rules = false) {
   std::map<std::string, std::vector<Detection>> by_date;
