@@ -132,9 +132,12 @@ VotingForest VotingForest::read(const cv::FileNode& node, int feature_count, con
   } catch (const cv::Exception& e) {
     throw InputError(path + ": " + what + " cannot be read (" + e.err + ")");
   }
-  if (!trees->isTrained() || trees->getVarCount() != feature_count)
-    throw InputError(path + ": " + what + " is not a trained forest over " + std::to_string(feature_count) +
-                     " features");
+  if (!trees->isTrained()) throw InputError(path + ": " + what + " is not a trained forest");
+  // The features change with campscope's version (the vehicle look's went from 356 to 186 on 2026-11-28).
+  if (trees->getVarCount() != feature_count)
+    throw InputError(path + ": " + what + " is a forest over " + std::to_string(trees->getVarCount()) +
+                     " features, not the " + std::to_string(feature_count) +
+                     " this campscope measures (fitted by another version? calibrate again)");
   const cv::FileNode types = forest["var_type"];
   for (int i = 0; i < feature_count; ++i)
     if (!types.isSeq() || static_cast<int>(types.size()) <= i || static_cast<int>(types[i]) != cv::ml::VAR_ORDERED)

@@ -65,7 +65,9 @@ TEST(DetectorModel, AVehicleAppearanceForestLoadsBackVotingAsBefore) {
   narrow.write(storage);
   storage << "}";
   const std::string narrow_path = dir.write("narrow.yml", storage.releaseAndGetString());
-  expect_input_error([&] { load_detector_model(narrow_path); }, narrow_path, "not a trained forest over");
+  expect_input_error([&] { load_detector_model(narrow_path); }, narrow_path,
+                     "'vehicle_appearance' is a forest over 5 features, not the " +
+                         std::to_string(VehicleAppearance::feature_count()) + " this campscope measures");
 
   // The forest's role is a flag.
   std::string text;
