@@ -190,18 +190,23 @@ TEST(VotingForest, WalksItsTreesAsOpenCvDoesAndStopsOnlyWhenTheThresholdIsDecide
   EXPECT_GT(below, 1000);
 }
 
-TEST(ObjectClassifier, AForestOverACategoricalFeatureNamesTheFile) {
-  const Examples training = examples(6, 200);
+// The text of a model file holding a classifier for `cls` trained on generated examples, to be damaged by a test.
+std::string classifier_model_text(ObjectClass cls, unsigned seed, const TempDir& dir) {
+  const Examples training = examples(seed, 200);
   ObjectClassifier classifier;
-  classifier.train(ObjectClass::Vehicle, training.samples, training.labels, 2);
-  TempDir dir;
-  const std::string path = dir.file("model.yml");
+  classifier.train(cls, training.samples, training.labels, seed);
   DetectorModel model;
   model.classifier = std::make_shared<const ObjectClassifier>(classifier);
+  const std::string path = dir.file("model.yml");
   save_detector_model(model, path);
   std::stringstream text;
   text << std::ifstream(path).rdbuf();
-  std::string edited = text.str();
+  return text.str();
+}
+
+TEST(ObjectClassifier, AForestOverACategoricalFeatureNamesTheFile) {
+  TempDir dir;
+  std::string edited = classifier_model_text(ObjectClass::Vehicle, 6, dir);
   const std::size_t types = edited.find("var_type: [ 0");
   ASSERT_NE(types, std::string::npos);
   edited[types + std::string("var_type: [ ").size()] = '1';
@@ -211,17 +216,8 @@ TEST(ObjectClassifier, AForestOverACategoricalFeatureNamesTheFile) {
 }
 
 TEST(ObjectClassifier, AForestSplittingOnNoFeatureNamesTheFile) {
-  const Examples training = examples(7, 200);
-  ObjectClassifier classifier;
-  classifier.train(ObjectClass::Tent, training.samples, training.labels, 3);
   TempDir dir;
-  const std::string path = dir.file("model.yml");
-  DetectorModel model;
-  model.classifier = std::make_shared<const ObjectClassifier>(classifier);
-  save_detector_model(model, path);
-  std::stringstream text;
-  text << std::ifstream(path).rdbuf();
-  std::string edited = text.str();
+  std::string edited = classifier_model_text(ObjectClass::Tent, 7, dir);
   // The first split names the response (the index past the features), which OpenCV reads without complaint.
   const std::size_t split = edited.find("{ var:");
   ASSERT_NE(split, std::string::npos);
