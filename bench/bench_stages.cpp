@@ -14,6 +14,7 @@
 #include <opencv2/core/utility.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <opencv2/objdetect.hpp>
 
 #include <algorithm>
 #include <array>
@@ -24,6 +25,7 @@
 #include <cstdlib>
 #include <exception>
 #include <filesystem>
+#include <memory>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -35,10 +37,12 @@
 #include "campscope/detect.h"
 #include "campscope/image.h"
 #include "campscope/reduce.h"
+#include "builtin_model.h"
 #include "detect_pixels_impl.h"
 #include "generate.h"
 #include "geotiff.h"
 #include "inputs.h"
+#include "vehicle_appearance.h"
 
 namespace {
 
@@ -86,6 +90,7 @@ struct Inputs {
   detect::PixelParams params;
   std::vector<std::uint32_t> integral;  // of `block`, for the response stage
   std::vector<std::uint16_t> response;  // of `block`, for the suppression stage
+  std::vector<CandidatePoint> look_candidates;  // the detector's candidates on `block` that are no tent
   cv::Mat rgb;                          // views of `block`
   cv::Mat valid;
   // `block` as a 16-bit R, G, B, NIR delivery, and the stretch TileReader would take for it.
@@ -160,6 +165,7 @@ void prepare_image(Inputs& in) {
   detect::integral_images_cpu(in.block.rgb.data(), in.block.valid.data(), w, h, in.integral.data());
   in.response.resize(static_cast<std::size_t>(in.pixels()));
   detect::contrast_response_cpu(in.integral.data(), w, h, in.params, in.response.data());
+  detect_objects(in.block, in.gsd_m, in.detector, Backend::Cpu, &in.look_candidates);
 }
 
 // Tents clustered in camps a few hundred metres across, spread over the grid's extent.
@@ -458,6 +464,49 @@ void detect_opencv(benchmark::State& state) {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// The vehicle look (host/vehicle_appearance.*): each candidate's patch, turned to its dominant orientation and
+// resampled to 16 x 16 cells of 0.5 m, its features (HOG, colour against its border ring) and the built-in forest's
+// vote, on kThreads threads as `campscope run` looks at candidates (a run looks only at those not on a tent or a
+// vehicle found already; here every candidate that is no tent). The OpenCV side computes only the HOG of the same
+// windows, unturned and unresampled (the block is at 0.5 m, so a 16 x 16 pixel window is the same 8 m), in one
+// HOGDescriptor::compute over the block's grey: the bare core of the look, without the turn, the colour features
+// or the forest.
+
+void look_campscope(benchmark::State& state) {
+  const Inputs& in = *g_inputs;
+  const std::shared_ptr<const VehicleAppearance> model = builtin_vehicle_appearance();
+  std::vector<cv::Mat> features;
+  std::vector<double> votes;
+  for (auto _ : state) {
+    look_at_candidates(in.block, in.look_candidates, in.gsd_m, model.get(), features, votes);
+    benchmark::DoNotOptimize(votes.data());
+  }
+  const auto candidates = static_cast<std::int64_t>(in.look_candidates.size());
+  state.counters["candidates"] = static_cast<double>(candidates);
+  count(state, candidates, candidates * VehicleAppearance::kPatchCells * VehicleAppearance::kPatchCells * 3);
+}
+
+void look_opencv(benchmark::State& state) {
+  const Inputs& in = *g_inputs;
+  constexpr int kWindow = VehicleAppearance::kPatchCells;
+  const cv::HOGDescriptor hog(cv::Size(kWindow, kWindow), cv::Size(8, 8), cv::Size(4, 4), cv::Size(4, 4), 9);
+  std::vector<cv::Point> windows;
+  for (const CandidatePoint& c : in.look_candidates)
+    windows.emplace_back(std::clamp(static_cast<int>(c.x) - in.block.x0 - kWindow / 2, 0, in.block.width - kWindow),
+                         std::clamp(static_cast<int>(c.y) - in.block.y0 - kWindow / 2, 0, in.block.height - kWindow));
+  cv::Mat grey;
+  std::vector<float> descriptors;
+  for (auto _ : state) {
+    cv::cvtColor(in.rgb, grey, cv::COLOR_RGB2GRAY);
+    hog.compute(grey, descriptors, cv::Size(), cv::Size(), windows);
+    benchmark::DoNotOptimize(descriptors.data());
+  }
+  const auto candidates = static_cast<std::int64_t>(windows.size());
+  state.counters["candidates"] = static_cast<double>(candidates);
+  count(state, candidates, candidates * kWindow * kWindow * 3);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Density map: splat persons into cells, then a separable Gaussian with the same taps (21 for 25 m over 10 m cells)
 // and the same half-sample reflection at the border (BORDER_REFLECT), then persons/km^2. Ours splats integer
 // micro-persons on 2 threads (order-independent sums); the OpenCV side splats floats on one thread, as a plain
@@ -598,6 +647,8 @@ void register_benchmarks() {
       {"nms/opencv_dilate_compare", nms_opencv},
       {"detect/campscope", detect_campscope<Backend::Cpu>},
       {"detect/opencv_blob_chain", detect_opencv},
+      {"look/campscope", look_campscope},
+      {"look/opencv_hog", look_opencv},
       {"density_map/campscope", density_campscope<Backend::Cpu>},
       {"density_map/opencv_sepFilter2D", density_opencv},
       {"reduce/campscope", reduce_campscope<Backend::Cpu>},

@@ -201,26 +201,6 @@ class TileOpener {
   std::vector<std::thread> threads_;  // last: they start once the members above exist
 };
 
-// Appearance features of each candidate and, with a model, its vote, on the CPU threads: the candidates are
-// independent, and as many as the block's local maxima. A body must not throw, so an error waits for the loop.
-void look_at_candidates(const RgbBlock& block, const std::vector<CandidatePoint>& candidates, double gsd_m,
-                        const VehicleAppearance* model, std::vector<cv::Mat>& features,
-                        std::vector<double>& probability) {
-  features.assign(candidates.size(), cv::Mat());
-  probability.assign(candidates.size(), 0.0);
-  std::vector<std::exception_ptr> errors(candidates.size());
-  parallel_for_cpu(static_cast<std::int64_t>(candidates.size()), [&](std::int64_t i) {
-    try {
-      features[i] = VehicleAppearance::features(block, candidates[i], gsd_m);
-      if (model) probability[i] = model->forest.probability_against_threshold(features[i]);
-    } catch (...) {
-      errors[i] = std::current_exception();
-    }
-  });
-  for (const std::exception_ptr& error : errors)
-    if (error) std::rethrow_exception(error);
-}
-
 // Whether a candidate is part of a vehicle already found: its pixel or the place a vehicle found there would stand
 // (CandidatePoint::placed_x) within the duplicate radius of its centre, or inside its measured rectangle (the cab or
 // the cargo of a truck the rules found whole; 2026-11-28: half the vehicles the look model added on generated scenes

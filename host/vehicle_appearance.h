@@ -7,6 +7,7 @@
 #pragma once
 #include <opencv2/core.hpp>
 #include <string>
+#include <vector>
 
 #include "campscope/image.h"
 #include "classifier.h"
@@ -31,5 +32,11 @@ class VehicleAppearance {
   // of fold.
   bool adds_to_rules = false;
 };
+
+// Each candidate's features and, with a model, its vote (probability_against_threshold), on the CPU threads (the
+// candidates are independent, and as many as the block's local maxima). Rethrows the first error once all are done.
+void look_at_candidates(const RgbBlock& block, const std::vector<CandidatePoint>& candidates, double gsd_m,
+                        const VehicleAppearance* model, std::vector<cv::Mat>& features,
+                        std::vector<double>& probability);
 
 }  // namespace campscope
