@@ -33,6 +33,12 @@ STAGES = {
     "detect": ("pix", "whole detect_objects on the block; peer: a much simpler grey blob detector (cvtColor, "
                       "boxFilter, dilate, compare, connectedComponentsWithStats) - a lower bound for a "
                       "classical OpenCV chain, not the same analysis."),
+    "look": ("cand", "the vehicle look of every candidate the detector leaves on the block that is no tent: its "
+                     "patch turned to its dominant orientation, its HOG and colour features and the built-in "
+                     "forest's vote (campscope run looks only at those not on a tent or a found vehicle); peer: "
+                     "cvtColor + one HOGDescriptor::compute over the same candidates' 16 x 16 pixel windows, unturned "
+                     "(8 m at this 0.5 m block) - the bare core of the look, without the turn, the colour features "
+                     "or the forest."),
     "density_map": ("cells", "splat 200k tents and smooth with the 21-tap Gaussian (25 m over 10 m cells) on a "
                              "2021 x 2021 grid; peer: float splat loop + cv::sepFilter2D (BORDER_REFLECT) + scale."),
     "reduce": ("points", "assign_camps + reduce_by_camp, 1e6 points over the generated camps; peer: bounding box + "
@@ -151,7 +157,7 @@ def stages_section(context, rows):
         "",
         "Same input, same process, %s threads on both sides (campscope's parallel_for_cpu pool, cv::setNumThreads for OpenCV); "
         "wall-clock time per call, median of the repetitions (cv: their coefficient of variation). Throughput is "
-        "items per second, the items being pixels of the 1024 x 1024 block, grid cells or points; ratio = campscope "
+        "items per second, the items being pixels of the 1024 x 1024 block, candidates, grid cells or points; ratio = campscope "
         "/ OpenCV throughput, so below 1 means campscope is slower." % context.get("threads", "2"),
         "",
         "| stage | unit | campscope M/s | ms | OpenCV peer | OpenCV M/s | ms | ratio |",
