@@ -1,6 +1,8 @@
 #include "classifier.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <limits>
 #include <stdexcept>
 
 #include "campscope/types.h"
@@ -51,28 +53,47 @@ void VotingForest::flatten_trees(int feature_count) {
   const std::vector<cv::ml::DTrees::Node>& nodes = forest_->getNodes();
   const std::vector<cv::ml::DTrees::Split>& splits = forest_->getSplits();
   const auto is_node = [&](int index) { return index >= 0 && static_cast<std::size_t>(index) < nodes.size(); };
-  nodes_.assign(nodes.size(), TreeNode{});
-  for (std::size_t i = 0; i < nodes.size(); ++i) {
-    const cv::ml::DTrees::Node& node = nodes[i];
-    TreeNode& flat = nodes_[i];
-    if (node.split < 0) {
-      flat.votes_true = node.value == 1.0;
-      continue;
-    }
-    // OpenCV's walk takes a node's first split only (the others are surrogates).
-    const cv::ml::DTrees::Split& split = splits[static_cast<std::size_t>(node.split)];
-    if (split.varIdx < 0 || split.varIdx >= feature_count || !is_node(node.left) || !is_node(node.right))
-      throw std::invalid_argument("a split on feature " + std::to_string(split.varIdx) + " of " +
-                                  std::to_string(feature_count) + " or to a node it does not hold");
-    flat.feature = split.varIdx;
-    flat.split_value = split.c;
-    flat.left = node.left;
-    flat.right = node.right;
-    flat.missing = node.defaultDir < 0 ? node.left : node.right;
-  }
-  roots_ = forest_->getRoots();
-  for (const int root : roots_)
+  CV_Assert(feature_count <= std::numeric_limits<std::int16_t>::max());  // TreeNode::feature names each one
+  nodes_.clear();
+  nodes_.reserve(nodes.size());
+  roots_.clear();
+  // Each tree in depth-first order, a node's left child right after it: the nodes of a walk lie close together.
+  // `patch`: the node whose right child this is (kRoot, kLeftChild: none to patch).
+  constexpr int kRoot = -1, kLeftChild = -2;
+  struct Pending {
+    int opencv_index, patch;
+  };
+  std::vector<Pending> pending;
+  for (const int root : forest_->getRoots()) {
     if (!is_node(root)) throw std::invalid_argument("a tree whose root it does not hold");
+    pending.push_back({root, kRoot});
+    while (!pending.empty()) {
+      const Pending next = pending.back();
+      pending.pop_back();
+      const int index = static_cast<int>(nodes_.size());
+      if (next.patch >= 0) nodes_[static_cast<std::size_t>(next.patch)].right = index;
+      if (next.patch == kRoot) roots_.push_back(index);
+      const cv::ml::DTrees::Node& node = nodes[static_cast<std::size_t>(next.opencv_index)];
+      TreeNode flat;
+      if (node.split < 0) {
+        flat.votes_true = node.value == 1.0;
+        nodes_.push_back(flat);
+        continue;
+      }
+      // OpenCV's walk takes a node's first split only (the others are surrogates).
+      const cv::ml::DTrees::Split& split = splits[static_cast<std::size_t>(node.split)];
+      if (split.varIdx < 0 || split.varIdx >= feature_count || !is_node(node.left) || !is_node(node.right))
+        throw std::invalid_argument("a split on feature " + std::to_string(split.varIdx) + " of " +
+                                    std::to_string(feature_count) + " or to a node it does not hold");
+      flat.feature = static_cast<std::int16_t>(split.varIdx);
+      flat.split_value = split.c;
+      flat.missing_goes_right = node.defaultDir >= 0;
+      nodes_.push_back(flat);
+      // The left child is taken next, so it lands right after this node; the right one waits for its index.
+      pending.push_back({node.right, index});
+      pending.push_back({node.left, kLeftChild});
+    }
+  }
   feature_count_ = feature_count;
 }
 
@@ -82,15 +103,17 @@ int VotingForest::votes_for_true(const cv::Mat& feature_row, Stop stop) const {
             feature_row.isContinuous());
   const float* row = feature_row.ptr<float>();
   const float missing = cv::ml::TrainData::missingValue();
+  const TreeNode* nodes = nodes_.data();
   int votes = 0;
   for (std::size_t tree = 0; tree < roots_.size(); ++tree) {
-    const TreeNode* node = &nodes_[static_cast<std::size_t>(roots_[tree])];
-    while (node->feature >= 0) {
-      const float value = row[node->feature];
-      const int next = value == missing ? node->missing : value <= node->split_value ? node->left : node->right;
-      node = &nodes_[static_cast<std::size_t>(next)];
+    int at = roots_[tree];
+    while (nodes[at].feature >= 0) {
+      const TreeNode& node = nodes[at];
+      const float value = row[node.feature];
+      const bool right = value == missing ? node.missing_goes_right : !(value <= node.split_value);
+      at = right ? node.right : at + 1;
     }
-    votes += node->votes_true ? 1 : 0;
+    votes += nodes[at].votes_true ? 1 : 0;
     if (stop(static_cast<int>(tree) + 1, votes)) break;
   }
   return votes;

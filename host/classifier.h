@@ -37,12 +37,14 @@ class VotingForest {
  private:
   // A node of the forest's trees as OpenCV's RTrees predict walks it (all features are ordered): an inner node
   // sends a row left when its feature is at most `split_value` (or, for OpenCV's missing value, its default way);
-  // a leaf (feature < 0) votes for a true object when `votes_true`. Flat copies of OpenCV's nodes and splits, so a
-  // walk can stop after any tree (OpenCV's getVotes always walks all of them).
+  // a leaf (feature < 0) votes for a true object when `votes_true`. Copies of OpenCV's nodes and splits, so a walk
+  // can stop after any tree (OpenCV's getVotes always walks all of them), laid out depth first with a node's left
+  // child right after it, in 12 bytes instead of OpenCV's 40 and a split's 24: a walk reads a few cache lines.
   struct TreeNode {
-    int feature = -1;
     float split_value = 0.0f;
-    int left = -1, right = -1, missing = -1;
+    std::int32_t right = -1;
+    std::int16_t feature = -1;
+    bool missing_goes_right = false;
     bool votes_true = false;
   };
   // Fills roots_ and nodes_ from forest_; std::invalid_argument where a split is on no feature of `feature_count`
