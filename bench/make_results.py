@@ -33,9 +33,10 @@ STAGES = {
     "detect": ("pix", "whole detect_objects on the block; peer: a much simpler grey blob detector (cvtColor, "
                       "boxFilter, dilate, compare, connectedComponentsWithStats) - a lower bound for a "
                       "classical OpenCV chain, not the same analysis."),
-    "look": ("cand", "the vehicle look of every candidate the detector leaves on the block that is no tent: its "
-                     "patch turned to its dominant orientation, its HOG and colour features and the built-in "
-                     "forest's vote (campscope run looks only at those not on a tent or a found vehicle); peer: "
+    "look": ("cand", "the vehicle look of every candidate the detector leaves on the block that is no tent: the "
+                     "built-in model's first screen, then, for those it lets through, the patch turned to its "
+                     "dominant orientation, its HOG and colour features and the forest's vote (campscope run looks "
+                     "only at those not on a tent or a found vehicle); peer: "
                      "cvtColor + one HOGDescriptor::compute over the same candidates' 16 x 16 pixel windows, unturned "
                      "(8 m at this 0.5 m block) - the bare core of the look, without the turn, the colour features "
                      "or the forest."),

@@ -11,8 +11,6 @@ namespace campscope {
 
 namespace {
 
-constexpr int kTrees = 100;
-constexpr int kMaxDepth = 12;
 constexpr int kMinSamplesPerLeaf = 3;
 
 float luma(const float* rgb) { return (77.0f * rgb[0] + 150.0f * rgb[1] + 29.0f * rgb[2]) / 256.0f; }
@@ -31,16 +29,16 @@ cv::Mat ObjectClassifier::features(const ObjectMeasurements& m) {
 }
 
 void VotingForest::train(const cv::Mat& samples, const std::vector<int>& labels, int feature_count,
-                         std::uint64_t seed) {
+                         std::uint64_t seed, ForestSize size) {
   if (samples.rows != static_cast<int>(labels.size()) || samples.cols != feature_count || samples.type() != CV_32F)
     throw std::invalid_argument("classifier: samples and labels do not match");
   const bool both = std::count(labels.begin(), labels.end(), 1) > 0 && std::count(labels.begin(), labels.end(), 0) > 0;
   if (!both) throw std::invalid_argument("classifier: training needs true and false examples");
   cv::Ptr<cv::ml::RTrees> forest = cv::ml::RTrees::create();
-  forest->setMaxDepth(kMaxDepth);
+  forest->setMaxDepth(size.max_depth);
   forest->setMinSampleCount(kMinSamplesPerLeaf);
   forest->setCalculateVarImportance(false);
-  forest->setTermCriteria(cv::TermCriteria(cv::TermCriteria::MAX_ITER, kTrees, 0.0));
+  forest->setTermCriteria(cv::TermCriteria(cv::TermCriteria::MAX_ITER, size.trees, 0.0));
   // The forest draws its bootstrap samples and split variables from OpenCV's global generator.
   cv::theRNG().state = seed == 0 ? 1 : seed;
   cv::Mat responses(static_cast<int>(labels.size()), 1, CV_32S, const_cast<int*>(labels.data()));

@@ -14,11 +14,19 @@
 
 namespace campscope {
 
+// How many trees a forest grows and how deep: the defaults for a classifier, fewer and shallower for a cheap first
+// screen.
+struct ForestSize {
+  int trees = 100;
+  int max_depth = 12;
+};
+
 // A random forest over rows of `feature_count` CV_32F values with a decision threshold on its vote fraction.
 class VotingForest {
  public:
   // Deterministic for a given seed. Needs both kinds of label (1: a true object, 0: not).
-  void train(const cv::Mat& samples, const std::vector<int>& labels, int feature_count, std::uint64_t seed);
+  void train(const cv::Mat& samples, const std::vector<int>& labels, int feature_count, std::uint64_t seed,
+             ForestSize size = ForestSize{});
   bool trained() const { return !forest_.empty(); }
   // The fraction of trees that vote for a true object; 1 when untrained.
   double probability(const cv::Mat& feature_row) const;

@@ -110,6 +110,12 @@ DetectorModel parse_detector_model(std::string text, const std::string& path, bo
           throw InputError(path + ": 'vehicle_appearance' 'adds_to_rules' must be 0 or 1");
         appearance->adds_to_rules = static_cast<int>(adds) == 1;
       }
+      const cv::FileNode screen = node["screen"];
+      if (!screen.empty()) {
+        if (!screen.isMap()) throw InputError(path + ": 'vehicle_appearance' 'screen' must be a mapping");
+        appearance->screen = VotingForest::read(screen, VehicleAppearance::screen_feature_count(), path,
+                                                "'vehicle_appearance' 'screen'");
+      }
       model.vehicle_appearance = appearance;
       continue;
     }
@@ -182,6 +188,11 @@ void save_detector_model(const DetectorModel& model, const std::string& path) {
     storage << "vehicle_appearance" << "{";
     model.vehicle_appearance->forest.write(storage);
     storage << "adds_to_rules" << (model.vehicle_appearance->adds_to_rules ? 1 : 0);
+    if (model.vehicle_appearance->screen.trained()) {
+      storage << "screen" << "{";
+      model.vehicle_appearance->screen.write(storage);
+      storage << "}";
+    }
     storage << "}";
   } else {
     storage << "vehicle_appearance" << kNoVehicleAppearance;

@@ -346,9 +346,10 @@ TileOutcome process_tile(OpenedTile tile, const TileEntry& entry, const RunOptio
     std::vector<CandidatePoint> looked_at;
     for (std::size_t i = 0; i < in_core_candidates.size(); ++i)
       if (with_candidates || could_be_vehicle[i]) looked_at.push_back(in_core_candidates[i]);
-    std::vector<cv::Mat> features;
+    std::vector<cv::Mat> features, screen_features;
     std::vector<double> probability;
-    look_at_candidates(block, looked_at, info.gsd_m, options.vehicle_appearance.get(), features, probability);
+    look_at_candidates(block, looked_at, info.gsd_m, options.vehicle_appearance.get(), features, probability,
+                       with_candidates ? &screen_features : nullptr);
     std::vector<DetectedObject> by_look;
     std::vector<ScoredPoint> by_look_points;
     for (std::size_t i = 0, k = 0; i < in_core_candidates.size(); ++i) {
@@ -358,6 +359,7 @@ TileOutcome process_tile(OpenedTile tile, const TileEntry& entry, const RunOptio
         outcome.found.candidates.push_back(found(ObjectClass::Vehicle, 0.0f, c.x, c.y));
         outcome.found.candidate_placed.push_back(found(ObjectClass::Vehicle, 0.0f, c.placed_x, c.placed_y));
         outcome.found.candidate_features.push_back(features[k]);
+        outcome.found.candidate_screen_features.push_back(screen_features[k]);
         outcome.found.candidate_by_rules.push_back(c.rule_vehicle ? 1 : 0);
         outcome.found.candidate_on_rules.push_back(
             part_of_a_found_vehicle(c, found_by_rules, info.gsd_m, options.detector.duplicate_radius_m) ? 1 : 0);

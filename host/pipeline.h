@@ -45,8 +45,8 @@ struct RunResult {
 RunResult run_pipeline(const RunOptions& options);
 
 // One tile's detections (before overlaps with other tiles are merged) and what the detector measured of each; with
-// a candidate budget, also every candidate that is no tent, as a vehicle at its place, and its appearance features
-// (one row each, about 0.75 KB), to learn vehicles' looks from: InputError naming the tile when it holds more
+// a candidate budget, also every candidate that is no tent, as a vehicle at its place, and its appearance and screen
+// features (one row each, about 0.8 KB), to learn vehicles' looks from: InputError naming the tile when it holds more
 // candidates than the budget.
 struct TileDetections {
   std::vector<Detection> detections;
@@ -54,6 +54,7 @@ struct TileDetections {
   std::vector<Detection> candidates;
   std::vector<Detection> candidate_placed;  // where a vehicle judged there by its look stands (CandidatePoint)
   cv::Mat candidate_features;
+  cv::Mat candidate_screen_features;  // VehicleAppearance::screen_features, one row each
   std::vector<char> candidate_by_rules;  // 1 where the rules took the candidate for a vehicle
   std::vector<char> candidate_on_rules;  // 1 where it is part of a vehicle the rules found (part_of_a_found_vehicle)
 };

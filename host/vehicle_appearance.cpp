@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstdlib>
 #include <exception>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/objdetect.hpp>
@@ -159,15 +161,72 @@ cv::Mat VehicleAppearance::features(const RgbBlock& block, const CandidatePoint&
   return row;
 }
 
+int VehicleAppearance::screen_feature_count() { return 5 + 1 + 3 + 3 + 2 + 1; }
+
+cv::Mat VehicleAppearance::screen_features(const RgbBlock& block, const CandidatePoint& candidate, double gsd_m) {
+  if (!(gsd_m > 0.0) || block.width <= 0 || block.height <= 0)
+    throw std::invalid_argument("vehicle appearance: empty block or non-positive GSD");
+  const int cx = static_cast<int>(std::floor(candidate.x)) - block.x0;
+  const int cy = static_cast<int>(std::floor(candidate.y)) - block.y0;
+  const int box_half = std::max(1, static_cast<int>(std::lround(1.0 / gsd_m)));
+  const int ring_inner = std::max(box_half + 1, static_cast<int>(std::lround(3.0 / gsd_m)));
+  const int ring_outer = std::max(ring_inner, static_cast<int>(std::lround(4.0 / gsd_m)));
+  struct Sums {
+    std::int64_t colour[3] = {0, 0, 0}, luma = 0, luma_squared = 0, n = 0;
+    void add(const std::uint8_t* p) {
+      for (int c = 0; c < 3; ++c) colour[c] += p[c];
+      const std::int64_t l = (77 * p[0] + 150 * p[1] + 29 * p[2]) >> 8;
+      luma += l;
+      luma_squared += l * l;
+      ++n;
+    }
+    float mean(int c) const { return static_cast<float>(static_cast<double>(colour[c]) / static_cast<double>(n)); }
+    float luma_spread() const {
+      const double m = static_cast<double>(luma) / static_cast<double>(n);
+      return static_cast<float>(std::sqrt(std::max(0.0, static_cast<double>(luma_squared) / static_cast<double>(n) - m * m)));
+    }
+  } box, ring;
+  for (int dy = -ring_outer; dy <= ring_outer; ++dy)
+    for (int dx = -ring_outer; dx <= ring_outer; ++dx) {
+      const int distance = std::max(std::abs(dx), std::abs(dy));
+      if (distance > box_half && distance < ring_inner) continue;
+      const int x = std::clamp(cx + dx, 0, block.width - 1), y = std::clamp(cy + dy, 0, block.height - 1);
+      const std::uint8_t* p = block.rgb.data() + 3 * (static_cast<std::size_t>(y) * block.width + x);
+      (distance <= box_half ? box : ring).add(p);
+    }
+  cv::Mat row(1, screen_feature_count(), CV_32F);
+  float* out = row.ptr<float>();
+  const ObjectMeasurements& m = candidate.measured;
+  for (float rule : {candidate.rule_vehicle ? 1.0f : 0.0f, m.length_m, m.width_m, m.fill, m.contrast}) *out++ = rule;
+  *out++ = static_cast<float>(gsd_m);
+  float contrast = 0.0f;
+  for (int c = 0; c < 3; ++c) *out++ = box.mean(c);
+  for (int c = 0; c < 3; ++c) {
+    *out++ = ring.mean(c);
+    contrast += std::abs(box.mean(c) - ring.mean(c));
+  }
+  *out++ = box.luma_spread();
+  *out++ = ring.luma_spread();
+  *out++ = contrast;
+  CV_Assert(out == row.ptr<float>() + row.cols);
+  return row;
+}
+
 void look_at_candidates(const RgbBlock& block, const std::vector<CandidatePoint>& candidates, double gsd_m,
                         const VehicleAppearance* model, std::vector<cv::Mat>& features,
-                        std::vector<double>& probability) {
+                        std::vector<double>& probability, std::vector<cv::Mat>* screen_rows) {
   features.assign(candidates.size(), cv::Mat());
   probability.assign(candidates.size(), 0.0);
+  if (screen_rows) screen_rows->assign(candidates.size(), cv::Mat());
+  const bool screened = model && model->screen.trained() && !screen_rows;
   // A loop body must not throw: an error waits for the loop.
   std::vector<std::exception_ptr> errors(candidates.size());
   parallel_for_cpu(static_cast<std::int64_t>(candidates.size()), [&](std::int64_t i) {
     try {
+      if (screen_rows) (*screen_rows)[i] = VehicleAppearance::screen_features(block, candidates[i], gsd_m);
+      if (screened && model->screen.probability_against_threshold(VehicleAppearance::screen_features(
+                          block, candidates[i], gsd_m)) < model->screen.threshold)
+        return;
       features[i] = VehicleAppearance::features(block, candidates[i], gsd_m);
       if (model) probability[i] = model->forest.probability_against_threshold(features[i]);
     } catch (...) {

@@ -23,8 +23,18 @@ class VehicleAppearance {
   // One row of feature_count() CV_32F values: the patch centred on the candidate (which lies in `block`; pixels
   // beyond the block are mirrored in), what the rules measured of its region, and the GSD.
   static cv::Mat features(const RgbBlock& block, const CandidatePoint& candidate, double gsd_m);
+  // A cheap first look, without turning or resampling a patch (about a tenth of features()): one row of
+  // screen_feature_count() CV_32F values, what the rules measured of the candidate's region, the GSD, and the mean
+  // colours and luma spreads of the box 2 m across about it and of the ring 3-4 m out (block pixels, the edge
+  // repeated past it).
+  static int screen_feature_count();
+  static cv::Mat screen_features(const RgbBlock& block, const CandidatePoint& candidate, double gsd_m);
 
   VotingForest forest;
+  // Trained with the forest (calibrate), on screen_features(): a candidate it votes under its threshold is one the
+  // forest would not take, and is not looked at further. Untrained (a model calibrated before it existed), every
+  // candidate is looked at.
+  VotingForest screen;
   // The forest's role. Replacing: every candidate is judged by its look, and the rules' vehicles are not kept (real
   // imagery, where the rules' regions break up cars). Adding: the rules' vehicles are kept as they are, and the
   // forest judges only the candidates the rules left, adding those not part of a vehicle already kept (scenes
@@ -34,9 +44,11 @@ class VehicleAppearance {
 };
 
 // Each candidate's features and, with a model, its vote (probability_against_threshold), on the CPU threads (the
-// candidates are independent, and as many as the block's local maxima). Rethrows the first error once all are done.
+// candidates are independent, and as many as the block's local maxima). A candidate the model's screen refuses
+// gets vote 0 and an empty feature row, unless `screen_rows` is given (calibrate): then every candidate gets its
+// feature row and its screen row. Rethrows the first error once all are done.
 void look_at_candidates(const RgbBlock& block, const std::vector<CandidatePoint>& candidates, double gsd_m,
                         const VehicleAppearance* model, std::vector<cv::Mat>& features,
-                        std::vector<double>& probability);
+                        std::vector<double>& probability, std::vector<cv::Mat>* screen_rows = nullptr);
 
 }  // namespace campscope

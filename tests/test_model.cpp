@@ -56,6 +56,21 @@ TEST(DetectorModel, AVehicleAppearanceForestLoadsBackVotingAsBefore) {
   for (int i = 0; i < samples.rows; ++i)
     EXPECT_DOUBLE_EQ(loaded.vehicle_appearance->forest.probability(samples.row(i)),
                      appearance->forest.probability(samples.row(i)));
+  EXPECT_FALSE(loaded.vehicle_appearance->screen.trained());  // none fitted: every candidate is looked at
+
+  // The first screen, over its own features, loads back with its threshold and votes.
+  const cv::Mat screen_samples = samples.colRange(0, VehicleAppearance::screen_feature_count()).clone();
+  appearance->screen.train(screen_samples, labels, VehicleAppearance::screen_feature_count(), 5, ForestSize{7, 4});
+  appearance->screen.threshold = 1.0 / 7.0;
+  save_detector_model(model, path);
+  const DetectorModel screened = load_detector_model(path);
+  ASSERT_TRUE(screened.vehicle_appearance && screened.vehicle_appearance->screen.trained());
+  EXPECT_DOUBLE_EQ(screened.vehicle_appearance->screen.threshold, 1.0 / 7.0);
+  for (int i = 0; i < samples.rows; ++i)
+    EXPECT_DOUBLE_EQ(screened.vehicle_appearance->screen.probability(screen_samples.row(i)),
+                     appearance->screen.probability(screen_samples.row(i)));
+  EXPECT_DOUBLE_EQ(screened.vehicle_appearance->forest.probability(samples.row(0)),
+                   appearance->forest.probability(samples.row(0)));
 
   // A forest over some other number of features is not a vehicle appearance model.
   VotingForest narrow;
@@ -68,6 +83,19 @@ TEST(DetectorModel, AVehicleAppearanceForestLoadsBackVotingAsBefore) {
   expect_input_error([&] { load_detector_model(narrow_path); }, narrow_path,
                      "'vehicle_appearance' is a forest over 5 features, not the " +
                          std::to_string(VehicleAppearance::feature_count()) + " this campscope measures");
+
+  // Nor is a screen over another number of features than the screen's.
+  cv::FileStorage screened_storage(".yml",
+                                   cv::FileStorage::WRITE | cv::FileStorage::MEMORY | cv::FileStorage::FORMAT_YAML);
+  screened_storage << "vehicle_appearance" << "{";
+  appearance->forest.write(screened_storage);
+  screened_storage << "screen" << "{";
+  narrow.write(screened_storage);
+  screened_storage << "}" << "}";
+  const std::string narrow_screen_path = dir.write("narrow_screen.yml", screened_storage.releaseAndGetString());
+  expect_input_error([&] { load_detector_model(narrow_screen_path); }, narrow_screen_path,
+                     "'vehicle_appearance' 'screen' is a forest over 5 features, not the " +
+                         std::to_string(VehicleAppearance::screen_feature_count()) + " this campscope measures");
 
   // The forest's role is a flag.
   std::string text;

@@ -3,10 +3,18 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <memory>
 #include <random>
+#include <string>
 #include <vector>
 
+#include "builtin_model.h"
+#include "campscope/backend.h"
+#include "campscope/detect.h"
+#include "generated_scene.h"
+#include "geotiff.h"
 #include "scene_fixture.h"
+#include "temp_dir.h"
 #include "vehicle_appearance.h"
 
 namespace campscope {
@@ -169,6 +177,81 @@ TEST(VehicleAppearance, AForestTellsCarsFromClutterOnScenesItDidNotSee) {
   for (int i = 0; i < testing_samples.rows; ++i)
     correct += (appearance.forest.probability(testing_samples.row(i)) >= 0.5) == (testing_labels[i] == 1);
   EXPECT_GE(correct, 38) << "of " << testing_samples.rows;
+}
+
+
+// The screen's features of a candidate in a square of paint on uniform ground: the rules' measurements and the GSD
+// as given, the box's and the ring's mean colours those of the paint and the ground, no luma spread in either, and
+// their contrast the colour distance; near the block's edge the edge pixels stand for what lies beyond it.
+TEST(VehicleAppearance, TheScreenSeesThePaintAboutACandidateAndTheGroundAroundIt) {
+  constexpr double gsd = 0.5;
+  constexpr int side = 41, box_half = 2;  // 1 m at 0.5 m
+  const std::uint8_t ground[3] = {100, 110, 120}, paint[3] = {200, 50, 40};
+  RgbBlock block;
+  block.x0 = 1000;
+  block.y0 = 2000;
+  block.width = block.height = side;
+  block.valid.assign(side * side, 1);
+  block.rgb.resize(side * side * 3);
+  const auto fill = [&](int cx, int cy) {
+    for (int y = 0; y < side; ++y)
+      for (int x = 0; x < side; ++x) {
+        const bool in_box = std::abs(x - cx) <= box_half && std::abs(y - cy) <= box_half;
+        for (int c = 0; c < 3; ++c) block.rgb[3 * (y * side + x) + c] = in_box ? paint[c] : ground[c];
+      }
+  };
+  for (const int at : {20, 4}) {  // the middle, and 4 pixels from the corner: the ring reaches past the edges
+    fill(at, at);
+    CandidatePoint candidate;
+    candidate.x = block.x0 + at + 0.5;
+    candidate.y = block.y0 + at + 0.5;
+    candidate.rule_vehicle = true;
+    candidate.measured.length_m = 4.25f;
+    candidate.measured.width_m = 1.75f;
+    candidate.measured.fill = 0.8125f;
+    candidate.measured.contrast = 93.0f;
+    const cv::Mat row = VehicleAppearance::screen_features(block, candidate, gsd);
+    ASSERT_EQ(row.cols, VehicleAppearance::screen_feature_count());
+    const float* f = row.ptr<float>();
+    const std::vector<float> expected = {1.0f, 4.25f, 1.75f, 0.8125f, 93.0f, 0.5f, 200.0f, 50.0f, 40.0f,
+                                         100.0f, 110.0f, 120.0f, 0.0f, 0.0f, 100.0f + 60.0f + 80.0f};
+    for (int k = 0; k < row.cols; ++k) EXPECT_FLOAT_EQ(f[k], expected[static_cast<std::size_t>(k)]) << "at " << at << ", feature " << k;
+  }
+}
+
+
+// The built-in look's screen on a generated scene it did not learn from (seed 1's kah tile of 2019-12-24; the
+// look learnt from seeds 11-13): it refuses most of the block's candidates, and none the look itself takes.
+TEST(VehicleAppearance, TheBuiltInScreenRefusesMostCandidatesAndNoneTheLookTakes) {
+  testing::TempDir dir;
+  const std::string scene = testing::generate_scene(dir, "scene", 1);
+  TileReader reader(scene + "/tiles/kah_2019-12-24.tif");
+  BlockWindow window;
+  window.core_width = window.width = reader.info().width;
+  window.core_height = window.height = reader.info().height;
+  RgbBlock block;
+  reader.read(window, block);
+  const double gsd = reader.info().gsd_m;
+  std::vector<CandidatePoint> candidates;
+  detect_objects(block, gsd, DetectorParams{}, Backend::Cpu, &candidates);
+  const std::shared_ptr<const VehicleAppearance> builtin = builtin_vehicle_appearance();
+  ASSERT_TRUE(builtin->screen.trained());
+  VehicleAppearance unscreened = *builtin;
+  unscreened.screen = VotingForest{};
+  std::vector<cv::Mat> screened_rows, full_rows;
+  std::vector<double> screened_votes, full_votes;
+  look_at_candidates(block, candidates, gsd, builtin.get(), screened_rows, screened_votes);
+  look_at_candidates(block, candidates, gsd, &unscreened, full_rows, full_votes);
+  int refused = 0, taken = 0, lost = 0;
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    refused += screened_rows[i].empty();
+    if (full_votes[i] < builtin->forest.threshold) continue;
+    ++taken;
+    lost += screened_votes[i] < builtin->forest.threshold;
+  }
+  EXPECT_GT(taken, 0);
+  EXPECT_EQ(lost, 0) << "of " << taken << " candidates the look takes";
+  EXPECT_GE(refused, static_cast<int>(0.7 * static_cast<double>(candidates.size()))) << "of " << candidates.size();
 }
 
 }  // namespace
