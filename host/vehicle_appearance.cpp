@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "detect_regions_impl.h"
 #include "parallel_for.h"
 
 namespace campscope {
@@ -107,8 +108,8 @@ cv::Mat VehicleAppearance::features(const RgbBlock& block, const CandidatePoint&
 
   cv::cvtColor(source, scratch.brightness, cv::COLOR_RGB2GRAY);
   const int half = static_cast<int>(std::ceil(kPatchM / gsd_m / 2.0));
-  const double angle =
-      dominant_orientation(scratch.brightness(cv::Rect(reach - half, reach - half, 2 * half + 1, 2 * half + 1)), scratch);
+  const cv::Rect middle(reach - half, reach - half, 2 * half + 1, 2 * half + 1);
+  const double angle = dominant_orientation(scratch.brightness(middle), scratch);
 
   // Patch cell (u, v) centre samples the source at the rotated, scaled offset from (sx, sy).
   const double c = std::cos(angle) * pixels_per_cell, s = std::sin(angle) * pixels_per_cell;
@@ -120,7 +121,8 @@ cv::Mat VehicleAppearance::features(const RgbBlock& block, const CandidatePoint&
   const cv::Mat& patch = scratch.patch;
 
   // The ground is the patch's border ring; its median resists a vehicle reaching into it.
-  constexpr int kRingCells = kPatchCells * kPatchCells - (kPatchCells - 2 * kBorderCells) * (kPatchCells - 2 * kBorderCells);
+  constexpr int kInnerCells = kPatchCells - 2 * kBorderCells;
+  constexpr int kRingCells = kPatchCells * kPatchCells - kInnerCells * kInnerCells;
   float ring[3][kRingCells];
   int in_ring = 0;
   for (int v = 0; v < kPatchCells; ++v) {
@@ -175,7 +177,7 @@ cv::Mat VehicleAppearance::screen_features(const RgbBlock& block, const Candidat
     std::int64_t colour[3] = {0, 0, 0}, luma = 0, luma_squared = 0, n = 0;
     void add(const std::uint8_t* p) {
       for (int c = 0; c < 3; ++c) colour[c] += p[c];
-      const std::int64_t l = (77 * p[0] + 150 * p[1] + 29 * p[2]) >> 8;
+      const std::int64_t l = detect::luma_of_pixel(p);
       luma += l;
       luma_squared += l * l;
       ++n;
@@ -183,7 +185,8 @@ cv::Mat VehicleAppearance::screen_features(const RgbBlock& block, const Candidat
     float mean(int c) const { return static_cast<float>(static_cast<double>(colour[c]) / static_cast<double>(n)); }
     float luma_spread() const {
       const double m = static_cast<double>(luma) / static_cast<double>(n);
-      return static_cast<float>(std::sqrt(std::max(0.0, static_cast<double>(luma_squared) / static_cast<double>(n) - m * m)));
+      const double mean_square = static_cast<double>(luma_squared) / static_cast<double>(n);
+      return static_cast<float>(std::sqrt(std::max(0.0, mean_square - m * m)));
     }
   } box, ring;
   for (int dy = -ring_outer; dy <= ring_outer; ++dy)

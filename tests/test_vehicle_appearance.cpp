@@ -215,7 +215,8 @@ TEST(VehicleAppearance, TheScreenSeesThePaintAboutACandidateAndTheGroundAroundIt
     const float* f = row.ptr<float>();
     const std::vector<float> expected = {1.0f, 4.25f, 1.75f, 0.8125f, 93.0f, 0.5f, 200.0f, 50.0f, 40.0f,
                                          100.0f, 110.0f, 120.0f, 0.0f, 0.0f, 100.0f + 60.0f + 80.0f};
-    for (int k = 0; k < row.cols; ++k) EXPECT_FLOAT_EQ(f[k], expected[static_cast<std::size_t>(k)]) << "at " << at << ", feature " << k;
+    for (int k = 0; k < row.cols; ++k)
+      EXPECT_FLOAT_EQ(f[k], expected[static_cast<std::size_t>(k)]) << "at " << at << ", feature " << k;
   }
 }
 
