@@ -146,6 +146,11 @@ VotingForest VotingForest::read(const cv::FileNode& node, int feature_count, con
                                 const std::string& what) {
   const cv::FileNode threshold = node["threshold"], forest = node["forest"];
   if (!threshold.isReal() && !threshold.isInt()) throw InputError(path + ": " + what + " has no numeric threshold");
+  // A vote fraction: above 1 nothing would pass, below 0 everything, and the run would not say so.
+  const double fraction = static_cast<double>(threshold);
+  if (!(fraction >= 0.0 && fraction <= 1.0))
+    throw InputError(path + ": " + what + " has threshold " + std::to_string(fraction) +
+                     ", not a vote fraction between 0 and 1");
   if (!forest.isMap()) throw InputError(path + ": " + what + " has no forest");
   cv::Ptr<cv::ml::RTrees> trees = cv::ml::RTrees::create();
   try {
@@ -171,7 +176,7 @@ VotingForest VotingForest::read(const cv::FileNode& node, int feature_count, con
   } catch (const std::invalid_argument& e) {
     throw InputError(path + ": " + what + " has " + e.what());
   }
-  result.threshold = static_cast<double>(threshold);
+  result.threshold = fraction;
   return result;
 }
 

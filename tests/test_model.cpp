@@ -105,8 +105,17 @@ TEST(DetectorModel, AVehicleAppearanceForestLoadsBackVotingAsBefore) {
   }
   const std::size_t flag = text.find("adds_to_rules: 1");
   ASSERT_NE(flag, std::string::npos);
-  const std::string two_path = dir.write("two.yml", text.replace(flag, 16, "adds_to_rules: 2"));
+  const std::string two_path = dir.write("two.yml", std::string(text).replace(flag, 16, "adds_to_rules: 2"));
   expect_input_error([&] { load_detector_model(two_path); }, two_path, "'adds_to_rules' must be 0 or 1");
+
+  // A threshold is a vote fraction: a screen's of 1.5 would let nothing through, without a word.
+  const std::size_t screen_threshold = text.find("threshold:", text.find("screen:"));
+  ASSERT_NE(screen_threshold, std::string::npos);
+  const std::size_t line_end = text.find('\n', screen_threshold);
+  const std::string high_path =
+      dir.write("high.yml", text.replace(screen_threshold, line_end - screen_threshold, "threshold: 1.5"));
+  expect_input_error([&] { load_detector_model(high_path); }, high_path,
+                     "'vehicle_appearance' 'screen' has threshold 1.500000, not a vote fraction between 0 and 1");
 }
 
 TEST(DetectorModel, AHandWrittenFileSetsOnlyWhatItNames) {
