@@ -374,16 +374,18 @@ FittedAppearance fit_vehicle_appearance(const SplitData& split, std::size_t tile
 // one. One tree's vote lets a candidate through. Generated seeds 1-10 and the KIT mosaics held out: it refuses
 // 84-96% of the candidates of a generated scene and 44% on the KIT mosaics.
 void fit_screen(const SplitData& split, const std::vector<int>& near_labels, const std::vector<double>& out_of_fold,
-                VehicleAppearance& look, std::uint64_t seed) {
+                VehicleAppearance& look, std::uint64_t seed, CalibrationResult& result) {
   constexpr std::size_t kFalsePerScreenTrue = 20;
   constexpr ForestSize kScreenSize{30, 10};
   const double wanted = 0.5 * look.forest.threshold;
   std::vector<int> y(near_labels.size(), 0);
+  std::vector<char> taken(near_labels.size(), 0);
   std::vector<std::size_t> falses;
   for (std::size_t i = 0; i < near_labels.size(); ++i) {
-    const cv::Mat row = split.candidate_features.row(static_cast<int>(i));
-    y[i] = near_labels[i] != 0 || (!out_of_fold.empty() && out_of_fold[i] >= wanted) ||
-           look.forest.probability(row) >= wanted;
+    const double fitted = look.forest.probability(split.candidate_features.row(static_cast<int>(i)));
+    const double vote = out_of_fold.empty() ? fitted : out_of_fold[i];
+    taken[i] = vote >= look.forest.threshold;
+    y[i] = near_labels[i] != 0 || vote >= wanted || fitted >= wanted;
     if (!y[i]) falses.push_back(i);
   }
   const std::size_t trues = near_labels.size() - falses.size();
@@ -400,6 +402,16 @@ void fit_screen(const SplitData& split, const std::vector<int>& near_labels, con
     }
   look.screen.train(samples, labels, VehicleAppearance::screen_feature_count(), seed, kScreenSize);
   look.screen.threshold = 1.0 / kScreenSize.trees;
+  long long refused = 0;
+  result.screen_taken = result.screen_taken_refused = 0;
+  for (std::size_t i = 0; i < near_labels.size(); ++i) {
+    const bool refuses = look.screen.probability_against_threshold(
+                             split.candidate_screen_features.row(static_cast<int>(i))) < look.screen.threshold;
+    refused += refuses;
+    result.screen_taken += taken[i];
+    result.screen_taken_refused += taken[i] && refuses;
+  }
+  result.screen_refused_share = static_cast<double>(refused) / static_cast<double>(near_labels.size());
 }
 
 // Per-class counts of detections against labels.
@@ -509,7 +521,7 @@ CalibrationResult calibrate_detector(const CalibrateOptions& options) {
         appearance->adds_to_rules = by_look.adding_f1 > by_look.replacing_f1;
         appearance->forest.threshold =
             appearance->adds_to_rules ? by_look.adding_threshold : by_look.replacing_threshold;
-        fit_screen(training, near_labels, by_look.out_of_fold, *appearance, options.seed);
+        fit_screen(training, near_labels, by_look.out_of_fold, *appearance, options.seed, result);
         result.true_examples[class_name(cls)] = std::count(appearance_labels.begin(), appearance_labels.end(), 1);
         result.false_examples[class_name(cls)] = std::count(appearance_labels.begin(), appearance_labels.end(), 0);
         continue;
@@ -603,6 +615,11 @@ CalibrationResult calibrate_detector(const CalibrateOptions& options) {
     record["validation_" + name + "_f1"] = figure(c.f1());
     record["builtin_validation_" + name + "_f1"] = figure(result.builtin[name].f1());
   }
+  if (result.screen_refused_share >= 0.0 && look != builtin.vehicle_appearance) {
+    record["screen_refused_share"] = figure(result.screen_refused_share);
+    record["screen_taken_refused"] = std::to_string(result.screen_taken_refused) + " of " +
+                                     std::to_string(result.screen_taken);
+  }
   return result;
 }
 
@@ -654,6 +671,14 @@ std::string calibration_report(const CalibrationResult& result) {
                   : appearance->adds_to_rules ? "the rules with their look adding what they missed"
                                               : "their look",
                   result.vehicle_look_f1, result.vehicle_look_added_f1, result.vehicle_rules_f1);
+    out << line;
+  }
+  if (result.screen_refused_share >= 0.0 && result.model.vehicle_appearance &&
+      result.vehicles_left_to_builtin_f1 < 0.0) {
+    std::snprintf(line, sizeof line,
+                  "look screen: refuses %.1f%% of the training candidates, and %lld of the %lld the look takes %s\n",
+                  100.0 * result.screen_refused_share, result.screen_taken_refused, result.screen_taken,
+                  result.vehicle_look_f1 >= 0.0 ? "out of fold" : "as fitted");
     out << line;
   }
   return out.str();

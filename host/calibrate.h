@@ -44,6 +44,10 @@ struct CalibrationResult {
   std::map<std::string, MatchCounts> builtin, calibrated;          // per class, on the validation tiles
   // Out-of-fold vehicle F1 on the training tiles of each way to judge vehicles; -1 where not measured.
   double vehicle_look_f1 = -1.0, vehicle_look_added_f1 = -1.0, vehicle_rules_f1 = -1.0;
+  // The look's first screen on the training candidates: the share it refuses, and of those the look takes (out of
+  // fold where folds were made), how many it refuses too; -1 where no screen was fitted.
+  double screen_refused_share = -1.0;
+  long long screen_taken = -1, screen_taken_refused = -1;
   // Per class whose forest won out of fold but lost to the rules alone on the validation tiles (and was left out):
   // its validation F1.
   std::map<std::string, double> forest_left_out_f1;

@@ -1,5 +1,5 @@
 // calibrate_detector's memory bound (the appearance features of the training tiles' candidates are held at once),
-// and its split of repeated images.
+// its split of repeated images, and the look's first screen it fits.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -79,6 +79,27 @@ TEST(CalibrateDetector, CopiesOfOneImageStayOnOneSideOfTheSplit) {
       FAIL() << e.what();
     }
   }
+}
+
+
+// Fitted with its own look (the rules alone beside it, as when training the built-in model), a model carries a
+// first screen that refuses most training candidates and hardly any the look takes out of fold, and says so.
+TEST(CalibrateDetector, TheLooksScreenRefusesMostCandidatesAndSaysHowMany) {
+  testing::TempDir dir("calibrate-screen");
+  const std::string scene = testing::generate_scene(dir, "scene", 4);
+  CalibrateOptions options;
+  options.manifest_path = scene + "/manifest.json";
+  options.truth_path = scene + "/truth.geojson";
+  options.with_builtin_look = false;
+  const CalibrationResult result = calibrate_detector(options);
+  ASSERT_TRUE(result.model.vehicle_appearance);
+  ASSERT_TRUE(result.model.vehicle_appearance->screen.trained());
+  EXPECT_GT(result.screen_refused_share, 0.5);
+  EXPECT_GT(result.screen_taken, 0);
+  EXPECT_LE(result.screen_taken_refused, result.screen_taken / 50) << "of " << result.screen_taken;
+  EXPECT_NE(calibration_report(result).find("look screen: refuses "), std::string::npos);
+  EXPECT_EQ(result.model.calibration.at("screen_taken_refused"),
+            std::to_string(result.screen_taken_refused) + " of " + std::to_string(result.screen_taken));
 }
 
 }  // namespace
