@@ -13,6 +13,7 @@
 #include "cell_index.h"
 #include "detect_regions_impl.h"
 #include "road_markings.h"
+#include "solid_covers.h"
 #include "tent_rows.h"
 #include "vehicle_queues.h"
 
@@ -334,6 +335,7 @@ std::vector<DetectedObject> detect_objects(const RgbBlock& block, double gsd_m, 
   detect::drop_dashed_line_markings(block, pixel_params, unique);
   // After duplicates are gone, so that each found tent seeds its row once.
   detect::complete_tent_rows(block, pixel_params, unique);
+  detect::fill_solid_covers(block, pixel_params, unique);
   detect::complete_vehicle_queues(block, pixel_params, unique);
   merge_overlapping_vehicles(unique, gsd_m, params.vehicle_min_length_m);
   drop_vehicles_cut_by_unimaged_pixels(block, unique, gsd_m);

@@ -277,6 +277,38 @@ CAMPSCOPE_HD int count_bits(std::uint64_t word) {
 #endif
 }
 
+// The rectangle a set of n pixels fills, from the sums of their coordinates, squares and products: the mean, the
+// extents along and across the principal axis, and that axis (x if the pixels spread equally every way).
+struct FittedRectangle {
+  double mean_x, mean_y, length, width, axis_x = 1.0, axis_y = 0.0;
+};
+CAMPSCOPE_HD FittedRectangle fit_rectangle(double n, double sum_x, double sum_y, double sum_xx, double sum_yy,
+                                           double sum_xy) {
+  FittedRectangle r;
+  r.mean_x = sum_x / n;
+  r.mean_y = sum_y / n;
+  const double vxx = sum_xx / n - r.mean_x * r.mean_x;
+  const double vyy = sum_yy / n - r.mean_y * r.mean_y;
+  const double vxy = sum_xy / n - r.mean_x * r.mean_y;
+  const double half_trace = (vxx + vyy) / 2.0;
+  const double half_diff = (vxx - vyy) / 2.0;
+  const double spread = sqrt(half_diff * half_diff + vxy * vxy);
+  const double major = half_trace + spread;
+  const double minor = half_trace - spread > 0.0 ? half_trace - spread : 0.0;
+  // A uniform rectangle of side k has variance k^2/12 along it; the +1 restores the pixel's own extent.
+  r.length = sqrt(12.0 * major + 1.0);
+  r.width = sqrt(12.0 * minor + 1.0);
+  if (vxy != 0.0) {  // the eigenvector of the larger variance
+    const double norm = sqrt(vxy * vxy + (major - vxx) * (major - vxx));
+    r.axis_x = vxy / norm;
+    r.axis_y = (major - vxx) / norm;
+  } else if (vyy > vxx) {
+    r.axis_x = 0.0;
+    r.axis_y = 1.0;
+  }
+  return r;
+}
+
 // The 4-connected region of pixels with a positive `strength` (their colour distance from the ground), grown
 // breadth-first from (sx, sy) inside `window` with a bounded queue of window-local indices; its size, centroid,
 // second moments and mean colour. With `stop_at_edge`, growth stops when the region reaches the window's edge:
@@ -335,31 +367,17 @@ CAMPSCOPE_HD bool flood_region(const std::uint8_t* rgb, int width, const RegionW
     if (ly + 1 < wrows) visit(lx, ly + 1);
   }
 
+  const FittedRectangle fitted = fit_rectangle(static_cast<double>(tail), static_cast<double>(sum_x),
+                                               static_cast<double>(sum_y), static_cast<double>(sum_xx),
+                                               static_cast<double>(sum_yy), static_cast<double>(sum_xy));
   const double n = static_cast<double>(tail);
-  const double mx = sum_x / n;
-  const double my = sum_y / n;
-  const double vxx = sum_xx / n - mx * mx;
-  const double vyy = sum_yy / n - my * my;
-  const double vxy = sum_xy / n - mx * my;
-  const double half_trace = (vxx + vyy) / 2.0;
-  const double half_diff = (vxx - vyy) / 2.0;
-  const double spread = sqrt(half_diff * half_diff + vxy * vxy);
-  const double major = half_trace + spread;
-  const double minor = half_trace - spread > 0.0 ? half_trace - spread : 0.0;
   f.n = tail;
-  f.cx = window.x0 + mx + 0.5;
-  f.cy = window.y0 + my + 0.5;
-  // A uniform rectangle of side k has variance k^2/12 along it; the +1 restores the pixel's own extent.
-  f.length_px = sqrt(12.0 * major + 1.0);
-  f.width_px = sqrt(12.0 * minor + 1.0);
-  if (vxy != 0.0) {  // the eigenvector of the larger variance
-    const double norm = sqrt(vxy * vxy + (major - vxx) * (major - vxx));
-    f.axis_x = vxy / norm;
-    f.axis_y = (major - vxx) / norm;
-  } else if (vyy > vxx) {
-    f.axis_x = 0.0;
-    f.axis_y = 1.0;
-  }
+  f.cx = window.x0 + fitted.mean_x + 0.5;
+  f.cy = window.y0 + fitted.mean_y + 0.5;
+  f.length_px = fitted.length;
+  f.width_px = fitted.width;
+  f.axis_x = fitted.axis_x;
+  f.axis_y = fitted.axis_y;
   for (int c = 0; c < 3; ++c) f.mean[c] = sum_c[c] / n;
   f.contrast = sum_strength / n;
   f.touches_window = touches;
