@@ -35,7 +35,7 @@ constexpr std::size_t kMinLatticePoints = 4;
 struct Cover {
   double cx, cy;  // centroid, block pixels (pixel centres at +0.5)
   FittedRectangle rectangle;
-  double fill;    // pixels over the fitted rectangle's area
+  double fill;  // pixels over the fitted rectangle's area
 };
 
 Cover fit_cover(const std::vector<std::int64_t>& pixels, int block_width) {
@@ -158,11 +158,12 @@ void fill_solid_covers(const RgbBlock& block, const PixelParams& params, std::ve
     if (members.size() > max_pixels) continue;
     const Cover c = fit_cover(members, w);
     if (c.fill < kMinCoverFill || static_cast<double>(members.size()) < kMinCoverCells * pitch * pitch) continue;
-    const double pitch_u = pitch_along(block, members, c, params.block_ground, c.rectangle.axis_x, c.rectangle.axis_y, params.gsd_m);
-    const double pitch_v = pitch_along(block, members, c, params.block_ground, -c.rectangle.axis_y, c.rectangle.axis_x, params.gsd_m);
-    const std::vector<double> along = spread_over(c.rectangle.length, pitch_u, params.gsd_m);
-    const std::vector<double> across = spread_over(c.rectangle.width, pitch_v, params.gsd_m);
-    const double apart = 0.5 * std::min(c.rectangle.length / along.size(), c.rectangle.width / across.size());
+    const FittedRectangle& r = c.rectangle;
+    const double pitch_u = pitch_along(block, members, c, params.block_ground, r.axis_x, r.axis_y, params.gsd_m);
+    const double pitch_v = pitch_along(block, members, c, params.block_ground, -r.axis_y, r.axis_x, params.gsd_m);
+    const std::vector<double> along = spread_over(r.length, pitch_u, params.gsd_m);
+    const std::vector<double> across = spread_over(r.width, pitch_v, params.gsd_m);
+    const double apart = 0.5 * std::min(r.length / along.size(), r.width / across.size());
     std::vector<std::size_t> standing;  // the tents found in the cover
     for (std::size_t k = 0; k < found; ++k) {
       const std::int64_t p = pixel_of(objects[k].x, objects[k].y);
@@ -172,8 +173,8 @@ void fill_solid_covers(const RgbBlock& block, const PixelParams& params, std::ve
     std::vector<std::pair<double, double>> lattice;
     for (const double u : along)
       for (const double v : across) {
-        const double x = block.x0 + c.cx + u * c.rectangle.axis_x - v * c.rectangle.axis_y;
-        const double y = block.y0 + c.cy + u * c.rectangle.axis_y + v * c.rectangle.axis_x;
+        const double x = block.x0 + c.cx + u * r.axis_x - v * r.axis_y;
+        const double y = block.y0 + c.cy + u * r.axis_y + v * r.axis_x;
         const std::int64_t p = pixel_of(x, y);
         if (p >= 0 && cover_of[static_cast<std::size_t>(p)] == cover) lattice.emplace_back(x, y);
       }
