@@ -95,37 +95,25 @@ TEST(SolidCovers, TakesTheBlocksOwnPitchWhereItsGapsShow) {
   EXPECT_EQ(stats.spurious, 0);
 }
 
+// How many objects fill_solid_covers leaves of the first `found` tents of a rows x columns block of blue tarpaulins
+// `side` wide and a metre apart, drawn in a scene of `scene_m` square at `gsd`.
+std::size_t objects_after_filling(double gsd, double scene_m, int rows, int columns, double side, std::size_t found) {
+  SceneBuilder scene(scene_m, scene_m, gsd, 3);
+  cv::RNG rng(17);
+  const std::vector<cv::Point2d> tents =
+      draw_blue_block(scene, 0.5 * scene_m, 0.5 * scene_m, rows, columns, side, 1.0, 0.0, rng);
+  std::vector<DetectedObject> objects;
+  for (std::size_t i = 0; i < found; ++i) objects.push_back(found_blue_tent(tents[i], gsd, side));
+  detect::fill_solid_covers(scene.finish(), params_on_soil(gsd), objects);
+  return objects.size();
+}
+
 // Nothing is added where the region stage and the rows pass found most of a block's tents, at pixels fine enough to
 // show the gaps, or to a cover the size of one large tent.
 TEST(SolidCovers, LeavesFoundBlocksFinePixelsAndLoneCoversAlone) {
-  {
-    const double gsd = 1.0;
-    SceneBuilder scene(60.0, 60.0, gsd, 3);
-    cv::RNG rng(17);
-    const std::vector<cv::Point2d> tents = draw_blue_block(scene, 30.0, 30.0, 2, 7, 4.5, 1.0, 0.0, rng);
-    std::vector<DetectedObject> objects;
-    for (std::size_t i = 0; i < 8; ++i) objects.push_back(found_blue_tent(tents[i], gsd, 4.5));
-    detect::fill_solid_covers(scene.finish(), params_on_soil(gsd), objects);
-    EXPECT_EQ(objects.size(), 8u) << "8 of 14 found";
-  }
-  {
-    const double gsd = 0.5;
-    SceneBuilder scene(60.0, 60.0, gsd, 3);
-    cv::RNG rng(17);
-    const std::vector<cv::Point2d> tents = draw_blue_block(scene, 30.0, 30.0, 2, 7, 4.5, 1.0, 0.0, rng);
-    std::vector<DetectedObject> objects = {found_blue_tent(tents[3], gsd, 4.5)};
-    detect::fill_solid_covers(scene.finish(), params_on_soil(gsd), objects);
-    EXPECT_EQ(objects.size(), 1u) << "at 0.5 m";
-  }
-  {
-    const double gsd = 1.0;
-    SceneBuilder scene(40.0, 40.0, gsd, 3);
-    cv::RNG rng(17);
-    const std::vector<cv::Point2d> tents = draw_blue_block(scene, 20.0, 20.0, 1, 1, 7.5, 1.0, 0.0, rng);
-    std::vector<DetectedObject> objects = {found_blue_tent(tents[0], gsd, 7.5)};
-    detect::fill_solid_covers(scene.finish(), params_on_soil(gsd), objects);
-    EXPECT_EQ(objects.size(), 1u) << "a 7.5 m cover";
-  }
+  EXPECT_EQ(objects_after_filling(1.0, 60.0, 2, 7, 4.5, 8), 8u) << "8 of 14 found";
+  EXPECT_EQ(objects_after_filling(0.5, 60.0, 2, 7, 4.5, 1), 1u) << "at 0.5 m";
+  EXPECT_EQ(objects_after_filling(1.0, 40.0, 1, 1, 7.5, 1), 1u) << "a 7.5 m cover";
 }
 
 }  // namespace
