@@ -52,32 +52,36 @@ std::vector<std::array<int, 2>> sizes_and(std::initializer_list<std::array<int, 
 }
 #endif
 
+// Random pixels, and saturated ones (every channel 255: the largest running sums the CPU rows form in 16-bit lanes).
 TEST(DetectStages, IntegralImagesAreMaskedPrefixSums) {
   for (const auto& size : kSizes) {
-    for (Mask mask : {Mask::AllImaged, Mask::Holes, Mask::NodataRows}) {
-      const Block b = random_block(size[0], size[1], mask, 11);
-      const int w = b.width, h = b.height;
-      std::vector<std::uint32_t> integral(static_cast<std::size_t>(integral_size(w, h)));
-      integral_images_cpu(b.rgb.data(), b.valid.data(), w, h, integral.data());
-      // Entry (x, y) from (x - 1, y), (x, y - 1) and (x - 1, y - 1) plus pixel (x - 1, y - 1).
-      std::vector<std::uint32_t> expected(static_cast<std::size_t>(w + 1) * (h + 1) * kChannels, 0);
-      auto at = [&](int c, int x, int y) -> std::uint32_t& {
-        return expected[(static_cast<std::size_t>(y) * (w + 1) + x) * kChannels + c];
-      };
-      for (int y = 1; y <= h; ++y)
-        for (int x = 1; x <= w; ++x) {
-          const std::size_t p = static_cast<std::size_t>(y - 1) * w + (x - 1);
-          for (int c = 0; c < kChannels; ++c) {
-            const std::uint32_t value = !b.valid[p] ? 0 : c < 3 ? b.rgb[3 * p + c] : 1;
-            at(c, x, y) = at(c, x - 1, y) + at(c, x, y - 1) - at(c, x - 1, y - 1) + value;
+    for (const Mask mask : {Mask::AllImaged, Mask::Holes, Mask::NodataRows}) {
+      for (const bool saturated : {false, true}) {
+        Block b = random_block(size[0], size[1], mask, 11);
+        if (saturated) std::fill(b.rgb.begin(), b.rgb.end(), std::uint8_t{255});
+        const int w = b.width, h = b.height;
+        std::vector<std::uint32_t> integral(static_cast<std::size_t>(integral_size(w, h)));
+        integral_images_cpu(b.rgb.data(), b.valid.data(), w, h, integral.data());
+        // Entry (x, y) from (x - 1, y), (x, y - 1) and (x - 1, y - 1) plus pixel (x - 1, y - 1).
+        std::vector<std::uint32_t> expected(static_cast<std::size_t>(w + 1) * (h + 1) * kChannels, 0);
+        auto at = [&](int c, int x, int y) -> std::uint32_t& {
+          return expected[(static_cast<std::size_t>(y) * (w + 1) + x) * kChannels + c];
+        };
+        for (int y = 1; y <= h; ++y)
+          for (int x = 1; x <= w; ++x) {
+            const std::size_t p = static_cast<std::size_t>(y - 1) * w + (x - 1);
+            for (int c = 0; c < kChannels; ++c) {
+              const std::uint32_t value = !b.valid[p] ? 0 : c < 3 ? b.rgb[3 * p + c] : 1;
+              at(c, x, y) = at(c, x - 1, y) + at(c, x, y - 1) - at(c, x - 1, y - 1) + value;
+            }
           }
-        }
-      for (int y = 0; y <= h; ++y)
-        for (int x = 0; x <= w; ++x)
-          for (int c = 0; c < kChannels; ++c)
-            ASSERT_EQ(integral[integral_index(w, c, x, y)], at(c, x, y))
-                << w << "x" << h << " mask " << static_cast<int>(mask) << " channel " << c << " at " << x << ","
-                << y;
+        for (int y = 0; y <= h; ++y)
+          for (int x = 0; x <= w; ++x)
+            for (int c = 0; c < kChannels; ++c)
+              ASSERT_EQ(integral[integral_index(w, c, x, y)], at(c, x, y))
+                  << w << "x" << h << " mask " << static_cast<int>(mask) << (saturated ? " saturated" : "")
+                  << " channel " << c << " at " << x << "," << y;
+      }
     }
   }
 }
