@@ -84,12 +84,18 @@ double pitch_along(const RgbBlock& block, const std::vector<std::int64_t>& membe
   double best_share = 0.0, best_period = 0.0;
   for (double period = kMinPitchM / gsd_m; period <= kMaxPitchM / gsd_m && 3.0 * period <= hi - lo;
        period += kPeriodStepPx) {
+    // The sinusoid at bin b's middle, 2 pi (b + 0.5) / period, turned a bin at a time.
+    const double step = 2.0 * kPi / period, step_cos = std::cos(step), step_sin = std::sin(step);
+    double cos_b = std::cos(0.5 * step), sin_b = std::sin(0.5 * step);
     double in_phase = 0.0, quadrature = 0.0;
     for (std::size_t b = 0; b < bins; ++b) {
-      if (count[b] == 0.0) continue;
-      const double angle = 2.0 * kPi * (static_cast<double>(b) + 0.5) / period;
-      in_phase += count[b] * (sum[b] / count[b] - mean) * std::cos(angle);
-      quadrature += count[b] * (sum[b] / count[b] - mean) * std::sin(angle);
+      if (count[b] > 0.0) {
+        in_phase += count[b] * (sum[b] / count[b] - mean) * cos_b;
+        quadrature += count[b] * (sum[b] / count[b] - mean) * sin_b;
+      }
+      const double next_cos = cos_b * step_cos - sin_b * step_sin;
+      sin_b = sin_b * step_cos + cos_b * step_sin;
+      cos_b = next_cos;
     }
     const double share = variance > 0.0 ? (in_phase * in_phase + quadrature * quadrature) /
                                               (0.5 * variance * static_cast<double>(members.size()))
@@ -131,7 +137,9 @@ void fill_solid_covers(const RgbBlock& block, const PixelParams& params, std::ve
   const auto blue_at = [&](std::int64_t p) {
     return block.valid[static_cast<std::size_t>(p)] && tarpaulin_blue(block.rgb.data() + 3 * p, physical);
   };
-  std::vector<std::int32_t> cover_of(static_cast<std::size_t>(w) * h, -1);
+  // Kept on the thread from block to block: a fresh block-sized map would fault in its pages every time.
+  thread_local std::vector<std::int32_t> cover_of;
+  cover_of.assign(static_cast<std::size_t>(w) * h, -1);
   std::vector<std::int64_t> members;
   std::vector<DetectedObject> added;
   std::int32_t covers = 0;
