@@ -21,7 +21,9 @@ namespace campscope::detect {
 // resolve a windscreen, its nearest found neighbour's direction where they are coarser. The tents so added seed
 // further rounds until a round adds none. A vehicle as wide as a tent and of a found tent's colour beside it is no
 // object in the way: two covers of the block joined along their row. Covers of the soil's own colour, below the
-// contrast threshold, are taken from a found cover of another colour where thin shadowed gaps bound them.
+// contrast threshold, are taken from a found cover of another colour where thin shadowed gaps bound them. A cover of
+// another material amid found tents (the lattice point between two of a row, the next row unbroken beside it) is
+// taken when it is unlike the ground.
 //
 // `objects` are in the tile pixel coordinates of `block` (as detect_objects returns them); an added tent copies the
 // score and measurements of the tent it was extrapolated from, with its own colour. Runs on the host after either

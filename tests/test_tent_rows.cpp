@@ -79,6 +79,41 @@ INSTANTIATE_TEST_SUITE_P(GsdAndAngle, TentRowLattice,
                                            std::make_tuple(0.7, 71.0, 3), std::make_tuple(0.7, 0.0, 4),
                                            std::make_tuple(1.0, 27.0, 5), std::make_tuple(1.0, 44.0, 6)));
 
+// A 3 x 5 block of pale covers 4 m wide, 1.5 m apart, at 0.7 and 1 m, whose middle cover is of another material: a
+// dark grey one, 20 levels below the soil, that neither the gap test (far from the pale covers' colour) nor the
+// region analysis (too faint against the soil) takes. All 14 pale ones were found, so the grey one is the bare
+// lattice point midway between two found tents of its row, with the next row unbroken across from it: it is taken.
+// Left bare (a vacant plot of soil), or with a track of the same grey through the block's middle column (the rows
+// above and below broken there too), nothing is added.
+TEST(TentRows, TakesTheOddCoverAmidFoundTents) {
+  const cv::Scalar grey_cover(110, 135, 150);  // BGR: soil (130, 155, 170) less 20 on every channel
+  enum class Middle { GreyCover, BareSoil, Track };
+  for (const double gsd : {0.7, 1.0}) {
+    for (const Middle middle : {Middle::GreyCover, Middle::BareSoil, Middle::Track}) {
+      constexpr double kSide = 4.0, kSpacing = 5.5;
+      SceneBuilder scene(45.0, 30.0, gsd, 21);
+      if (middle == Middle::Track) scene.rectangle(23.0, 15.0, kSide, 30.0, 0.0, grey_cover);
+      std::vector<cv::Point2d> tents;
+      std::vector<DetectedObject> objects;
+      for (int row = -1; row <= 1; ++row)
+        for (int column = -2; column <= 2; ++column) {
+          const cv::Point2d centre(23.0 + kSpacing * column, 15.0 + kSpacing * row);
+          if (column == 0 && (row == 0 || middle == Middle::Track)) continue;
+          scene.tent(centre.x, centre.y, kSide, 0.0, kPaleCanvas);
+          tents.push_back(centre);
+          objects.push_back(found_tent(centre.x, centre.y, gsd, kSide));
+        }
+      if (middle == Middle::GreyCover) {
+        scene.tent(23.0, 15.0, kSide, 0.0, grey_cover);
+        tents.push_back({23.0, 15.0});
+      }
+      detect::complete_tent_rows(scene.finish(), params_on_soil(gsd), objects);
+      const std::string what = "gsd " + std::to_string(gsd) + " middle " + std::to_string(static_cast<int>(middle));
+      expect_same_places(tents, objects, gsd, 1.5, what);
+    }
+  }
+}
+
 // A row of tents of which every other one was found: no two found ones are a spacing apart to fix the row, but a
 // tent's side and a gap from each found one, along its side, lies the tent between.
 TEST(TentRows, FindsTheTentsBetweenEveryOtherFoundOneOfARow) {
