@@ -3,8 +3,8 @@
 # compute-sanitizer, which the CPU-vs-CUDA comparisons cannot replace: an out-of-bounds load whose value is never
 # used (a float4 past a row's end, a halo cell read past the shared memory) leaves the outputs equal and still
 # faults on another grid. memcheck over every CUDA test but the two densities a million cells and more tall (minutes
-# each under the sanitizer), racecheck over the density passes, which share memory within a block. Logs go to $OUT (the
-# device tool's folder) or bench/out/sanitize; a summary line per run. With the device tool:
+# each under the sanitizer), racecheck over the contrast response, whose tiles share memory within a block. Logs go
+# to $OUT (the device tool's folder) or bench/out/sanitize; a summary line per run. With the device tool:
 #   run(command="bench/gpu_sanitize.sh", carry=[".gpu"], timeout_s=300)
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -29,9 +29,9 @@ sanitize() {
 }
 
 : >"$out/summary.txt"
-# The density tests first: the row pass's float4 loads and stores are the newest code (411e6b9).
+# The density tests first: the row pass's window of float4s read past its cells is the newest code.
 sanitize density_memcheck 90 memcheck 'DensityBackends.*:DensityCases/DensityBackends.*-*BitForBit/12:*BitForBit/13'
-sanitize density_racecheck 60 racecheck 'DensityBackends.*:DensityCases/DensityBackends.*-*BitForBit/9:*BitForBit/1?'
+sanitize contrast_racecheck 60 racecheck '*CudaContrastResponseMatchesTheCpu*'
 sanitize kernels_memcheck 60 memcheck '*CudaIntegralImagesMatchTheCpu*:*CudaContrastResponseMatchesTheCpu*:Reduce*Backends*'
 sanitize detect_memcheck 90 memcheck 'Scenes/DetectCudaVsCpu.*'
 exit $status

@@ -378,13 +378,14 @@ INSTANTIATE_TEST_SUITE_P(DensityCases, DensityBackends,
                                            BackendCase{101, 7, 5.0, 97, 23}, BackendCase{101, 7, 80.0, 1009, 24},
                                            BackendCase{1, 1, 80.0, 29, 25}, BackendCase{513, 259, 25.0, 20011, 26},
                                            BackendCase{1031, 3, 80.0, 4099, 27},
-                                           // Segments away from the row's ends, which CUDA's row pass loads as
-                                           // float4: rows of 4,099 cells start at every offset from a float4's
-                                           // boundary; rows of 3,072 cells store whole segments as float4.
+                                           // Windows away from the row's ends, which CUDA's row pass loads as
+                                           // float4s: rows of 4,099 cells start at every offset from a float4's
+                                           // boundary; rows of 3,072 cells store every thread's cells as float4.
                                            BackendCase{4099, 37, 25.0, 20011, 33},
-                                           BackendCase{3072, 11, 80.0, 9001, 34},
-                                           // Kernels too wide for CUDA's tiles (radius 4,000 and 6,400 cells): the
-                                           // row pass, then both passes, run one thread per cell instead.
+                                           BackendCase{3072, 11, 25.0, 9001, 34},
+                                           // Kernels wider than CUDA's largest template radius (24 cells; 80 m
+                                           // above is 32, these 4,000 and 6,400): both passes run one thread per
+                                           // cell instead.
                                            BackendCase{37, 53, 10000.0, 301, 28},
                                            BackendCase{37, 53, 16000.0, 301, 29},
                                            // Grids taller than one launch's grid of CUDA blocks holds: the row
@@ -392,7 +393,10 @@ INSTANTIATE_TEST_SUITE_P(DensityCases, DensityBackends,
                                            // several launches.
                                            BackendCase{1, 70001, 25.0, 3001, 30},
                                            BackendCase{1, 4194400, 25.0, 5003, 31},
-                                           BackendCase{1, 1048600, 7500.0, 2003, 32}));
+                                           BackendCase{1, 1048600, 7500.0, 2003, 32},
+                                           // The largest template radius (60 m: 24 cells) and the first beyond it.
+                                           BackendCase{517, 41, 60.0, 5003, 35},
+                                           BackendCase{517, 41, 62.5, 5003, 36}));
 
 TEST(DensityBackends, CudaMatchesCpuOnAdversarialInputs) {
   if (!cuda_device_available()) GTEST_SKIP() << "no CUDA device";
