@@ -114,6 +114,28 @@ TEST(TentRows, TakesTheOddCoverAmidFoundTents) {
   }
 }
 
+// A block of two rows of six pale covers at 0.7 m in which two grey covers stand diagonally side by side (row 0,
+// column 2 and row 1, column 3): each breaks the row beside the other, which runs on a spacing further. Both are
+// taken, and nothing else.
+TEST(TentRows, TakesTwoOddCoversSideBySideInABlockOfTwoRows) {
+  const double gsd = 0.7;
+  const cv::Scalar grey_cover(110, 135, 150);  // BGR: the soil less 20 on every channel
+  constexpr double kSide = 4.0, kSpacing = 5.5;
+  SceneBuilder scene(45.0, 25.0, gsd, 22);
+  std::vector<cv::Point2d> tents;
+  std::vector<DetectedObject> objects;
+  for (int row = 0; row < 2; ++row)
+    for (int column = 0; column < 6; ++column) {
+      const cv::Point2d centre(8.0 + kSpacing * column, 9.0 + kSpacing * row);
+      const bool odd = (row == 0 && column == 2) || (row == 1 && column == 3);
+      scene.tent(centre.x, centre.y, kSide, 0.0, odd ? grey_cover : kPaleCanvas);
+      tents.push_back(centre);
+      if (!odd) objects.push_back(found_tent(centre.x, centre.y, gsd, kSide));
+    }
+  detect::complete_tent_rows(scene.finish(), params_on_soil(gsd), objects);
+  expect_same_places(tents, objects, gsd, 1.5, "two odd covers");
+}
+
 // A row of tents of which every other one was found: no two found ones are a spacing apart to fix the row, but a
 // tent's side and a gap from each found one, along its side, lies the tent between.
 TEST(TentRows, FindsTheTentsBetweenEveryOtherFoundOneOfARow) {
